@@ -1,0 +1,215 @@
+"""Plate layouts in wellmap TOML: which well holds what, at which concentration.
+
+wellmap (https://wellmap.readthedocs.io) does the parsing; this module gives its table the
+meanings the assays need and checks them:
+
+* ``role``: what the well is for. Binding uses ``total`` (total binding), ``nsb``
+  (non-specific binding) and ``sample``; other assays add their own (``max``, ``min``,
+  ``vehicle``, ``no_agonist``, ``blank``). ``empty`` or no role: the well is not used.
+* ``compound``: the sample's compound (name or synonym).
+* ``conc``: concentration as text with a unit (``"10 nM"``), or a number with ``conc_unit``.
+* ``exclude``: a reason to mask the well (kept and reported, not silently dropped).
+
+A ``[expt]`` entry ``plate = 384`` states the plate format; otherwise it is inferred.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import pandas as pd
+
+from cxcr4lab.assays.wells import FORMATS, PlateFormat, format_for_wells
+from cxcr4lab.core.errors import InputError, Place, UnitError
+from cxcr4lab.core.units import to_molar
+
+__all__ = ["ROLE_ALIASES", "Layout", "read_layout", "read_layout_bytes"]
+
+ROLE_ALIASES: dict[str, str] = {
+    "total": "total",
+    "total binding": "total",
+    "tb": "total",
+    "nsb": "nsb",
+    "non-specific": "nsb",
+    "nonspecific": "nsb",
+    "non-specific binding": "nsb",
+    "sample": "sample",
+    "compound": "sample",
+    "test": "sample",
+    "empty": "empty",
+    "blank": "blank",
+    "max": "max",
+    "min": "min",
+    "vehicle": "vehicle",
+    "no_agonist": "no_agonist",
+    "no agonist": "no_agonist",
+    "buffer": "buffer",
+    "agonist": "agonist",
+    "standard": "standard",
+}
+
+MwLookup = Callable[[str], float | None]
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """A checked layout. ``table`` columns: well, row, col, role, compound, conc_molar, exclude."""
+
+    source: str
+    format: PlateFormat
+    table: pd.DataFrame
+    experiment: dict[str, object]
+
+    def wells(self, role: str) -> pd.DataFrame:
+        return self.table[(self.table["role"] == role) & self.table["exclude"].isna()]
+
+    def require_roles(self, roles: Iterable[str], *, assay: str) -> None:
+        present = set(self.wells_used()["role"])
+        missing = [r for r in roles if r not in present]
+        if missing:
+            raise InputError(
+                f"the {assay} assay needs wells with role {', '.join(repr(r) for r in missing)}; "
+                f"this layout has roles {', '.join(sorted(present)) or 'none'}",
+                file=self.source,
+            )
+
+    def wells_used(self) -> pd.DataFrame:
+        return self.table[self.table["role"] != "empty"]
+
+
+def read_layout(path: str | Path, *, mw_lookup: MwLookup | None = None) -> Layout:
+    """Read and check a wellmap TOML layout file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("layout file not found", file=str(p))
+    return read_layout_bytes(p.read_bytes(), p.name, mw_lookup=mw_lookup)
+
+
+def read_layout_bytes(content: bytes, name: str, *, mw_lookup: MwLookup | None = None) -> Layout:
+    """Read and check a layout given as bytes (uploads, stored inputs)."""
+    import tempfile
+
+    import wellmap
+
+    try:
+        text = content.decode("utf-8-sig")
+        tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"not a valid TOML layout ({exc})", file=name) from None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "layout.toml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            raw = wellmap.load(path)
+        except Exception as exc:  # wellmap raises its own LayoutError and others
+            message = str(exc).replace(str(path), name).strip().splitlines()
+            raise InputError(
+                f"wellmap could not read the layout: {' '.join(message)}", file=name
+            ) from None
+    if raw.empty:
+        raise InputError("layout defines no wells", file=name)
+    experiment: dict[str, object] = {}
+    if "plate" in raw.columns:
+        stated = raw["plate"].dropna().unique()
+        if len(stated) > 1:
+            raise InputError(
+                f"plate format given twice differently: {list(stated)}", file=name, field="plate"
+            )
+        if len(stated):
+            experiment["plate"] = stated[0]
+    return _check(raw, name, experiment, mw_lookup)
+
+
+def _check(
+    raw: pd.DataFrame, name: str, experiment: dict[str, object], mw_lookup: MwLookup | None
+) -> Layout:
+    if "role" not in raw.columns:
+        raise InputError("layout gives no 'role' to any well (e.g. role = \"sample\")", file=name)
+    rows = []
+    records = cast(list[dict[str, object]], raw.to_dict("records"))
+    for rec in records:
+        well = str(rec["well"])
+        place = Place(file=name, well=well)
+        role_raw = rec.get("role")
+        role = "empty" if _missing(role_raw) else ROLE_ALIASES.get(str(role_raw).strip().lower())
+        if role is None:
+            raise InputError(
+                f"unknown role {role_raw!r}; roles: {', '.join(sorted(set(ROLE_ALIASES.values())))}",
+                place=place,
+                column="role",
+            )
+        compound = None if _missing(rec.get("compound")) else str(rec["compound"]).strip()
+        conc = _concentration(rec, compound, place, mw_lookup)
+        if role == "sample" and conc is None:
+            raise InputError("sample well has no concentration ('conc')", place=place)
+        if role == "sample" and compound is None:
+            raise InputError("sample well has no 'compound'", place=place)
+        exclude = None if _missing(rec.get("exclude")) else str(rec["exclude"])
+        rows.append(
+            {
+                "well": well,
+                "row": str(rec["row"]),
+                "col": int(str(rec["col"])),
+                "role": role,
+                "compound": compound,
+                "conc_molar": conc if conc is not None else math.nan,
+                "exclude": exclude,
+            }
+        )
+    table = pd.DataFrame(rows)
+    fmt = _format(table, experiment, name)
+    return Layout(name, fmt, table, experiment)
+
+
+def _format(table: pd.DataFrame, experiment: dict[str, object], name: str) -> PlateFormat:
+    inferred = format_for_wells(list(table["well"]))
+    stated = experiment.get("plate")
+    if stated is None:
+        return inferred
+    fmt = next((f for f in FORMATS if str(f.wells) == str(stated)), None)
+    if fmt is None:
+        raise InputError(
+            f"plate = {stated!r} is not a plate format (96, 384, 1536)",
+            file=name,
+            field="[expt] plate",
+        )
+    if inferred.wells > fmt.wells:
+        raise InputError(
+            f"layout uses wells beyond a {fmt.wells}-well plate", file=name, field="[expt] plate"
+        )
+    return fmt
+
+
+def _missing(v: object) -> bool:
+    return (
+        v is None
+        or (isinstance(v, float) and math.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
+
+
+def _concentration(
+    rec: dict[str, object], compound: str | None, place: Place, mw_lookup: MwLookup | None
+) -> float | None:
+    value = rec.get("conc")
+    if _missing(value):
+        return None
+    unit = rec.get("conc_unit")
+    unit_s = None if _missing(unit) else str(unit)
+    mw = mw_lookup(compound) if (mw_lookup is not None and compound is not None) else None
+    cplace = Place(file=place.file, well=place.well, column="conc")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise UnitError(f"concentration {value!r} is not a number with a unit", place=cplace)
+    if not isinstance(value, str) and unit_s is None:
+        raise UnitError(
+            f'concentration {value!r} has no unit: write conc = "{value} nM" or set conc_unit',
+            place=cplace,
+        )
+    return to_molar(
+        value if isinstance(value, str) else float(value), unit_s, mw_g_per_mol=mw, place=cplace
+    )

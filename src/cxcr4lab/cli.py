@@ -1,0 +1,411 @@
+"""The command line (typer + rich): ``cxcr4lab --help``.
+
+Heavy libraries (pandas, scipy, matplotlib, SQLAlchemy, RDKit) are imported inside the commands
+that use them, so ``cxcr4lab --help`` answers at once. An error the user can fix prints one line
+naming the place and exits with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cxcr4lab.core.errors import Cxcr4labError
+
+if TYPE_CHECKING:
+    from cxcr4lab.assays.binding import BindingResult
+    from cxcr4lab.store import Store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="cxcr4lab",
+    help="Quantitative pharmacology of CXCR4 antagonists, from assay plate to patient.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+analyze_app = typer.Typer(
+    help="Analyse an assay export and store the result.", no_args_is_help=True
+)
+results_app = typer.Typer(help="Stored analyses.", no_args_is_help=True)
+compound_app = typer.Typer(
+    help="Compound registry, stock solutions and dilution series.", no_args_is_help=True
+)
+app.add_typer(analyze_app, name="analyze")
+app.add_typer(results_app, name="results")
+app.add_typer(compound_app, name="compound")
+
+console = Console()
+_state: dict[str, Any] = {"debug": False, "database": None}
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database", envvar="CXCR4LAB_DATABASE_URL", help="SQLAlchemy URL of the results database."
+    ),
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _store(url: str | None) -> Store:
+    from cxcr4lab.store import Store
+
+    return Store(url)
+
+
+# --- analyses ---------------------------------------------------------------------------------------
+
+
+def _conc(text: str, field: str) -> float:
+    from cxcr4lab.core.errors import Place
+    from cxcr4lab.core.units import to_molar
+
+    return to_molar(text, place=Place(field=field), allow_zero=False)
+
+
+@analyze_app.command("binding")
+def analyze_binding(
+    plate: Annotated[Path, typer.Argument(help="Plate export: plate-grid CSV, long CSV or xlsx.")],
+    layout: Annotated[Path, typer.Option("--layout", "-l", help="wellmap TOML layout.")],
+    radioligand_conc: Annotated[
+        str, typer.Option("--radioligand-conc", help="Radioligand concentration, e.g. 0.1nM.")
+    ],
+    kd: Annotated[str, typer.Option("--kd", help="Radioligand Kd, e.g. 0.5nM.")],
+    block: Annotated[
+        str | None, typer.Option("--block", help="Plate block to use when the file holds several.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title for the stored analysis.")
+    ] = None,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Store the analysis.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Competitive radioligand binding: IC50 and Ki (Cheng-Prusoff) with 95% CIs, plate QC, flags."""
+    from cxcr4lab.assays.binding import BindingSettings
+    from cxcr4lab.workflows import analyse_binding, save_binding
+
+    settings = BindingSettings(
+        radioligand_molar=_conc(radioligand_conc, "--radioligand-conc"), kd_molar=_conc(kd, "--kd")
+    )
+    run = analyse_binding(plate, layout, settings, block=block)
+    saved_id = None
+    if save:
+        with _store(database) as store:
+            saved_id = save_binding(store, run, title=title).id
+    if as_json:
+        payload = {"id": saved_id, **run.result.to_dict()}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    _print_binding(run.result, saved_id)
+
+
+def _print_binding(result: BindingResult, analysis_id: int | None) -> None:
+    from rich.markup import escape
+
+    from cxcr4lab.report import potency_text
+
+    head = escape(f"Binding: {result.plate} [{result.block}], {result.plate_wells}-well plate")
+    console.print(
+        f"[bold]{head}[/bold]" + (f"  (saved as analysis #{analysis_id})" if analysis_id else "")
+    )
+    table = Table(title="Potency (one-site competition; 95% profile-likelihood CI)")
+    for col in ("compound", "IC50 (nM)", "95% CI (nM)", "Ki (nM)", "95% CI (nM)", "n", "flags"):
+        table.add_column(
+            col,
+            justify="left" if col in ("compound", "flags") else "right",
+            no_wrap=col == "compound",
+        )
+    for c in result.curves:
+        ic50, ic50_ci = potency_text(c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar, c)
+        ki, ki_ci = potency_text(c.ki_molar, c.ki_lower_molar, c.ki_upper_molar, c)
+        table.add_row(c.compound, ic50, ic50_ci, ki, ki_ci, str(c.fit.n), ", ".join(c.flags) or "-")
+    console.print(table)
+    qc = result.qc
+    verdict = "[green]pass[/green]" if qc.passed else "[red]fail[/red]"
+    z = "n/a" if qc.z_prime is None else f"{qc.z_prime:.2f}"
+    sb = "n/a" if qc.signal_to_background is None else f"{qc.signal_to_background:.1f}"
+    console.print(
+        f"Plate QC {verdict}: Z' = {z}, S/B = {sb}"
+        + (f" ({'; '.join(qc.reasons)})" if qc.reasons else "")
+    )
+
+
+# --- stored results ---------------------------------------------------------------------------------
+
+
+@results_app.command("list")
+def results_list(
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="Only this kind, e.g. binding.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", help="Text in the title or input names.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    database: DatabaseOption = None,
+) -> None:
+    """List stored analyses, newest first."""
+    with _store(database) as store:
+        rows = store.list(kind=kind, search=search, limit=limit)
+    if not rows:
+        console.print(
+            "No stored analyses. Run `cxcr4lab dossier` or `cxcr4lab analyze binding ...`."
+        )
+        return
+    table = Table(title=f"Stored analyses ({len(rows)})")
+    for col in ("id", "kind", "title", "created (UTC)", "inputs"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            str(r.id),
+            r.kind,
+            r.title,
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            ", ".join(r.input_names),
+        )
+    console.print(table)
+
+
+@results_app.command("show")
+def results_show(
+    analysis_id: Annotated[int, typer.Argument(help="Analysis id (see `results list`).")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored result as JSON.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Show one stored analysis."""
+    from cxcr4lab.workflows import load_analysis
+
+    with _store(database) as store:
+        record = store.get(analysis_id)
+        saved = load_analysis(store, analysis_id)
+    if as_json:
+        sys.stdout.write(
+            json.dumps({"id": record.id, "title": record.title, **record.result}, indent=2) + "\n"
+        )
+        return
+    from rich.markup import escape
+
+    console.print(
+        f"[bold]#{record.id} {escape(record.title)}[/bold]  ({record.kind}, {record.created_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    for ref in record.inputs:
+        console.print(
+            f"  {ref.role}: {ref.name}  sha256 {ref.sha256[:16]}…  {ref.size_bytes} bytes"
+        )
+    _print_binding(saved.result, None)
+
+
+@app.command("report")
+def report(
+    analysis_id: Annotated[int, typer.Argument(help="Analysis id (see `results list`).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "cxcr4lab-report"
+    ),
+    database: DatabaseOption = None,
+) -> None:
+    """Write a self-contained HTML report of one stored analysis."""
+    from cxcr4lab.report import render_report, write_report
+    from cxcr4lab.workflows import load_analysis
+
+    with _store(database) as store:
+        saved = load_analysis(store, analysis_id)
+        url = store.url
+    html = render_report(
+        [(saved.id, saved.title, saved.result)],
+        title=f"cxcr4lab: {saved.title}",
+        database=_safe_url(url),
+    )
+    path = write_report(out / f"analysis-{saved.id}.html", html)
+    console.print(f"Report written to {path}")
+
+
+@app.command("dossier")
+def dossier(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for index.html.")] = Path(
+        "cxcr4lab-report"
+    ),
+    database: DatabaseOption = None,
+) -> None:
+    """Analyse the bundled (simulated) example plates, store them, and write the HTML dossier."""
+    from rich.progress import Progress
+
+    from cxcr4lab.report import render_report, write_report
+    from cxcr4lab.workflows import (
+        EXAMPLE_SETTINGS,
+        analyse_binding,
+        example_binding_runs,
+        save_binding,
+    )
+
+    started = time.perf_counter()
+    settings = EXAMPLE_SETTINGS
+    runs = example_binding_runs()
+    analyses = []
+    with _store(database) as store, Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Analysing example plates", total=len(runs))
+        for example, plate, layout in runs:
+            progress.update(task, description=f"Analysing {example.plate}")
+            saved = save_binding(
+                store, analyse_binding(plate, layout, settings), title=example.title
+            )
+            analyses.append((saved.id, saved.title, saved.result))
+            progress.advance(task)
+        url = store.url
+    for analysis_id, _, result in analyses:
+        _print_binding(result, analysis_id)
+    html = render_report(
+        analyses,
+        title="cxcr4lab dossier: CXCR4 competition binding",
+        notes=[
+            "The example plates bundled with cxcr4lab are SIMULATED from a stated truth "
+            "(Ki: balixafortide 1 nM, motixafortide 0.8 nM, mavorixafor 10 nM, plerixafor 40 nM, "
+            "eribulin inactive; [L] 0.1 nM, Kd 0.5 nM): they are not measurements."
+        ],
+        database=_safe_url(url),
+    )
+    path = write_report(out / "index.html", html)
+    console.print(f"Stored {len(analyses)} analyses in {_safe_url(url)}")
+    console.print(f"Dossier written to {path} in {time.perf_counter() - started:.1f} s")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- compounds --------------------------------------------------------------------------------------
+
+
+@compound_app.command("show")
+def compound_show(
+    name: Annotated[str, typer.Argument(help="Name or synonym, e.g. balixafortide or POL6326.")],
+) -> None:
+    """Identity, properties, solubility and storage of a compound, with an RDKit identity check."""
+    from cxcr4lab.compounds import check_identity, load_registry
+
+    compound = load_registry().get(name)
+    table = Table(title=compound.name, show_header=True)
+    table.add_column("field")
+    table.add_column("value", overflow="fold")
+    table.add_column("unit")
+    for row in compound.summary().itertuples():
+        table.add_row(str(row.field), str(row.value), str(row.unit))
+    console.print(table)
+    check = check_identity(compound)
+    if check.structure_checked:
+        verdict = "[green]ok[/green]" if check.ok else "[red]mismatch[/red]"
+        console.print(
+            f"RDKit identity check {verdict}: {check.formula}, {check.molecular_weight_g_per_mol:.2f} g/mol, "
+            f"InChIKey {check.inchikey}"
+        )
+    for problem in check.problems:
+        console.print(f"  - {problem}")
+
+
+@compound_app.command("list")
+def compound_list() -> None:
+    """Every compound in the registry."""
+    from cxcr4lab.compounds import load_registry
+
+    table = Table(title="Compound registry")
+    for col in ("name", "synonyms", "MW (g/mol)", "kind"):
+        table.add_column(col)
+    for c in load_registry():
+        mw = "" if c.molecular_weight_g_per_mol is None else f"{c.molecular_weight_g_per_mol:.2f}"
+        table.add_row(c.name, ", ".join(c.synonyms), mw, c.kind)
+    console.print(table)
+
+
+@compound_app.command("stock")
+def compound_stock(
+    name: Annotated[str, typer.Argument(help="Compound name or synonym.")],
+    concentration: Annotated[
+        str | None, typer.Option("--conc", help="Stock concentration, e.g. 10mM.")
+    ] = None,
+    mass: Annotated[str | None, typer.Option("--mass", help="Mass weighed, e.g. 5mg.")] = None,
+    volume: Annotated[
+        str | None, typer.Option("--volume", help="Solvent volume, e.g. 500uL.")
+    ] = None,
+    solvent: Annotated[str, typer.Option("--solvent")] = "DMSO",
+) -> None:
+    """Stock solution: give two of concentration, mass and volume; the third is computed."""
+    from cxcr4lab.compounds import load_registry, stock_solution
+
+    compound = load_registry().get(name)
+    if compound.molecular_weight_g_per_mol is None:
+        raise typer.BadParameter(f"{compound.name} has no molecular weight in the registry")
+    stock = stock_solution(
+        mw_g_per_mol=compound.molecular_weight_g_per_mol,
+        concentration=concentration,
+        mass=mass,
+        volume=volume,
+        solvent=solvent,
+    )
+    console.print(
+        f"[bold]{compound.name}[/bold] ({compound.molecular_weight_g_per_mol:.2f} g/mol): {stock.describe()}"
+    )
+
+
+@compound_app.command("dilute")
+def compound_dilute(
+    top: Annotated[str, typer.Option("--top", help="Top concentration, e.g. 1uM.")],
+    points: Annotated[int, typer.Option("--points")] = 10,
+    factor: Annotated[
+        str, typer.Option("--factor", help="half-log, 3-fold, or a number.")
+    ] = "half-log",
+    well_volume: Annotated[str, typer.Option("--well-volume")] = "100 µL",
+    stock: Annotated[
+        str | None, typer.Option("--stock", help="Stock concentration, e.g. 10mM.")
+    ] = None,
+) -> None:
+    """A serial dilution series with the volumes to pipette."""
+    from cxcr4lab.compounds import dilution_series
+
+    series = dilution_series(
+        top=top, points=points, factor=factor, well_volume=well_volume, stock=stock
+    )
+    frame = series.summary()
+    table = Table(title=f"{points}-point serial dilution, factor {series.factor:.4g}")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+    for caution in series.cautions:
+        console.print(f"[yellow]caution:[/yellow] {caution}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning cxcr4lab errors into one clear line (exit status 2)."""
+    debug = "--debug" in sys.argv[1:] or os.environ.get("CXCR4LAB_DEBUG") == "1"
+    try:
+        app()
+    except Cxcr4labError as exc:
+        if debug:
+            raise
+        Console(stderr=True, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), str(exc)))
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Drug-combination synergy: Bliss, Loewe, HSA, ZIP (domain layer). Not yet built."""

@@ -1,0 +1,1 @@
+"""Bundled example data (simulated unless stated otherwise; see each folder's README)."""

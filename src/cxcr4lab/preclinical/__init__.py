@@ -1,0 +1,1 @@
+"""In-vivo studies: tumour burden, TGI, IHC summaries (domain layer). Not yet built."""

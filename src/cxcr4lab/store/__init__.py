@@ -1,0 +1,19 @@
+"""The results store: saved analyses, their parameters, results and input files.
+
+Generic on purpose: results arrive as JSON-able dicts tagged with a ``kind``, and the app layer
+maps kinds to result classes. SQLite by default (:func:`default_url`), PostgreSQL by URL; the
+schema is managed by the Alembic migrations shipped in ``migrations/``.
+"""
+
+from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
+from cxcr4lab.store._store import Store
+from cxcr4lab.store._url import default_url
+
+__all__ = [
+    "AnalysisRecord",
+    "AnalysisSummary",
+    "InputBlob",
+    "InputRef",
+    "Store",
+    "default_url",
+]

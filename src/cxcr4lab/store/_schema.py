@@ -1,0 +1,106 @@
+"""The three tables, as SQLAlchemy 2 declarative models with portable column types.
+
+``input_files`` holds each distinct input once, keyed by its SHA-256; ``analyses`` holds one row
+per saved analysis with its parameters and result as JSON text; ``analysis_inputs`` links them
+under the name and role the input had in that analysis. The migrations in ``migrations/`` build
+the same schema (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Analysis", "AnalysisInput", "Base", "InputFile", "UTCDateTime"]
+
+KIND_LENGTH = 64
+ROLE_LENGTH = 64
+NAME_LENGTH = 255
+VERSION_LENGTH = 64
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive, as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"refusing a naive datetime {value.isoformat()}; give a timezone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with deterministic constraint names (same on SQLite and PostgreSQL)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InputFile(Base):
+    """One distinct input file, stored once by content hash."""
+
+    __tablename__ = "input_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Analysis(Base):
+    """One saved analysis: what was run, when, with which settings, and what came out."""
+
+    __tablename__ = "analyses"
+    # AUTOINCREMENT on SQLite: never reuse the id of a deleted analysis.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(KIND_LENGTH), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    software_version: Mapped[str] = mapped_column(String(VERSION_LENGTH))
+    parameters_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+
+
+class AnalysisInput(Base):
+    """The link from an analysis to an input file, under a role and a file name."""
+
+    __tablename__ = "analysis_inputs"
+
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(ROLE_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("input_files.sha256"), index=True)

@@ -1,0 +1,392 @@
+"""The results store: analyses with their parameters, results and input files, in one database."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from typing import Any, Self
+
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, delete, event, exists, func, or_, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
+from cxcr4lab.store._migrate import upgrade_to_head
+from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
+from cxcr4lab.store._schema import (
+    KIND_LENGTH,
+    NAME_LENGTH,
+    ROLE_LENGTH,
+    Analysis,
+    AnalysisInput,
+    InputFile,
+)
+from cxcr4lab.store._url import default_url
+
+__all__ = ["Store"]
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _software_version() -> str:
+    try:
+        return version("cxcr4lab")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message if there is one (without SQLAlchemy's statement dump)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return str(exc.orig)
+    return str(exc)
+
+
+def _shown(url: str) -> str:
+    """The URL as it may appear in a message: password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return url
+
+
+def _check_json(value: Any, path: str) -> None:
+    """Refuse anything that does not survive a JSON round trip unchanged, naming where it is."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise StoreError(f"{path} is {value}, which JSON cannot hold")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise StoreError(f"{path} has a key {key!r} that is not a string")
+            _check_json(item, f"{path}[{key!r}]")
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{path}[{i}]")
+        return
+    raise StoreError(f"{path} is a {type(value).__name__}, which JSON cannot hold")
+
+
+def _to_json(value: Mapping[str, Any], what: str) -> str:
+    if not isinstance(value, Mapping):
+        raise StoreError(f"{what} must be a mapping, not a {type(value).__name__}")
+    _check_json(value, what)
+    try:
+        return json.dumps(dict(value), allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StoreError(f"{what} cannot be stored as JSON: {exc}") from exc
+
+
+def _from_json(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise StoreError(f"{what} in the database is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise StoreError(f"{what} in the database is not a JSON object")
+    return value
+
+
+def _check_text(value: object, field: str, max_length: int | None) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"must be a non-empty string, got {value!r}", field=field)
+    if max_length is not None and len(value) > max_length:
+        raise InputError(f"is {len(value)} characters long; at most {max_length}", field=field)
+
+
+def _check_inputs(inputs: Sequence[InputBlob]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for i, blob in enumerate(inputs):
+        where = f"inputs[{i}]"
+        if not isinstance(blob, InputBlob):
+            raise InputError(f"must be an InputBlob, got {type(blob).__name__}", field=where)
+        _check_text(blob.name, f"{where}.name", NAME_LENGTH)
+        _check_text(blob.role, f"{where}.role", ROLE_LENGTH)
+        if not isinstance(blob.content, bytes):
+            raise InputError(f"must be bytes, got {type(blob.content).__name__}", field=where)
+        key = (blob.role, blob.name)
+        if key in seen:
+            raise InputError(f"role {blob.role!r} and name {blob.name!r} given twice", field=where)
+        seen.add(key)
+
+
+def _create_engine(url: str) -> Engine:
+    """An engine for ``url``; on SQLite with foreign keys, WAL and a busy timeout."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() != "sqlite":
+        return create_engine(sa_url, pool_pre_ping=True)
+    engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    in_memory = sa_url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    """The results database: one transaction per analysis, inputs kept once by content hash.
+
+    ``url`` is any SQLAlchemy URL (SQLite file, ``sqlite://`` in memory, PostgreSQL); by default
+    :func:`default_url`. Opening applies any missing schema migrations. ``clock`` (returning
+    timezone-aware datetimes) stamps new analyses; it exists for tests.
+    """
+
+    url: str
+
+    def __init__(
+        self, url: str | None = None, *, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        self.url = default_url() if url is None else url
+        self._shown = _shown(self.url)
+        self._clock = clock or _utc_now
+        self._closed = False
+        engine: Engine | None = None
+        try:
+            engine = _create_engine(self.url)
+            with engine.begin() as connection:
+                upgrade_to_head(connection)
+        except (SQLAlchemyError, CommandError, ImportError) as exc:
+            if engine is not None:
+                engine.dispose()
+            if isinstance(exc, ImportError):
+                reason = f"its database driver is not installed ({exc})"
+            elif isinstance(exc, SQLAlchemyError):
+                reason = _reason(exc)
+            else:
+                reason = str(exc)
+            raise StoreError(f"cannot open the results database {self._shown}: {reason}") from exc
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Store({self._shown!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the database connections. Closing twice is harmless."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Turn database failures into one :class:`StoreError` naming the action and the URL."""
+        if self._closed:
+            raise StoreError(f"cannot {action}: the store {self._shown} is closed")
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot {action} in {self._shown}: {_reason(exc)}") from exc
+
+    def save_analysis(
+        self,
+        *,
+        kind: str,
+        title: str,
+        result: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        inputs: Sequence[InputBlob],
+    ) -> int:
+        """Save one analysis and its inputs in one transaction; return its id.
+
+        Inputs are stored by content hash, so identical bytes are kept once however often they
+        are saved. Everything is checked and serialised before the database is touched; if
+        anything fails, nothing is written and :class:`StoreError` is raised.
+        """
+        _check_text(kind, "kind", KIND_LENGTH)
+        if not isinstance(title, str):
+            raise InputError(f"must be a string, got {type(title).__name__}", field="title")
+        _check_inputs(inputs)
+        result_json = _to_json(result, "result")
+        parameters_json = _to_json(parameters, "parameters")
+        created_at = self._clock()
+        if created_at.tzinfo is None:
+            raise StoreError("the store's clock returned a naive datetime; it must be tz-aware")
+        action = f"save a {kind!r} analysis"
+        try:
+            with self._guard(action):
+                return self._insert(kind, title, created_at, parameters_json, result_json, inputs)
+        except StoreError:
+            raise
+        except Exception as exc:  # rolled back already; the caller gets one kind of error
+            raise StoreError(f"cannot {action} in {self._shown}: {exc!r}") from exc
+
+    def _insert(
+        self,
+        kind: str,
+        title: str,
+        created_at: datetime,
+        parameters_json: str,
+        result_json: str,
+        inputs: Sequence[InputBlob],
+    ) -> int:
+        """The writes of :meth:`save_analysis`, in one transaction (inputs first, then links)."""
+        by_hash = {blob.sha256: blob for blob in inputs}
+        with self._sessions.begin() as session:
+            present = set(
+                session.scalars(select(InputFile.sha256).where(InputFile.sha256.in_(by_hash)))
+            )
+            session.add_all(
+                InputFile(
+                    sha256=sha,
+                    size_bytes=len(blob.content),
+                    content=blob.content,
+                    created_at=created_at,
+                )
+                for sha, blob in by_hash.items()
+                if sha not in present
+            )
+            session.flush()
+            analysis = Analysis(
+                kind=kind,
+                title=title,
+                created_at=created_at,
+                software_version=_software_version(),
+                parameters_json=parameters_json,
+                result_json=result_json,
+            )
+            session.add(analysis)
+            session.flush()
+            analysis_id = analysis.id
+            session.add_all(
+                AnalysisInput(
+                    analysis_id=analysis_id, role=blob.role, name=blob.name, sha256=blob.sha256
+                )
+                for blob in inputs
+            )
+        return analysis_id
+
+    def get(self, analysis_id: int) -> AnalysisRecord:
+        """The analysis with this id, in full; :class:`NotFoundError` if there is none."""
+        with self._guard(f"read analysis {analysis_id}"), self._sessions() as session:
+            row = session.get(Analysis, analysis_id)
+            if row is None:
+                raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")
+            links = session.execute(
+                select(
+                    AnalysisInput.name,
+                    AnalysisInput.role,
+                    AnalysisInput.sha256,
+                    InputFile.size_bytes,
+                )
+                .join(InputFile, InputFile.sha256 == AnalysisInput.sha256)
+                .where(AnalysisInput.analysis_id == analysis_id)
+                .order_by(AnalysisInput.role, AnalysisInput.name)
+            ).all()
+        return AnalysisRecord(
+            id=row.id,
+            kind=row.kind,
+            title=row.title,
+            created_at=row.created_at,
+            software_version=row.software_version,
+            parameters=_from_json(row.parameters_json, f"parameters of analysis {row.id}"),
+            result=_from_json(row.result_json, f"result of analysis {row.id}"),
+            inputs=tuple(
+                InputRef(name=name, role=role, sha256=sha, size_bytes=size)
+                for name, role, sha, size in links
+            ),
+        )
+
+    def list(
+        self, *, kind: str | None = None, search: str | None = None, limit: int = 100
+    ) -> list[AnalysisSummary]:
+        """Analyses newest first, optionally of one ``kind`` and matching ``search``.
+
+        ``search`` is a case-insensitive substring of the title or of an input file name.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InputError(f"must be a positive integer, got {limit!r}", field="limit")
+        query = select(Analysis.id, Analysis.kind, Analysis.title, Analysis.created_at)
+        if kind is not None:
+            query = query.where(Analysis.kind == kind)
+        if search is not None and search.strip():
+            term = search.strip().lower()
+            in_names = exists().where(
+                AnalysisInput.analysis_id == Analysis.id,
+                func.lower(AnalysisInput.name).contains(term, autoescape=True),
+            )
+            query = query.where(
+                or_(func.lower(Analysis.title).contains(term, autoescape=True), in_names)
+            )
+        query = query.order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit)
+        with self._guard("list analyses"), self._sessions() as session:
+            rows = session.execute(query).all()
+            names: dict[int, list[str]] = {row.id: [] for row in rows}
+            if names:
+                for analysis_id, name in session.execute(
+                    select(AnalysisInput.analysis_id, AnalysisInput.name)
+                    .where(AnalysisInput.analysis_id.in_(names))
+                    .order_by(AnalysisInput.role, AnalysisInput.name)
+                ):
+                    names[analysis_id].append(name)
+        return [
+            AnalysisSummary(
+                id=row.id,
+                kind=row.kind,
+                title=row.title,
+                created_at=row.created_at,
+                input_names=tuple(names[row.id]),
+            )
+            for row in rows
+        ]
+
+    def input_content(self, sha256: str) -> bytes:
+        """The bytes stored under this SHA-256 (hex); :class:`NotFoundError` if there are none."""
+        with self._guard(f"read input {sha256}"), self._sessions() as session:
+            content = session.scalar(
+                select(InputFile.content).where(InputFile.sha256 == sha256.lower())
+            )
+        if content is None:
+            raise NotFoundError(f"no input file with sha256 {sha256} in {self._shown}")
+        return content
+
+    def delete(self, analysis_id: int) -> None:
+        """Delete an analysis, and any input file no other analysis refers to."""
+        with self._guard(f"delete analysis {analysis_id}"), self._sessions.begin() as session:
+            if session.get(Analysis, analysis_id) is None:
+                raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")
+            hashes = session.scalars(
+                select(AnalysisInput.sha256).where(AnalysisInput.analysis_id == analysis_id)
+            ).all()
+            session.execute(delete(AnalysisInput).where(AnalysisInput.analysis_id == analysis_id))
+            session.execute(delete(Analysis).where(Analysis.id == analysis_id))
+            still_used = exists().where(AnalysisInput.sha256 == InputFile.sha256)
+            session.execute(
+                delete(InputFile)
+                .where(InputFile.sha256.in_(hashes), ~still_used)
+                .execution_options(synchronize_session=False)
+            )

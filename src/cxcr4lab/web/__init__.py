@@ -1,0 +1,1 @@
+"""FastAPI JSON API and server-rendered pages (app layer). Not yet built."""

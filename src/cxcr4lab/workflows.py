@@ -1,0 +1,167 @@
+"""Analysis runs (app layer): read inputs, analyse, save in one transaction, load back.
+
+The CLI and (later) the web app call these; the domains never see the store. Each stored
+result is tagged with its ``kind``; :data:`RESULT_TYPES` maps kinds back to result classes,
+so a stored analysis reads back as an equal result object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
+from cxcr4lab.assays.layout import read_layout_bytes
+from cxcr4lab.assays.readers import MAX_FILE_BYTES, read_plates_bytes
+from cxcr4lab.core.errors import InputError, NotFoundError
+from cxcr4lab.store import InputBlob, Store
+
+__all__ = [
+    "EXAMPLE_BINDING_RUNS",
+    "EXAMPLE_SETTINGS",
+    "RESULT_TYPES",
+    "BindingRun",
+    "ExampleRun",
+    "SavedAnalysis",
+    "analyse_binding",
+    "compound_mw",
+    "example_binding_runs",
+    "load_analysis",
+    "save_binding",
+]
+
+
+RESULT_TYPES: dict[str, type[BindingResult]] = {"binding": BindingResult}
+
+
+@dataclass(frozen=True)
+class SavedAnalysis:
+    """A result as stored: its database id and title beside the result object."""
+
+    id: int
+    title: str
+    result: BindingResult
+
+
+def compound_mw(name: str) -> float | None:
+    """Molecular weight (g/mol) of a registry compound, or None if unknown (for ng/mL units)."""
+    from cxcr4lab.compounds import load_registry
+
+    try:
+        return load_registry().get(name).molecular_weight_g_per_mol
+    except NotFoundError:
+        return None
+
+
+def _read_input(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError("file not found", file=str(path))
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
+    return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class BindingRun:
+    """An analysed binding plate together with the inputs it came from."""
+
+    result: BindingResult
+    inputs: tuple[InputBlob, ...]
+    block: str
+    n_blocks: int
+
+
+def analyse_binding(
+    plate: Path | tuple[str, bytes],
+    layout: Path | tuple[str, bytes],
+    settings: BindingSettings,
+    *,
+    block: str | None = None,
+) -> BindingRun:
+    """Read and analyse a binding plate. ``plate`` and ``layout`` are paths or
+    ``(file name, content)`` pairs (uploads, bundled examples)."""
+    plate_name, plate_bytes = (plate.name, _read_input(plate)) if isinstance(plate, Path) else plate
+    layout_name, layout_bytes = (
+        (layout.name, _read_input(layout)) if isinstance(layout, Path) else layout
+    )
+    plates = read_plates_bytes(plate_bytes, plate_name)
+    if block is None and len(plates) > 1:
+        listed = ", ".join(repr(p.block) for p in plates)
+        raise InputError(
+            f"file holds {len(plates)} plates ({listed}); choose one with --block", file=plate_name
+        )
+    chosen = plates[0] if block is None else next((p for p in plates if p.block == block), None)
+    if chosen is None:
+        raise InputError(
+            f"no block named {block!r}; blocks: {', '.join(p.block for p in plates)}",
+            file=plate_name,
+        )
+    lay = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw)
+    inputs = (
+        InputBlob(plate_name, "plate", plate_bytes),
+        InputBlob(layout_name, "layout", layout_bytes),
+    )
+    return BindingRun(analyse(chosen, lay, settings), inputs, chosen.block, len(plates))
+
+
+def save_binding(store: Store, run: BindingRun, *, title: str | None = None) -> SavedAnalysis:
+    """Save an analysed plate and its input files in one transaction."""
+    result = run.result
+    name = title or f"Binding {result.plate}" + (f" [{run.block}]" if run.n_blocks > 1 else "")
+    analysis_id = store.save_analysis(
+        kind=result.kind,
+        title=name,
+        result=result.to_dict(),
+        parameters={
+            "radioligand_molar": result.settings.radioligand_molar,
+            "kd_molar": result.settings.kd_molar,
+            "block": run.block,
+        },
+        inputs=run.inputs,
+    )
+    return SavedAnalysis(analysis_id, name, result)
+
+
+def load_analysis(store: Store, analysis_id: int) -> SavedAnalysis:
+    """A stored analysis as its result object."""
+    record = store.get(analysis_id)
+    cls = RESULT_TYPES.get(record.kind)
+    if cls is None:
+        raise NotFoundError(
+            f"analysis {analysis_id} is of kind {record.kind!r}, which this version cannot read"
+        )
+    return SavedAnalysis(record.id, record.title, cls.from_dict(record.result))
+
+
+@dataclass(frozen=True)
+class ExampleRun:
+    plate: str
+    layout: str
+    title: str
+
+
+EXAMPLE_BINDING_RUNS = (
+    ExampleRun(
+        "plate96_run1.csv", "layout96.toml", "Binding, 96-well plate-grid CSV, run 1 (simulated)"
+    ),
+    ExampleRun(
+        "plate96_run2_long.csv", "layout96.toml", "Binding, 96-well long CSV, run 2 (simulated)"
+    ),
+    ExampleRun("plate384_run1.xlsx", "layout384.toml", "Binding, 384-well xlsx, run 1 (simulated)"),
+)
+EXAMPLE_SETTINGS = BindingSettings(radioligand_molar=0.1e-9, kd_molar=0.5e-9)
+"""Assay constants of the bundled simulated plates: [L] 0.1 nM, Kd 0.5 nM."""
+
+
+def example_binding_runs() -> list[tuple[ExampleRun, tuple[str, bytes], tuple[str, bytes]]]:
+    """The bundled simulated binding plates with their layouts, as (name, bytes) pairs."""
+    folder = resources.files("cxcr4lab.examples").joinpath("binding")
+    return [
+        (
+            run,
+            (run.plate, folder.joinpath(run.plate).read_bytes()),
+            (run.layout, folder.joinpath(run.layout).read_bytes()),
+        )
+        for run in EXAMPLE_BINDING_RUNS
+    ]
