@@ -30,9 +30,9 @@ def test_unmc_worked_example() -> None:
 
 
 def test_inverse() -> None:
-    assert cheng_prusoff_ic50(ki=cheng_prusoff_ki(ic50=7e-9, ligand=1e-10, kd=5e-10), ligand=1e-10, kd=5e-10) == (
-        pytest.approx(7e-9, rel=1e-14)
-    )
+    assert cheng_prusoff_ic50(
+        ki=cheng_prusoff_ki(ic50=7e-9, ligand=1e-10, kd=5e-10), ligand=1e-10, kd=5e-10
+    ) == (pytest.approx(7e-9, rel=1e-14))
 
 
 @pytest.mark.parametrize("bad", [0.0, -1e-9, float("nan"), float("inf")])

@@ -16,6 +16,7 @@ e.g. AMD3100). Analysis, as a careful lab scientist does it:
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -77,14 +78,17 @@ class BindingSettings:
 
 @dataclass(frozen=True)
 class WellRecord:
-    """One used well: its role, reading and % specific binding; ``excluded`` gives a reason."""
+    """One used well: its role, reading and % specific binding; ``excluded`` gives a reason.
+
+    ``signal`` and ``specific_pct`` are None only for a masked well without a reading.
+    """
 
     well: str
     role: str
     compound: str | None
     conc_molar: float | None
-    signal: float
-    specific_pct: float
+    signal: float | None
+    specific_pct: float | None
     excluded: str | None = None
 
 
@@ -197,18 +201,19 @@ def analyse(plate: PlateData, layout: Layout, settings: BindingSettings) -> Bind
     used = layout.wells_used()
     signals = plate.table.set_index("well")["signal"]
 
-    def signal_of(well: str, role: str) -> float:
+    def signal_of(rec: dict[Hashable, Any]) -> float | None:
+        well, role = str(rec["well"]), str(rec["role"])
         value = float(signals.get(well, math.nan))
         if math.isnan(value):
+            if _text_or_none(rec["exclude"]) is not None:
+                return None  # a masked well may lack a reading (that may be why it is masked)
             raise InputError(
                 f"no reading for this {role} well", file=plate.source, block=plate.block, well=well
             )
         return value
 
-    records = [
-        (rec, signal_of(str(rec["well"]), str(rec["role"]))) for rec in used.to_dict("records")
-    ]
-    active = [(r, s) for r, s in records if _text_or_none(r["exclude"]) is None]
+    records = [(rec, signal_of(rec)) for rec in used.to_dict("records")]
+    active = [(r, s) for r, s in records if s is not None and _text_or_none(r["exclude"]) is None]
     total = np.array([s for r, s in active if r["role"] == "total"])
     nsb = np.array([s for r, s in active if r["role"] == "nsb"])
     for role, arr in (("total", total), ("nsb", nsb)):
@@ -231,7 +236,9 @@ def analyse(plate: PlateData, layout: Layout, settings: BindingSettings) -> Bind
             compound=_text_or_none(r["compound"]),
             conc_molar=None if math.isnan(r["conc_molar"]) else float(r["conc_molar"]),
             signal=s,
-            specific_pct=float(percent_of_controls(s, qc.mean_high, qc.mean_low)),
+            specific_pct=None
+            if s is None
+            else float(percent_of_controls(s, qc.mean_high, qc.mean_low)),
             excluded=_text_or_none(r["exclude"]),
         )
         for r, s in records
@@ -298,7 +305,7 @@ def _fit_compound(
             place=place,
         )
     x = np.log10(conc)
-    y = np.array([w.specific_pct for w in points])
+    y = np.array([w.specific_pct for w in points], dtype=float)
     fit = fit_curve(
         ONE_SITE_COMPETITION, x, y, profile=("log10_ic50",), alpha=settings.alpha, place=place
     )

@@ -350,7 +350,7 @@ def dilution_series(
     cautions: list[str] = []
     if stock_molar is not None:
         top_stock = top_total * top_molar / stock_molar
-        top_diluent = top_total - top_stock
+        top_diluent = max(top_total - top_stock, 0.0)  # stock == top: no diluent, not -1e-19 L
         if top_stock < MIN_PIPETTE_L:
             cautions.append(
                 f"tube 1 needs {top_stock * 1e6:.3g} µL of stock, below "

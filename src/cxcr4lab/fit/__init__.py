@@ -8,17 +8,37 @@
 -8.5
 """
 
+from cxcr4lab.fit.curves import EXP_DECAY, EXP_GROWTH, LINEAR, QUADRATIC
+from cxcr4lab.fit.dose_response import EMAX, OPERATIONAL, log_logistic
 from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
-from cxcr4lab.fit.models import FOUR_PL, HORIZONTAL, MODELS, ONE_SITE_COMPETITION, Model, get_model
+from cxcr4lab.fit.models import (
+    FOUR_PL,
+    HORIZONTAL,
+    MODELS,
+    ONE_SITE_COMPETITION,
+    Model,
+    get_model,
+    register_model,
+)
 from cxcr4lab.fit.result import FitResult, ProfileInterval
 from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve, no_effect_test, profile_interval
 
+BUILTIN_MODELS: frozenset[str] = frozenset(MODELS)
+"""Names of the models that ship with cxcr4lab (user models are registered beside them)."""
+
 __all__ = [
+    "BUILTIN_MODELS",
+    "EMAX",
+    "EXP_DECAY",
+    "EXP_GROWTH",
     "FLAG_TEXT",
     "FOUR_PL",
     "HORIZONTAL",
+    "LINEAR",
     "MODELS",
     "ONE_SITE_COMPETITION",
+    "OPERATIONAL",
+    "QUADRATIC",
     "FitResult",
     "FitThresholds",
     "Model",
@@ -26,7 +46,9 @@ __all__ = [
     "extra_ss_f_test",
     "fit_curve",
     "get_model",
+    "log_logistic",
     "no_effect_test",
     "potency_flags",
     "profile_interval",
+    "register_model",
 ]

@@ -16,7 +16,16 @@ from scipy.special import expit
 
 from cxcr4lab.core.errors import NotFoundError
 
-__all__ = ["FOUR_PL", "HORIZONTAL", "MODELS", "ONE_SITE_COMPETITION", "Model", "get_model"]
+__all__ = [
+    "FOUR_PL",
+    "HORIZONTAL",
+    "MODELS",
+    "ONE_SITE_COMPETITION",
+    "Model",
+    "get_model",
+    "register_model",
+    "sigmoid_guess",
+]
 
 Array = NDArray[np.float64]
 
@@ -55,7 +64,7 @@ class Model:
             ) from None
 
 
-def _sigmoid_guess(x: Array, y: Array) -> tuple[float, float, float]:
+def sigmoid_guess(x: Array, y: Array) -> tuple[float, float, float]:
     """Bottom, top and log-midpoint from the data: plateaus at the ends, midpoint by crossing."""
     order = np.argsort(x)
     xs, ys = x[order], y[order]
@@ -93,7 +102,7 @@ def _one_site_jac(x: Array, p: Array) -> Array:
 
 
 def _one_site_guess(x: Array, y: Array) -> Array:
-    bottom, top, mid = _sigmoid_guess(x, y)
+    bottom, top, mid = sigmoid_guess(x, y)
     return np.array([bottom, top, mid])
 
 
@@ -128,7 +137,7 @@ def _four_pl_jac(x: Array, p: Array) -> Array:
 
 
 def _four_pl_guess(x: Array, y: Array) -> Array:
-    bottom, top, mid = _sigmoid_guess(x, y)
+    bottom, top, mid = sigmoid_guess(x, y)
     order = np.argsort(x)
     falling = y[order][0] >= y[order][-1]
     return np.array([bottom, top, mid, 1.0 if falling else -1.0])
@@ -170,10 +179,19 @@ HORIZONTAL = Model(
 )
 
 MODELS: dict[str, Model] = {m.name: m for m in (ONE_SITE_COMPETITION, FOUR_PL, HORIZONTAL)}
+"""Every model known by name; results find their model here (``FitResult.get_model``)."""
+
+
+def register_model(model: Model, *, replace: bool = False) -> Model:
+    """Add ``model`` to :data:`MODELS` (refusing to shadow another model unless ``replace``)."""
+    if model.name in MODELS and MODELS[model.name] is not model and not replace:
+        raise ValueError(f"a model named {model.name!r} exists already")
+    MODELS[model.name] = model
+    return model
 
 
 def get_model(name: str) -> Model:
-    """A built-in model by name (``"one_site_competition"``, ``"4pl"``, ``"horizontal"``)."""
+    """A model by name, e.g. ``"4pl"``, ``"one_site_competition"``, ``"emax"``."""
     try:
         return MODELS[name]
     except KeyError:

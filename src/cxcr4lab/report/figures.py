@@ -37,7 +37,7 @@ def plate_heatmap_svg(result: BindingResult) -> str:
     grid = np.full((fmt.rows, fmt.cols), np.nan)
     for w in result.wells:
         r, c = well_position(w.well)
-        grid[r, c - 1] = w.signal
+        grid[r, c - 1] = np.nan if w.signal is None else w.signal
     width = 7.0 if fmt.cols <= 12 else 10.0
     fig = Figure(figsize=(width, width * fmt.rows / fmt.cols * 0.95))
     ax = fig.subplots()
@@ -88,7 +88,7 @@ def binding_curves_svg(result: BindingResult, alpha: float = 0.05) -> str:
         masked = [w for w in pts if w.excluded is not None]
         ax.scatter(
             _conc(used),
-            [w.specific_pct for w in used],
+            [np.nan if w.specific_pct is None else w.specific_pct for w in used],
             s=14,
             color=colour,
             alpha=0.8,
@@ -96,7 +96,7 @@ def binding_curves_svg(result: BindingResult, alpha: float = 0.05) -> str:
         if masked:
             ax.scatter(
                 _conc(masked),
-                [w.specific_pct for w in masked],
+                [np.nan if w.specific_pct is None else w.specific_pct for w in masked],
                 s=20,
                 marker="x",
                 color=colour,
