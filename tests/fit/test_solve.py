@@ -110,3 +110,30 @@ def test_result_round_trips_through_json_and_reports() -> None:
     table = fit.summary()
     assert list(table["parameter"]) == list(FOUR_PL.param_names)
     assert table.loc[table.parameter == "log10_ic50", "profile_lower"].notna().all()
+
+
+def test_weighting_schemes() -> None:
+    from cxcr4lab.fit.weights import weights_for
+
+    x = np.array([1.0, 2.0, 4.0])
+    y = np.array([2.0, -4.0, 8.0])
+    np.testing.assert_allclose(weights_for("1/y^2", x, y), [0.25, 1 / 16, 1 / 64])
+    np.testing.assert_allclose(weights_for("1/x", x, y), [1.0, 0.5, 0.25])
+    np.testing.assert_allclose(weights_for("none", x, y), 1.0)
+    with pytest.raises(InputError, match="non-zero"):
+        weights_for("1/y", x, np.array([1.0, 0.0, 2.0]))
+
+
+def test_weighted_calibration_line_matches_numpy_polyfit() -> None:
+    from cxcr4lab.fit import LINEAR
+    from cxcr4lab.fit.weights import weights_for
+
+    rng = np.random.default_rng(9)
+    x = np.array([1, 2, 5, 10, 20, 50, 100, 200.0])
+    y = 0.02 + 0.5 * x * (1 + rng.normal(0, 0.03, x.size))
+    w = weights_for("1/x^2", x, y)
+    fit = fit_curve(LINEAR, x, y, weights=w)
+    # numpy.polyfit takes weights on the residuals (sqrt of ours).
+    slope, intercept = np.polyfit(x, y, 1, w=np.sqrt(w))
+    assert fit.params["slope"] == pytest.approx(slope, rel=1e-9)
+    assert fit.params["intercept"] == pytest.approx(intercept, rel=1e-7, abs=1e-12)

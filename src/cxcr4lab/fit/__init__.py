@@ -11,6 +11,13 @@
 from cxcr4lab.fit.curves import EXP_DECAY, EXP_GROWTH, LINEAR, QUADRATIC
 from cxcr4lab.fit.dose_response import EMAX, OPERATIONAL, log_logistic
 from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
+from cxcr4lab.fit.global_fit import (
+    Comparison,
+    GlobalResult,
+    compare_fits,
+    compare_shared,
+    fit_global,
+)
 from cxcr4lab.fit.models import (
     FOUR_PL,
     HORIZONTAL,
@@ -20,7 +27,9 @@ from cxcr4lab.fit.models import (
     get_model,
     register_model,
 )
+from cxcr4lab.fit.outliers import RoutResult, fit_robust, fit_rout, rsdr
 from cxcr4lab.fit.result import FitResult, ProfileInterval
+from cxcr4lab.fit.schild import SchildResult, fit_schild
 from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve, no_effect_test, profile_interval
 
 BUILTIN_MODELS: frozenset[str] = frozenset(MODELS)
@@ -39,16 +48,27 @@ __all__ = [
     "ONE_SITE_COMPETITION",
     "OPERATIONAL",
     "QUADRATIC",
+    "Comparison",
     "FitResult",
     "FitThresholds",
+    "GlobalResult",
     "Model",
     "ProfileInterval",
+    "RoutResult",
+    "SchildResult",
+    "compare_fits",
+    "compare_shared",
     "extra_ss_f_test",
     "fit_curve",
+    "fit_global",
+    "fit_robust",
+    "fit_rout",
+    "fit_schild",
     "get_model",
     "log_logistic",
     "no_effect_test",
     "potency_flags",
     "profile_interval",
     "register_model",
+    "rsdr",
 ]
