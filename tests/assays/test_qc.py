@@ -119,3 +119,8 @@ def test_summary_and_json_round_trip() -> None:
     again = PlateQC.from_dict(json.loads(json.dumps(qc.to_dict())))
     assert again == qc
     assert again.passed == qc.passed
+
+
+def test_empty_control_sets_are_refused() -> None:
+    with pytest.raises(ValueError, match="control wells"):
+        plate_qc([], [1.0, 2.0])

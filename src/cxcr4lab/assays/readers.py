@@ -325,6 +325,8 @@ def _grid_plates(
         height = _GRID_WIDTHS[width]
         label_col = start - 1
         values: list[tuple[str, float]] = []
+        block = _block_name(cells, i, label_col, len(plates), sheet, floor)
+        where = Place(file=name, sheet=sheet, block=block)
         r = 0
         while r < height and i + 1 + r < len(cells):
             row = cells[i + 1 + r]
@@ -334,25 +336,15 @@ def _grid_plates(
                 raw = row[start + c] if start + c < len(row) else ""
                 well = f"{row_letters(r)}{c + 1}"
                 value = math.nan if not raw else _number(raw, decimal_comma)
-                if value is None or (value is not None and math.isinf(value)):
-                    block = _block_name(cells, i, label_col, len(plates), sheet, floor)
-                    raise InputError(
-                        f"{raw!r} is not a number",
-                        file=name,
-                        sheet=sheet,
-                        block=block,
-                        row=i + 2 + r,
-                        well=well,
-                    )
+                if value is None or math.isinf(value):
+                    problem = "is not a number" if value is None else "is infinite"
+                    raise InputError(f"{raw!r} {problem}", place=where, row=i + 2 + r, well=well)
                 values.append((well, value))
             r += 1
-        block = _block_name(cells, i, label_col, len(plates), sheet, floor)
         if r != height:
             raise InputError(
                 f"grid with {width} columns needs rows A..{row_letters(height - 1)}, found {r} rows",
-                file=name,
-                sheet=sheet,
-                block=block,
+                place=where,
                 row=i + 2 + r,
             )
         plates.append(PlateData(name, block, format_for(height, width), _table(values)))
