@@ -17,6 +17,8 @@ PACKAGES = [
     "cxcr4lab.report",
     "cxcr4lab.receptor.theory",
     "cxcr4lab.workflows",
+    "cxcr4lab.assays.potency",
+    "cxcr4lab.commands",
 ]
 
 

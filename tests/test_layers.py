@@ -26,6 +26,7 @@ LAYERS = {
     "web": 3,
     "workflows": 3,
     "cli": 3,
+    "commands": 3,
 }
 NAMES = {0: "core", 1: "engines", 2: "domains", 3: "app"}
 

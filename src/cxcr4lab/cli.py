@@ -22,7 +22,6 @@ from rich.text import Text
 from cxcr4lab.core.errors import Cxcr4labError
 
 if TYPE_CHECKING:
-    from cxcr4lab.assays.binding import BindingResult
     from cxcr4lab.store import Store
 
 __all__ = ["app", "main"]
@@ -46,6 +45,16 @@ app.add_typer(results_app, name="results")
 app.add_typer(compound_app, name="compound")
 
 console = Console()
+
+
+def _register_assay_commands() -> None:
+    from cxcr4lab.commands import command_modules
+
+    for module in command_modules():
+        module.register(analyze_app)
+
+
+_register_assay_commands()
 _state: dict[str, Any] = {"debug": False, "database": None}
 
 DatabaseOption = Annotated[
@@ -67,84 +76,6 @@ def _store(url: str | None) -> Store:
     from cxcr4lab.store import Store
 
     return Store(url)
-
-
-# --- analyses ---------------------------------------------------------------------------------------
-
-
-def _conc(text: str, field: str) -> float:
-    from cxcr4lab.core.errors import Place
-    from cxcr4lab.core.units import to_molar
-
-    return to_molar(text, place=Place(field=field), allow_zero=False)
-
-
-@analyze_app.command("binding")
-def analyze_binding(
-    plate: Annotated[Path, typer.Argument(help="Plate export: plate-grid CSV, long CSV or xlsx.")],
-    layout: Annotated[Path, typer.Option("--layout", "-l", help="wellmap TOML layout.")],
-    radioligand_conc: Annotated[
-        str, typer.Option("--radioligand-conc", help="Radioligand concentration, e.g. 0.1nM.")
-    ],
-    kd: Annotated[str, typer.Option("--kd", help="Radioligand Kd, e.g. 0.5nM.")],
-    block: Annotated[
-        str | None, typer.Option("--block", help="Plate block to use when the file holds several.")
-    ] = None,
-    title: Annotated[
-        str | None, typer.Option("--title", help="Title for the stored analysis.")
-    ] = None,
-    save: Annotated[bool, typer.Option("--save/--no-save", help="Store the analysis.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    database: DatabaseOption = None,
-) -> None:
-    """Competitive radioligand binding: IC50 and Ki (Cheng-Prusoff) with 95% CIs, plate QC, flags."""
-    from cxcr4lab.assays.binding import BindingSettings
-    from cxcr4lab.workflows import analyse_binding, save_binding
-
-    settings = BindingSettings(
-        radioligand_molar=_conc(radioligand_conc, "--radioligand-conc"), kd_molar=_conc(kd, "--kd")
-    )
-    run = analyse_binding(plate, layout, settings, block=block)
-    saved_id = None
-    if save:
-        with _store(database) as store:
-            saved_id = save_binding(store, run, title=title).id
-    if as_json:
-        payload = {"id": saved_id, **run.result.to_dict()}
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-        return
-    _print_binding(run.result, saved_id)
-
-
-def _print_binding(result: BindingResult, analysis_id: int | None) -> None:
-    from rich.markup import escape
-
-    from cxcr4lab.report import potency_text
-
-    head = escape(f"Binding: {result.plate} [{result.block}], {result.plate_wells}-well plate")
-    console.print(
-        f"[bold]{head}[/bold]" + (f"  (saved as analysis #{analysis_id})" if analysis_id else "")
-    )
-    table = Table(title="Potency (one-site competition; 95% profile-likelihood CI)")
-    for col in ("compound", "IC50 (nM)", "95% CI (nM)", "Ki (nM)", "95% CI (nM)", "n", "flags"):
-        table.add_column(
-            col,
-            justify="left" if col in ("compound", "flags") else "right",
-            no_wrap=col == "compound",
-        )
-    for c in result.curves:
-        ic50, ic50_ci = potency_text(c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar, c)
-        ki, ki_ci = potency_text(c.ki_molar, c.ki_lower_molar, c.ki_upper_molar, c)
-        table.add_row(c.compound, ic50, ic50_ci, ki, ki_ci, str(c.fit.n), ", ".join(c.flags) or "-")
-    console.print(table)
-    qc = result.qc
-    verdict = "[green]pass[/green]" if qc.passed else "[red]fail[/red]"
-    z = "n/a" if qc.z_prime is None else f"{qc.z_prime:.2f}"
-    sb = "n/a" if qc.signal_to_background is None else f"{qc.signal_to_background:.1f}"
-    console.print(
-        f"Plate QC {verdict}: Z' = {z}, S/B = {sb}"
-        + (f" ({'; '.join(qc.reasons)})" if qc.reasons else "")
-    )
 
 
 # --- stored results ---------------------------------------------------------------------------------
@@ -211,7 +142,7 @@ def results_show(
         console.print(
             f"  {ref.role}: {ref.name}  sha256 {ref.sha256[:16]}…  {ref.size_bytes} bytes"
         )
-    _print_binding(saved.result, None)
+    _print_result(saved.result, None)
 
 
 @app.command("report")
@@ -245,46 +176,49 @@ def dossier(
     ),
     database: DatabaseOption = None,
 ) -> None:
-    """Analyse the bundled (simulated) example plates, store them, and write the HTML dossier."""
+    """Analyse every bundled (simulated) example, store the analyses, and write the HTML dossier."""
     from rich.progress import Progress
 
+    from cxcr4lab.commands import command_modules
     from cxcr4lab.report import render_report, write_report
-    from cxcr4lab.workflows import (
-        EXAMPLE_SETTINGS,
-        analyse_binding,
-        example_binding_runs,
-        save_binding,
-    )
+    from cxcr4lab.workflows import save_result
 
     started = time.perf_counter()
-    settings = EXAMPLE_SETTINGS
-    runs = example_binding_runs()
+    runs = [run for module in command_modules() for run in module.dossier_runs()]
+    notes = list(dict.fromkeys(note for run in runs for note in run.notes))
     analyses = []
     with _store(database) as store, Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Analysing example plates", total=len(runs))
-        for example, plate, layout in runs:
-            progress.update(task, description=f"Analysing {example.plate}")
-            saved = save_binding(
-                store, analyse_binding(plate, layout, settings), title=example.title
+        task = progress.add_task("Analysing the examples", total=len(runs))
+        for run in runs:
+            progress.update(task, description=f"Analysing: {run.title}")
+            result, inputs, parameters = run.run()
+            saved = save_result(
+                store, result, title=run.title, inputs=inputs, parameters=parameters
             )
             analyses.append((saved.id, saved.title, saved.result))
             progress.advance(task)
         url = store.url
     for analysis_id, _, result in analyses:
-        _print_binding(result, analysis_id)
+        _print_result(result, analysis_id)
     html = render_report(
         analyses,
-        title="cxcr4lab dossier: CXCR4 competition binding",
-        notes=[
-            "The example plates bundled with cxcr4lab are SIMULATED from a stated truth "
-            "(Ki: balixafortide 1 nM, motixafortide 0.8 nM, mavorixafor 10 nM, plerixafor 40 nM, "
-            "eribulin inactive; [L] 0.1 nM, Kd 0.5 nM): they are not measurements."
-        ],
+        title="cxcr4lab dossier: balixafortide and CXCR4 antagonists",
+        notes=["Every example bundled with cxcr4lab is SIMULATED data, not measurements.", *notes],
         database=_safe_url(url),
     )
     path = write_report(out / "index.html", html)
     console.print(f"Stored {len(analyses)} analyses in {_safe_url(url)}")
     console.print(f"Dossier written to {path} in {time.perf_counter() - started:.1f} s")
+
+
+def _print_result(result: Any, analysis_id: int | None) -> None:
+    from cxcr4lab.commands import module_for_kind
+
+    module = module_for_kind(str(result.kind))
+    if module is None:
+        console.print(result.summary())
+        return
+    module.print_result(console, result, analysis_id)
 
 
 def _safe_url(url: str) -> str:

@@ -1,18 +1,25 @@
 """Analysis runs (app layer): read inputs, analyse, save in one transaction, load back.
 
-The CLI and (later) the web app call these; the domains never see the store. Each stored
-result is tagged with its ``kind``; :data:`RESULT_TYPES` maps kinds back to result classes,
-so a stored analysis reads back as an equal result object.
+The CLI and the web app call these; the domains never see the store. Every stored result is
+tagged with its ``kind``; :func:`result_types` finds the result classes of the assay modules (a
+class with a ``kind`` and ``from_dict``), so a stored analysis reads back as an equal object.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
+import cxcr4lab.assays
 from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout_bytes
+from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import MAX_FILE_BYTES, read_plates_bytes
 from cxcr4lab.core.errors import InputError, NotFoundError
 from cxcr4lab.store import InputBlob, Store
@@ -20,19 +27,31 @@ from cxcr4lab.store import InputBlob, Store
 __all__ = [
     "EXAMPLE_BINDING_RUNS",
     "EXAMPLE_SETTINGS",
-    "RESULT_TYPES",
+    "AnalysisResult",
     "BindingRun",
     "ExampleRun",
     "SavedAnalysis",
     "analyse_binding",
     "compound_mw",
     "example_binding_runs",
+    "example_bytes",
     "load_analysis",
+    "read_input",
+    "result_types",
     "save_binding",
+    "save_result",
 ]
 
 
-RESULT_TYPES: dict[str, type[BindingResult]] = {"binding": BindingResult}
+class AnalysisResult(Protocol):
+    """What every assay result offers the app layer."""
+
+    @property
+    def kind(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def potencies(self, source: str = "") -> list[Potency]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +60,20 @@ class SavedAnalysis:
 
     id: int
     title: str
-    result: BindingResult
+    result: Any
+
+
+@lru_cache(maxsize=1)
+def result_types() -> dict[str, type[Any]]:
+    """kind -> result class, found in the modules of :mod:`cxcr4lab.assays`."""
+    found: dict[str, type[Any]] = {}
+    for info in pkgutil.iter_modules(cxcr4lab.assays.__path__):
+        module = importlib.import_module(f"cxcr4lab.assays.{info.name}")
+        for value in vars(module).values():
+            kind = getattr(value, "kind", None)
+            if isinstance(value, type) and isinstance(kind, str) and hasattr(value, "from_dict"):
+                found[kind] = value
+    return found
 
 
 def compound_mw(name: str) -> float | None:
@@ -54,12 +86,50 @@ def compound_mw(name: str) -> float | None:
         return None
 
 
-def _read_input(path: Path) -> bytes:
+def read_input(path: Path) -> bytes:
+    """The bytes of an input file, refusing missing and oversized files."""
     if not path.exists():
         raise InputError("file not found", file=str(path))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
     return path.read_bytes()
+
+
+def _named(source: Path | tuple[str, bytes]) -> tuple[str, bytes]:
+    return (source.name, read_input(source)) if isinstance(source, Path) else source
+
+
+def save_result(
+    store: Store,
+    result: AnalysisResult,
+    *,
+    title: str,
+    inputs: Sequence[InputBlob],
+    parameters: Mapping[str, Any] | None = None,
+) -> SavedAnalysis:
+    """Save any assay result with its input files in one transaction."""
+    analysis_id = store.save_analysis(
+        kind=result.kind,
+        title=title,
+        result=result.to_dict(),
+        parameters=dict(parameters or {}),
+        inputs=inputs,
+    )
+    return SavedAnalysis(analysis_id, title, result)
+
+
+def load_analysis(store: Store, analysis_id: int) -> SavedAnalysis:
+    """A stored analysis as its result object."""
+    record = store.get(analysis_id)
+    cls = result_types().get(record.kind)
+    if cls is None:
+        raise NotFoundError(
+            f"analysis {analysis_id} is of kind {record.kind!r}, which this version cannot read"
+        )
+    return SavedAnalysis(record.id, record.title, cls.from_dict(record.result))
+
+
+# --- binding -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -81,10 +151,8 @@ def analyse_binding(
 ) -> BindingRun:
     """Read and analyse a binding plate. ``plate`` and ``layout`` are paths or
     ``(file name, content)`` pairs (uploads, bundled examples)."""
-    plate_name, plate_bytes = (plate.name, _read_input(plate)) if isinstance(plate, Path) else plate
-    layout_name, layout_bytes = (
-        (layout.name, _read_input(layout)) if isinstance(layout, Path) else layout
-    )
+    plate_name, plate_bytes = _named(plate)
+    layout_name, layout_bytes = _named(layout)
     plates = read_plates_bytes(plate_bytes, plate_name)
     if block is None and len(plates) > 1:
         listed = ", ".join(repr(p.block) for p in plates)
@@ -109,29 +177,12 @@ def save_binding(store: Store, run: BindingRun, *, title: str | None = None) -> 
     """Save an analysed plate and its input files in one transaction."""
     result = run.result
     name = title or f"Binding {result.plate}" + (f" [{run.block}]" if run.n_blocks > 1 else "")
-    analysis_id = store.save_analysis(
-        kind=result.kind,
-        title=name,
-        result=result.to_dict(),
-        parameters={
-            "radioligand_molar": result.settings.radioligand_molar,
-            "kd_molar": result.settings.kd_molar,
-            "block": run.block,
-        },
-        inputs=run.inputs,
-    )
-    return SavedAnalysis(analysis_id, name, result)
-
-
-def load_analysis(store: Store, analysis_id: int) -> SavedAnalysis:
-    """A stored analysis as its result object."""
-    record = store.get(analysis_id)
-    cls = RESULT_TYPES.get(record.kind)
-    if cls is None:
-        raise NotFoundError(
-            f"analysis {analysis_id} is of kind {record.kind!r}, which this version cannot read"
-        )
-    return SavedAnalysis(record.id, record.title, cls.from_dict(record.result))
+    parameters = {
+        "radioligand_molar": result.settings.radioligand_molar,
+        "kd_molar": result.settings.kd_molar,
+        "block": run.block,
+    }
+    return save_result(store, result, title=name, inputs=run.inputs, parameters=parameters)
 
 
 @dataclass(frozen=True)
@@ -154,14 +205,14 @@ EXAMPLE_SETTINGS = BindingSettings(radioligand_molar=0.1e-9, kd_molar=0.5e-9)
 """Assay constants of the bundled simulated plates: [L] 0.1 nM, Kd 0.5 nM."""
 
 
+def example_bytes(folder: str, name: str) -> tuple[str, bytes]:
+    """A bundled example file (``cxcr4lab/examples/<folder>/<name>``) as a (name, bytes) pair."""
+    return name, resources.files("cxcr4lab.examples").joinpath(folder, name).read_bytes()
+
+
 def example_binding_runs() -> list[tuple[ExampleRun, tuple[str, bytes], tuple[str, bytes]]]:
     """The bundled simulated binding plates with their layouts, as (name, bytes) pairs."""
-    folder = resources.files("cxcr4lab.examples").joinpath("binding")
     return [
-        (
-            run,
-            (run.plate, folder.joinpath(run.plate).read_bytes()),
-            (run.layout, folder.joinpath(run.layout).read_bytes()),
-        )
+        (run, example_bytes("binding", run.plate), example_bytes("binding", run.layout))
         for run in EXAMPLE_BINDING_RUNS
     ]

@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from cxcr4lab.assays.layout import Layout
+from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.qc import PlateQC, QCThresholds, percent_of_controls, plate_qc
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, Place
@@ -170,6 +171,39 @@ class BindingResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def potencies(self, source: str = "") -> list[Potency]:
+        """IC50 and Ki per compound (bounds where the curve is incomplete; none if flat)."""
+        out: list[Potency] = []
+        for c in self.curves:
+            if "no_effect" in c.flags:
+                continue
+            for parameter, value, lo, hi in (
+                ("IC50", c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar),
+                ("Ki", c.ki_molar, c.ki_lower_molar, c.ki_upper_molar),
+            ):
+                bound: Literal["=", "<", ">"] = "="
+                if "outside_range" in c.flags:
+                    above = c.fit.params["log10_ic50"] > c.fit.x_max
+                    bound = ">" if above else "<"
+                    edge = c.conc_max_molar if above else c.conc_min_molar
+                    value = edge if parameter == "IC50" else edge * c.ki_molar / c.ic50_molar
+                    lo = hi = None
+                out.append(
+                    Potency(
+                        compound=c.compound,
+                        assay="CXCR4 binding / antagonism",
+                        parameter=parameter,  # type: ignore[arg-type]
+                        value_molar=value,
+                        lower_molar=lo,
+                        upper_molar=hi,
+                        bound=bound,
+                        system=f"membranes, {self.settings.radioligand}",
+                        source=source or self.plate,
+                        flags=c.flags,
+                    )
+                )
+        return out
 
     def wells_table(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(w) for w in self.wells])

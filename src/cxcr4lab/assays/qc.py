@@ -100,7 +100,9 @@ def plate_qc(
     hi = np.asarray(high, dtype=float)
     lo = np.asarray(low, dtype=float)
     if hi.size == 0 or lo.size == 0:
-        raise ValueError(f"plate QC needs {high_label} and {low_label} control wells; one set is empty")
+        raise ValueError(
+            f"plate QC needs {high_label} and {low_label} control wells; one set is empty"
+        )
     m_hi, m_lo = float(np.mean(hi)), float(np.mean(lo))
     s_hi, s_lo = _sd(hi), _sd(lo)
     window = abs(m_hi - m_lo)

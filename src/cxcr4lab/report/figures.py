@@ -8,6 +8,7 @@ GUI backend is involved (safe in a web server's threads).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import rc_context
@@ -15,9 +16,10 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from cxcr4lab.assays.binding import BindingResult, CompetitionCurve, WellRecord
+from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.wells import FORMATS, row_letters, well_position
 
-__all__ = ["binding_curves_svg", "plate_heatmap_svg", "to_svg"]
+__all__ = ["binding_curves_svg", "forest_plot_svg", "plate_heatmap_svg", "to_svg"]
 
 _ROLE_MARK = {"total": "T", "nsb": "N", "sample": "", "blank": "B", "vehicle": "V"}
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -114,4 +116,37 @@ def binding_curves_svg(result: BindingResult, alpha: float = 0.05) -> str:
     ax.axhline(100, color="0.6", lw=0.6, ls=":")
     ax.legend(fontsize=7, frameon=False, loc="lower left")
     ax.set_title(f"Competition binding, {round(100 * (1 - alpha))}% confidence bands", fontsize=9)
+    return to_svg(fig)
+
+
+def forest_plot_svg(potencies: Sequence[Potency]) -> str:
+    """Potencies per compound and assay on one log axis (nM): estimates with 95% CIs as points
+    and bars, bounds (published "< x", or incomplete curves) as open triangles pointing the way
+    the truth lies."""
+    rows = sorted(potencies, key=lambda p: (p.compound, p.assay, p.parameter, p.published))
+    fig = Figure(figsize=(7.5, 0.28 * len(rows) + 1.2))
+    ax = fig.subplots()
+    labels = []
+    for i, p in enumerate(rows):
+        y = len(rows) - 1 - i
+        colour = "0.45" if p.published else _COLOURS[0 if p.parameter == "IC50" else 1]
+        label = f"{p.compound} · {p.assay} · {p.parameter}" + (
+            " (published)" if p.published else ""
+        )
+        labels.append((y, label))
+        if p.value_molar is None:
+            continue
+        value = p.value_molar / 1e-9
+        if p.bound == "=":
+            if p.lower_molar is not None and p.upper_molar is not None:
+                ax.plot([p.lower_molar / 1e-9, p.upper_molar / 1e-9], [y, y], color=colour, lw=1.5)
+            ax.plot([value], [y], "o", color=colour, markersize=4)
+        else:
+            marker = "<" if p.bound == "<" else ">"
+            ax.plot([value], [y], marker, color=colour, markerfacecolor="none", markersize=7)
+    ax.set_yticks([y for y, _ in labels], [label for _, label in labels], fontsize=6.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("concentration (nM); ◁ upper bound, ▷ lower bound")
+    ax.grid(axis="x", color="0.9", lw=0.6)
+    ax.set_title("Potency across assays (95% CI)", fontsize=9)
     return to_svg(fig)

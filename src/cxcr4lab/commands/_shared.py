@@ -1,0 +1,27 @@
+"""Helpers shared by the per-assay command modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["DatabaseOption", "JsonOption", "SaveOption", "TitleOption", "conc"]
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database", envvar="CXCR4LAB_DATABASE_URL", help="SQLAlchemy URL of the results database."
+    ),
+]
+TitleOption = Annotated[str | None, typer.Option("--title", help="Title for the stored analysis.")]
+SaveOption = Annotated[bool, typer.Option("--save/--no-save", help="Store the analysis.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def conc(text: str, field: str, *, mw_g_per_mol: float | None = None) -> float:
+    """A concentration option (e.g. ``0.1nM``) in mol/L; the error names the option."""
+    from cxcr4lab.core.errors import Place
+    from cxcr4lab.core.units import to_molar
+
+    return to_molar(text, place=Place(field=field), allow_zero=False, mw_g_per_mol=mw_g_per_mol)
