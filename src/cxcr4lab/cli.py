@@ -329,6 +329,83 @@ def compound_dilute(
         console.print(f"[yellow]caution:[/yellow] {caution}")
 
 
+# --- batch curve fitting ---------------------------------------------------------------------------
+
+
+@app.command("fit")
+def fit(
+    curves: Annotated[
+        Path, typer.Argument(help="CSV with columns curve_id, concentration, response.")
+    ],
+    model: Annotated[str, typer.Option("--model", help="Curve model, e.g. 4pl.")] = "4pl",
+    conc_unit: Annotated[
+        str, typer.Option("--conc-unit", help="Unit of the concentration column, e.g. nM.")
+    ] = "M",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write one row per curve to this CSV.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Fit every curve of a long table at once (batched Levenberg-Marquardt).
+
+    Writes curve_id, model, converged, bottom, top, hill, ic50 with its 95% CI (in the input
+    unit), log10_ic50 (of mol/L) with its SE, rss, n and flags. A curve that cannot be fitted
+    is flagged, not fatal.
+    """
+    import pandas as pd
+    from rich.progress import Progress
+
+    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.fit.batch import fit_table
+
+    name = curves.name
+    if not curves.is_file():
+        raise InputError("no such file", file=str(curves))
+    try:
+        df = pd.read_csv(curves, dtype={"curve_id": str}, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise InputError("the file is empty", file=name) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file as CSV ({exc})", file=name) from None
+    n_curves = df["curve_id"].nunique() if "curve_id" in df.columns else 0
+    chunk = 20_000
+    with Progress(
+        console=Console(stderr=True), transient=True, disable=n_curves <= chunk
+    ) as progress:
+        task = progress.add_task(f"Fitting {n_curves:,} curves", total=n_curves)
+        table = fit_table(
+            df,
+            model,
+            conc_unit=conc_unit,
+            file=name,
+            chunk_size=chunk,
+            on_chunk=lambda n: progress.advance(task, n),
+        )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".partial")
+        table.to_csv(partial, index=False)
+        partial.replace(out)  # nothing half-written is left behind
+    if as_json:
+        sys.stdout.write(table.to_json(orient="records", double_precision=15, indent=2) + "\n")
+        return
+    flagged = int((table["flags"] != "").sum())
+    console.print(
+        f"Fitted {len(table):,} curves ({model}): {int(table['converged'].sum()):,} converged, "
+        f"{flagged:,} flagged" + (f"; results written to {out}" if out is not None else "")
+    )
+    if out is None:
+        shown = Table(title=f"{name}: {model} fits")
+        for col in ("curve_id", "ic50", "ic50_lower", "ic50_upper", "hill", "flags"):
+            shown.add_column(col)
+        for _, row in table.head(50).iterrows():
+            numbers = (row["ic50"], row["ic50_lower"], row["ic50_upper"], row["hill"])
+            shown.add_row(
+                str(row["curve_id"]), *(f"{float(v):.4g}" for v in numbers), str(row["flags"])
+            )
+        console.print(shown)
+
+
 def main() -> None:
     """Entry point: run the app, turning cxcr4lab errors into one clear line (exit status 2)."""
     debug = "--debug" in sys.argv[1:] or os.environ.get("CXCR4LAB_DEBUG") == "1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -70,7 +71,8 @@ def test_dossier(cli: Cli, tmp_path: Path) -> None:
     assert run.code == 0, run.err
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "SIMULATED" in html and html.count("<svg") >= 6
-    assert "Stored 3 analyses" in run.out
+    stored = re.search(r"Stored (\d+) analyses", run.out)
+    assert stored is not None and int(stored.group(1)) >= 3  # binding's three, then other assays
     assert len(cli("results", "list").out.splitlines()) >= 3
 
 

@@ -241,10 +241,10 @@ def test_ic50_above_the_tested_range_is_flagged(tmp_path: Path) -> None:
     assert "outside_range" not in result.curve("potent").flags
 
 
-# The fit engine evaluates the Jacobian at its final point outside np.errstate, so profiling
-# the IC50 of a flat curve can warn "overflow encountered" / "invalid value encountered"
-# (src/cxcr4lab/fit/solve.py, _solve). Ignored here so the flag itself is tested;
-# test_flat_curves_fit_without_warnings tracks the bug.
+# The fit engine once evaluated the Jacobian at its final point outside np.errstate, so
+# profiling the IC50 of a flat curve warned "overflow encountered" / "invalid value
+# encountered". Fixed (fit/minimize.py evaluates it under errstate); the filter stays so the
+# flag itself is tested, and test_flat_curves_fit_without_warnings guards the fix.
 FIT_OVERFLOW = "ignore:(overflow|invalid value) encountered:RuntimeWarning"
 
 
@@ -264,9 +264,6 @@ def test_inactive_compounds_are_flagged_no_effect(tmp_path: Path) -> None:
     assert len(flagged) >= 6, [(c.compound, c.no_effect_p) for c in result.curves]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=RuntimeWarning, reason="fit/solve.py: Jacobian overflow warning"
-)
 def test_flat_curves_fit_without_warnings(tmp_path: Path) -> None:
     inactive_plate(tmp_path)
 

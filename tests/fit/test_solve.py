@@ -137,3 +137,10 @@ def test_weighted_calibration_line_matches_numpy_polyfit() -> None:
     slope, intercept = np.polyfit(x, y, 1, w=np.sqrt(w))
     assert fit.params["slope"] == pytest.approx(slope, rel=1e-9)
     assert fit.params["intercept"] == pytest.approx(intercept, rel=1e-7, abs=1e-12)
+
+
+def test_no_effect_test_accepts_zero_doses() -> None:
+    x = np.concatenate([[-np.inf, -np.inf], X])
+    y = np.concatenate([[100.0, 100.0], _curve(np.random.default_rng(12))])
+    fit = fit_curve(FOUR_PL, x, y)
+    assert no_effect_test(x, y, fit) < 1e-6

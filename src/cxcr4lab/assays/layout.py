@@ -9,6 +9,8 @@ meanings the assays need and checks them:
 * ``compound``: the sample's compound (name or synonym).
 * ``conc``: concentration as text with a unit (``"10 nM"``), or a number with ``conc_unit``.
 * ``exclude``: a reason to mask the well (kept and reported, not silently dropped).
+* any other key (e.g. ELISA's ``level``, ``sample``, ``dilution``, ``analyte``) is kept as a
+  column of ``Layout.table`` unchanged, for the assay that reads it.
 
 A ``[expt]`` entry ``plate = 384`` states the plate format; otherwise it is inferred.
 """
@@ -51,14 +53,25 @@ ROLE_ALIASES: dict[str, str] = {
     "buffer": "buffer",
     "agonist": "agonist",
     "standard": "standard",
+    "std": "standard",
+    "unknown": "unknown",
+    "qc": "qc",
+    "calibrator": "calibrator",
 }
 
 MwLookup = Callable[[str], float | None]
 
+# Keys wellmap adds itself or that this module interprets; every other key is kept as is.
+_WELLMAP_KEYS = frozenset(
+    {"well", "well0", "row", "col", "row_i", "col_j", "path", "plate"}
+    | {"role", "compound", "conc", "conc_unit", "exclude"}
+)
+
 
 @dataclass(frozen=True, eq=False)
 class Layout:
-    """A checked layout. ``table`` columns: well, row, col, role, compound, conc_molar, exclude."""
+    """A checked layout. ``table`` columns: well, row, col, role, compound, conc_molar, exclude,
+    then any extra keys of the layout (see the module docstring)."""
 
     source: str
     format: PlateFormat
@@ -131,6 +144,7 @@ def _check(
     if "role" not in raw.columns:
         raise InputError("layout gives no 'role' to any well (e.g. role = \"sample\")", file=name)
     rows = []
+    extra = [str(c) for c in raw.columns if str(c) not in _WELLMAP_KEYS]
     records = cast(list[dict[str, object]], raw.to_dict("records"))
     for rec in records:
         well = str(rec["well"])
@@ -159,6 +173,7 @@ def _check(
                 "compound": compound,
                 "conc_molar": conc if conc is not None else math.nan,
                 "exclude": exclude,
+                **{k: rec[k] for k in extra},
             }
         )
     table = pd.DataFrame(rows)

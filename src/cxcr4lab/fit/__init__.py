@@ -8,6 +8,8 @@
 -8.5
 """
 
+from cxcr4lab.fit.batch import BatchResult, fit_many, fit_table
+from cxcr4lab.fit.covariance import ed_delta, with_observed_covariance
 from cxcr4lab.fit.curves import EXP_DECAY, EXP_GROWTH, LINEAR, QUADRATIC
 from cxcr4lab.fit.dose_response import EMAX, OPERATIONAL, log_logistic
 from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
@@ -31,6 +33,7 @@ from cxcr4lab.fit.outliers import RoutResult, fit_robust, fit_rout, rsdr
 from cxcr4lab.fit.result import FitResult, ProfileInterval
 from cxcr4lab.fit.schild import SchildResult, fit_schild
 from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve, no_effect_test, profile_interval
+from cxcr4lab.fit.user import model_from_function
 
 BUILTIN_MODELS: frozenset[str] = frozenset(MODELS)
 """Names of the models that ship with cxcr4lab (user models are registered beside them)."""
@@ -48,6 +51,7 @@ __all__ = [
     "ONE_SITE_COMPETITION",
     "OPERATIONAL",
     "QUADRATIC",
+    "BatchResult",
     "Comparison",
     "FitResult",
     "FitThresholds",
@@ -58,17 +62,22 @@ __all__ = [
     "SchildResult",
     "compare_fits",
     "compare_shared",
+    "ed_delta",
     "extra_ss_f_test",
     "fit_curve",
     "fit_global",
+    "fit_many",
     "fit_robust",
     "fit_rout",
     "fit_schild",
+    "fit_table",
     "get_model",
     "log_logistic",
+    "model_from_function",
     "no_effect_test",
     "potency_flags",
     "profile_interval",
     "register_model",
     "rsdr",
+    "with_observed_covariance",
 ]

@@ -16,15 +16,14 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 from scipy.special import fdtrc, fdtri
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import FitError, InputError, Place
+from cxcr4lab.fit.minimize import minimize_lsq
 from cxcr4lab.fit.models import HORIZONTAL, Model
 from cxcr4lab.fit.result import FitResult, ProfileInterval
 
 __all__ = ["extra_ss_f_test", "fit_curve", "no_effect_test", "profile_interval"]
 
 Array = NDArray[np.float64]
-
-_TOL = 1e-12
 
 
 def _validate(
@@ -75,14 +74,16 @@ def _solve(
     def jac(q: Array) -> Array:
         return sw[:, None] * model.jac(x, full(q))[:, free]
 
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        sol = optimize.least_squares(
-            resid, p0[free], jac=jac, method="lm", xtol=_TOL, ftol=_TOL, gtol=_TOL, max_nfev=2000
+    missing = [n for n, f, v in zip(model.param_names, free, p0, strict=True) if f and np.isnan(v)]
+    if missing:
+        raise FitError(
+            f"model {model.name!r} has no automatic starting values; "
+            f"give start for {', '.join(missing)}"
         )
+    sol = minimize_lsq(resid, jac, p0[free])
     p = full(sol.x)
-    r = resid(sol.x)
-    ok = bool(sol.status > 0) and bool(np.all(np.isfinite(p))) and bool(np.all(np.isfinite(r)))
-    return p, r, ok, str(sol.message), jac(sol.x)
+    ok = sol.success and bool(np.all(np.isfinite(p))) and bool(np.all(np.isfinite(sol.fun)))
+    return p, sol.fun, ok, sol.message, sol.jac
 
 
 def _covariance(jac: Array, rss: float, dof: int) -> Array | None:
@@ -237,6 +238,8 @@ def no_effect_test(
     x: ArrayLike, y: ArrayLike, result: FitResult, weights: ArrayLike | None = None
 ) -> float:
     """p-value of the F test of ``result`` against a horizontal line through the same data."""
-    flat = fit_curve(HORIZONTAL, x, y, weights=weights)
+    ys = np.asarray(y, dtype=float).ravel()
+    # The flat line ignores x, so zero doses (x = -inf) need no special case.
+    flat = fit_curve(HORIZONTAL, np.arange(ys.size, dtype=float), ys, weights=weights)
     _, p = extra_ss_f_test(flat, result)
     return p

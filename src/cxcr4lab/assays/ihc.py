@@ -1,0 +1,328 @@
+"""Immunohistochemistry H-score (e.g. CXCR4 on FFPE tumour sections), per patient.
+
+The protocol (seeds: "Measurement of CXCR4 Expression"; "IHC Staining for CXCR4 in FFPE
+Breast Cancer Tissue"): staining intensity scored 0 (negative), 1+ (weak), 2+ (moderate),
+3+ (strong) per tumour cell; the percentage of tumour cells at each level; then
+
+    H-score = 1 x (% cells 1+) + 2 x (% cells 2+) + 3 x (% cells 3+),  range 0-300
+
+(McCarty et al. 1985, Cancer Res 46:4244s). Tumours are called high or low by a cut-off chosen
+before looking at outcomes (the seeds give a triple-negative study's "> 7" on another scale, so
+the cut-off is always stated, never assumed); ``high`` means H-score above the cut-off.
+
+Two inputs give the same result:
+
+* percentages per patient (and optionally per region/core): columns ``patient``, ``pct_0``
+  (optional: 100 minus the others), ``pct_1``, ``pct_2``, ``pct_3``;
+* per-cell intensity classes from image analysis: columns ``patient``, ``intensity`` (0-3,
+  ``1+``, ``weak``, ...), optionally ``region`` and ``cell_id``.
+
+Several regions of one patient are pooled: per-cell data by counting every cell, percentages by
+averaging the regions (weighted by ``n_cells`` where given). The output is one row per patient,
+ready to join to clinical data (:meth:`IhcResult.stratification_table`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+
+from cxcr4lab.assays.potency import Potency
+from cxcr4lab.assays.tabular import Table, text_column
+from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.tables import numeric_column, require_unique
+
+__all__ = ["IhcResult", "IhcSettings", "PatientScore", "analyse", "h_score"]
+
+_PATIENT = ("patient", "patient_id", "subject", "subject_id", "case", "case_id")
+_PCT = {
+    0: ("pct_0", "pct0", "percent_0", "0", "neg", "negative"),
+    1: ("pct_1", "pct1", "percent_1", "1+", "1", "weak"),
+    2: ("pct_2", "pct2", "percent_2", "2+", "2", "moderate"),
+    3: ("pct_3", "pct3", "percent_3", "3+", "3", "strong"),
+}
+_CLASS_TEXT = {
+    "0": 0,
+    "0+": 0,
+    "neg": 0,
+    "negative": 0,
+    "1": 1,
+    "1+": 1,
+    "weak": 1,
+    "2": 2,
+    "2+": 2,
+    "moderate": 2,
+    "3": 3,
+    "3+": 3,
+    "strong": 3,
+}
+
+
+def h_score(pct_1: float, pct_2: float, pct_3: float) -> float:
+    """``1 x %1+ + 2 x %2+ + 3 x %3+`` (percentages of tumour cells, 0-100).
+
+    >>> h_score(10, 20, 30)
+    140.0
+    """
+    return float(1.0 * pct_1 + 2.0 * pct_2 + 3.0 * pct_3)
+
+
+@dataclass(frozen=True)
+class IhcSettings:
+    """The high/low cut-off (H-score; high means > cutoff) and the scoring's description."""
+
+    cutoff: float
+    marker: str = "CXCR4"
+    compartment: str = "membrane + cytoplasm"
+    sum_tolerance_pct: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.cutoff) and 0 <= self.cutoff < 300):
+            raise InputError(
+                f"H-score cut-off must be in [0, 300), got {self.cutoff!r}", field="cutoff"
+            )
+        if not (self.sum_tolerance_pct >= 0):
+            raise InputError("tolerance must be >= 0", field="sum_tolerance_pct")
+
+
+@dataclass(frozen=True)
+class PatientScore:
+    """One patient: % of tumour cells at 0/1+/2+/3+, the H-score and the high/low call."""
+
+    patient: str
+    pct_0: float
+    pct_1: float
+    pct_2: float
+    pct_3: float
+    h_score: float
+    high: bool
+    n_regions: int
+    n_cells: int | None
+
+
+@dataclass(frozen=True)
+class IhcResult:
+    """H-scores of one scoring table (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
+
+    kind: ClassVar[str] = "ihc"
+
+    source: str
+    input_format: Literal["percent", "cells"]
+    settings: IhcSettings
+    patients: tuple[PatientScore, ...]
+
+    @property
+    def fraction_high(self) -> float:
+        return sum(p.high for p in self.patients) / len(self.patients)
+
+    def patient(self, name: str) -> PatientScore:
+        for p in self.patients:
+            if p.patient == name:
+                return p
+        raise KeyError(f"no patient {name!r}")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per patient: % cells per intensity, H-score (0-300) and the call."""
+        rows = [
+            {
+                "patient": p.patient,
+                "pct_0_pct": p.pct_0,
+                "pct_1plus_pct": p.pct_1,
+                "pct_2plus_pct": p.pct_2,
+                "pct_3plus_pct": p.pct_3,
+                "h_score_0_300": p.h_score,
+                "category": "high" if p.high else "low",
+                "cutoff_h_score": self.settings.cutoff,
+                "n_regions": p.n_regions,
+                "n_cells": p.n_cells,
+            }
+            for p in self.patients
+        ]
+        return pd.DataFrame(rows)
+
+    def stratification_table(self) -> pd.DataFrame:
+        """Tidy, one row per patient, to join with clinical data on ``patient``."""
+        m = self.settings.marker.lower().replace(" ", "_")
+        return pd.DataFrame(
+            {
+                "patient": [p.patient for p in self.patients],
+                f"{m}_h_score": [p.h_score for p in self.patients],
+                f"{m}_high": [p.high for p in self.patients],
+                f"{m}_category": ["high" if p.high else "low" for p in self.patients],
+            }
+        )
+
+    def potencies(self, source: str = "") -> list[Potency]:
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> IhcResult:
+        return cls(
+            source=d["source"],
+            input_format=d["input_format"],
+            settings=IhcSettings(**d["settings"]),
+            patients=tuple(PatientScore(**p) for p in d["patients"]),
+        )
+
+
+def _find(table: Table, names: tuple[str, ...]) -> str | None:
+    return next((n for n in names if n in table.frame.columns), None)
+
+
+def analyse(table: Table, settings: IhcSettings) -> IhcResult:
+    """H-scores per patient from a percentage table or a per-cell class table."""
+    place = Place(file=table.source)
+    patient_col = _find(table, _PATIENT)
+    if patient_col is None:
+        raise InputError(
+            f"no patient column (one of {', '.join(_PATIENT)}); columns present: "
+            + ", ".join(table.frame.columns),
+            place=place,
+        )
+    if "intensity" in table.frame.columns or "class" in table.frame.columns:
+        return _from_cells(table, patient_col, settings)
+    return _from_percent(table, patient_col, settings)
+
+
+def _from_percent(table: Table, patient_col: str, settings: IhcSettings) -> IhcResult:
+    place = Place(file=table.source)
+    df = table.frame
+    cols = {k: _find(table, names) for k, names in _PCT.items()}
+    missing = [f"pct_{k}" for k in (1, 2, 3) if cols[k] is None]
+    if missing:
+        raise InputError(
+            f"no column {', '.join(missing)}: give % of cells at 1+, 2+ and 3+ "
+            "(pct_1, pct_2, pct_3; pct_0 optional) or per-cell classes in 'intensity'; "
+            f"columns present: {', '.join(df.columns)}",
+            place=place,
+        )
+    patients = text_column(table, patient_col)
+    region_col = _find(table, ("region", "core", "block", "slide"))
+    keys = [patient_col] + ([region_col] if region_col else [])
+    require_unique(df, keys, place=place, row_base=table.row_base)
+    pct: dict[int, np.ndarray] = {}
+    for k, col in cols.items():
+        if col is not None:
+            pct[k] = numeric_column(df, col, place=place, nonnegative=True, row_base=table.row_base)
+    weights = (
+        numeric_column(df, "n_cells", place=place, nonnegative=True, row_base=table.row_base)
+        if "n_cells" in df.columns
+        else None
+    )
+    stained = pct[1] + pct[2] + pct[3]
+    if 0 not in pct:
+        pct[0] = 100.0 - stained
+    for i in range(len(df)):
+        for k in range(4):
+            if pct[k][i] > 100:
+                raise InputError(
+                    f"{pct[k][i]:g}% of cells is more than 100%",
+                    place=place,
+                    row=table.line(i),
+                    column=cols[k] or "pct_0",
+                )
+        total = pct[0][i] + stained[i]
+        if stained[i] > 100.0 + settings.sum_tolerance_pct:
+            raise InputError(
+                f"1+, 2+ and 3+ add up to {stained[i]:g}%, more than 100%",
+                place=place,
+                row=table.line(i),
+                column=patient_col,
+            )
+        if abs(total - 100.0) > settings.sum_tolerance_pct:
+            raise InputError(
+                f"0/1+/2+/3+ add up to {total:g}%, not 100% "
+                f"(tolerance {settings.sum_tolerance_pct:g}%)",
+                place=place,
+                row=table.line(i),
+                column=patient_col,
+            )
+        pct[0][i] = max(pct[0][i], 0.0)  # within the tolerance, not below zero
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(patients):
+        groups.setdefault(str(p), []).append(i)
+    scores = []
+    for name, idx in groups.items():
+        w = np.ones(len(idx)) if weights is None else weights[idx]
+        if w.sum() <= 0:
+            raise InputError(
+                "every region of this patient has n_cells = 0",
+                place=place,
+                row=table.line(idx[0]),
+                column="n_cells",
+            )
+        # Renormalise to exactly 100% so the H-score is bounded by 300.
+        mean = [float(np.average(pct[k][idx], weights=w)) for k in range(4)]
+        total = sum(mean)
+        mean = [100.0 * m / total for m in mean]
+        n_cells = None if weights is None else round(float(weights[idx].sum()))
+        scores.append(_score(name, mean, len(idx), n_cells, settings))
+    return IhcResult(table.source, "percent", settings, tuple(scores))
+
+
+def _from_cells(table: Table, patient_col: str, settings: IhcSettings) -> IhcResult:
+    df = table.frame
+    col = "intensity" if "intensity" in df.columns else "class"
+    patients = text_column(table, patient_col)
+    classes = text_column(table, col)
+    region_col = _find(table, ("region", "core", "block", "slide"))
+    if "cell_id" in df.columns:
+        keys = [patient_col] + ([region_col] if region_col else []) + ["cell_id"]
+        require_unique(df, keys, place=Place(file=table.source), row_base=table.row_base)
+    counts: dict[str, np.ndarray] = {}
+    regions: dict[str, set[str]] = {}
+    region_values = text_column(table, region_col, required=False) if region_col else None
+    for i, (p, c) in enumerate(zip(patients, classes, strict=True)):
+        level = _CLASS_TEXT.get(str(c).lower().replace(" ", ""))
+        if level is None:
+            try:
+                value = float(str(c))
+            except ValueError:
+                value = math.nan
+            problem = (
+                "is negative"
+                if value < 0
+                else "is above 3+ (saturated?)"
+                if value > 3
+                else "is not an intensity class"
+            )
+            raise InputError(
+                f"intensity {c!r} {problem}: use 0, 1+, 2+ or 3+",
+                file=table.source,
+                row=table.line(i),
+                column=col,
+            )
+        counts.setdefault(str(p), np.zeros(4))[level] += 1
+        regions.setdefault(str(p), set()).add(
+            "" if region_values is None else str(region_values[i])
+        )
+    scores = []
+    for name, n in counts.items():
+        total = float(n.sum())
+        pct = [100.0 * float(v) / total for v in n]
+        scores.append(_score(name, pct, len(regions[name]), int(total), settings))
+    return IhcResult(table.source, "cells", settings, tuple(scores))
+
+
+def _score(
+    name: str, pct: list[float], n_regions: int, n_cells: int | None, settings: IhcSettings
+) -> PatientScore:
+    h = min(300.0, max(0.0, h_score(pct[1], pct[2], pct[3])))
+    return PatientScore(
+        patient=name,
+        pct_0=pct[0],
+        pct_1=pct[1],
+        pct_2=pct[2],
+        pct_3=pct[3],
+        h_score=h,
+        high=h > settings.cutoff,
+        n_regions=n_regions,
+        n_cells=n_cells,
+    )

@@ -1,0 +1,44 @@
+"""The common ending of ``cxcr4lab analyze <assay>``: store (one transaction), then print.
+
+Nothing is stored unless the analysis finished: the result object exists before the store is
+opened, so a failing analysis leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+
+__all__ = ["finish"]
+
+
+def finish(
+    result: Any,
+    inputs: Sequence[tuple[str, str, bytes]],
+    parameters: Mapping[str, Any],
+    *,
+    title: str,
+    save: bool,
+    as_json: bool,
+    database: str | None,
+    print_result: Callable[[Console, Any, int | None], None],
+) -> None:
+    """Save ``result`` with its ``(name, role, bytes)`` inputs if asked, then show it."""
+    from cxcr4lab.store import InputBlob, Store
+    from cxcr4lab.workflows import save_result
+
+    saved_id = None
+    if save:
+        blobs = [InputBlob(name, role, content) for name, role, content in inputs]
+        with Store(database) as store:
+            saved_id = save_result(
+                store, result, title=title, inputs=blobs, parameters=dict(parameters)
+            ).id
+    if as_json:
+        sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")
+        return
+    print_result(Console(), result, saved_id)

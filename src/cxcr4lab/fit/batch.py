@@ -1,0 +1,1154 @@
+"""Fit many curves at once: a vectorised, batched Levenberg-Marquardt in numpy.
+
+Curves are rows of padded 2-D arrays ``(n_curves, n_points)``; NaN in ``x`` or ``y`` marks an
+absent point, so curves may have different lengths. Every curve gets its own damping, its own
+convergence test and its own automatic start, but the arithmetic runs over all curves together:
+the model and its analytic Jacobian are evaluated on whole arrays, the ``k x k`` normal equations
+of every curve are solved by one batched Cholesky factorisation, and curves that have converged
+leave the working set. Inference is the same as :func:`~cxcr4lab.fit.solve.fit_curve`'s
+(asymptotic covariance ``s^2 (J^T W J)^-1``, t-based CIs, extra-sum-of-squares F test against a
+horizontal line), so :meth:`BatchResult.result` gives the :class:`FitResult` a single fit would.
+
+A curve that cannot be fitted (no data, fewer points than parameters plus one, one concentration,
+a constant response, infinities, a zero concentration on a log model without a zero-dose plateau,
+bad weights) is not raised: it gets a ``bad_input: ...`` flag and the other curves finish.
+
+>>> import numpy as np
+>>> from cxcr4lab.fit import FOUR_PL
+>>> x = np.linspace(-10, -5, 10)
+>>> truth = np.array([[0.0, 100.0, -7.5, 1.0], [5.0, 95.0, -8.0, 1.5]])
+>>> y = np.stack([FOUR_PL.f(x, p) for p in truth]) + np.sin(np.arange(10))
+>>> batch = fit_many(FOUR_PL, x, y)
+>>> np.round(batch.params[:, 2], 1).tolist(), batch.converged.tolist()
+([-7.5, -8.0], [True, True])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, fdtrc, stdtrit
+
+from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
+from cxcr4lab.core.units import molar_factor
+from cxcr4lab.fit.flags import FitThresholds
+from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
+from cxcr4lab.fit.result import FitResult
+
+__all__ = ["TABLE_COLUMNS", "BatchResult", "fit_many", "fit_table"]
+
+Array = NDArray[np.float64]
+Mask = NDArray[np.bool_]
+# (P (k, n), X (n, m), J_out (k, n, m) or None) -> F (n, m); fills J_out with the Jacobian
+Evaluator = Callable[[Array, Array, Array | None], Array]
+
+_LN10: Final = float(np.log(10.0))
+_XTOL: Final = 1e-10
+_FTOL: Final = 1e-12
+_FTOL_HITS: Final = 3
+_DRIFT_RTOL: Final = 1e-6
+_DRIFT_ITERS: Final = 10
+_DRIFT_RATIO: Final = 0.7
+_GTOL: Final = 1e-13
+_LAMBDA0: Final = 1e-3
+_LAMBDA_MAX: Final = 1e16
+_POTENCY_NAMES: Final = ("log10_ic50", "log10_ec50", "ic50", "ec50")
+
+# Input problems, in the order they are checked; the code is the index + 1.
+_PROBLEMS: Final = (
+    "bad_input: no data",
+    "bad_input: infinite response",
+    "bad_input: infinite concentration",
+    "bad_input: non-positive concentration on a log model",
+    "bad_input: weights must be finite and positive",
+    "bad_input: fewer points than parameters",
+    "bad_input: all points at one concentration",
+    "bad_input: constant response",
+)
+_NEGATIVE_CONC: Final = "bad_input: negative concentration"
+_FLAG_BITS: Final = (
+    "ambiguous",
+    "outside_range",
+    "ci_unbounded",
+    "wide_ci",
+    "no_effect",
+    "extreme_hill",
+)
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+def _frozen(a: NDArray[Any]) -> NDArray[Any]:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """Many fitted curves, one row per curve (arrays are read-only).
+
+    ``params``, ``stderr`` are ``(n, k)`` in ``param_names`` order (NaN where not estimable);
+    ``ci_lower``/``ci_upper`` are the asymptotic t-based ``1 - alpha`` CI of the potency
+    parameter ``potency`` (``log10_ic50`` for the log-concentration models); ``flags`` holds
+    the :func:`~cxcr4lab.fit.flags.potency_flags` codes of each curve, or one ``bad_input: ...``
+    flag for a curve that could not be fitted.
+    """
+
+    model: str
+    param_names: tuple[str, ...]
+    params: Array
+    stderr: Array
+    covariance: Array
+    ci_lower: Array
+    ci_upper: Array
+    rss: Array
+    n_points: NDArray[np.int64]
+    dof: NDArray[np.int64]
+    converged: Mask
+    no_effect_p: Array
+    x_min: Array
+    x_max: Array
+    iterations: NDArray[np.int64]
+    flags: tuple[tuple[str, ...], ...]
+    potency: str | None
+    alpha: float = 0.05
+    weighted: bool = False
+    _bad: tuple[str | None, ...] = field(default=(), repr=False)
+
+    def __len__(self) -> int:
+        return len(self.rss)
+
+    @property
+    def bad_input(self) -> Mask:
+        """True for curves that were not fitted because their data are unusable."""
+        return np.array([b is not None for b in self._bad], dtype=bool)
+
+    def result(self, i: int, *, place: Place | None = None) -> FitResult:
+        """Curve ``i`` as the :class:`FitResult` :func:`fit_curve` would give.
+
+        A curve flagged ``bad_input`` raises :class:`InputError` (as ``fit_curve`` would).
+        """
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"curve {i} of a batch of {len(self)}")
+        i = i % len(self)
+        problem = self._bad[i]
+        if problem is not None:
+            raise InputError(
+                problem.removeprefix("bad_input: "), place=place or Place(curve=str(i))
+            )
+        se = self.stderr[i]
+        cov = self.covariance[i]
+        ok = bool(self.converged[i])
+        has_cov = ok and bool(np.all(np.isfinite(cov)))
+        return FitResult(
+            model=self.model,
+            param_names=self.param_names,
+            values=tuple(float(v) for v in self.params[i]),
+            stderr=tuple(float(s) if has_cov else None for s in se),
+            covariance=tuple(tuple(float(c) for c in row) for row in cov) if has_cov else None,
+            free=tuple(True for _ in self.param_names),
+            rss=float(self.rss[i]),
+            n=int(self.n_points[i]),
+            converged=ok,
+            message=f"batched Levenberg-Marquardt: {'converged' if ok else 'did not converge'}"
+            f" after {int(self.iterations[i])} iterations",
+            x_min=float(self.x_min[i]),
+            x_max=float(self.x_max[i]),
+            weighted=self.weighted,
+        )
+
+    def to_frame(self, curve_ids: Sequence[Hashable] | None = None) -> pd.DataFrame:
+        """One row per curve: id, parameters, SEs, potency CI, RSS, n, dof, flags (``;``-joined)."""
+        ids = list(range(len(self))) if curve_ids is None else list(curve_ids)
+        if len(ids) != len(self):
+            raise ValueError(f"{len(ids)} curve ids for {len(self)} curves")
+        cols: dict[str, Any] = {"curve_id": ids, "model": self.model, "converged": self.converged}
+        for j, name in enumerate(self.param_names):
+            cols[name] = self.params[:, j]
+        for j, name in enumerate(self.param_names):
+            cols[f"{name}_se"] = self.stderr[:, j]
+        if self.potency is not None:
+            cols[f"{self.potency}_lower"] = self.ci_lower
+            cols[f"{self.potency}_upper"] = self.ci_upper
+        cols.update(
+            rss=self.rss,
+            n=self.n_points,
+            dof=self.dof,
+            no_effect_p=self.no_effect_p,
+            flags=[";".join(f) for f in self.flags],
+        )
+        return pd.DataFrame(cols)
+
+    @classmethod
+    def concat(cls, parts: Sequence[BatchResult]) -> BatchResult:
+        """The results of consecutive batches of the same model as one result."""
+        if not parts:
+            raise ValueError("nothing to concatenate")
+        first = parts[0]
+        for p in parts[1:]:
+            if (p.model, p.param_names, p.alpha, p.weighted) != (
+                first.model,
+                first.param_names,
+                first.alpha,
+                first.weighted,
+            ):
+                raise ValueError("batch results of different models or settings")
+        arrays = {
+            name: _frozen(np.concatenate([getattr(p, name) for p in parts]))
+            for name in (
+                "params",
+                "stderr",
+                "covariance",
+                "ci_lower",
+                "ci_upper",
+                "rss",
+                "n_points",
+                "dof",
+                "converged",
+                "no_effect_p",
+                "x_min",
+                "x_max",
+                "iterations",
+            )
+        }
+        return cls(
+            model=first.model,
+            param_names=first.param_names,
+            flags=tuple(f for p in parts for f in p.flags),
+            potency=first.potency,
+            alpha=first.alpha,
+            weighted=first.weighted,
+            _bad=tuple(b for p in parts for b in p._bad),
+            **arrays,
+        )
+
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+def _padded(
+    x: ArrayLike, y: ArrayLike, weights: ArrayLike | None
+) -> tuple[Array, Array, Array | None]:
+    Y = np.array(y, dtype=np.float64, ndmin=2)
+    if Y.ndim != 2:
+        raise InputError(f"y must be 2-D (curves, points), got shape {Y.shape}", field="y")
+    X = np.asarray(x, dtype=np.float64)
+    if X.ndim == 1:
+        X = np.broadcast_to(X, Y.shape)
+    if X.shape != Y.shape:
+        raise InputError(f"x has shape {X.shape} but y has shape {Y.shape}", field="x")
+    W = None
+    if weights is not None:
+        W = np.asarray(weights, dtype=np.float64)
+        if W.ndim == 1:
+            W = np.broadcast_to(W, Y.shape)
+        if W.shape != Y.shape:
+            raise InputError(f"weights have shape {W.shape}, y {Y.shape}", field="weights")
+    return X, Y, W
+
+
+def _problems(model: Model, X: Array, Y: Array, W: Array | None) -> NDArray[np.int8]:
+    """0 for a usable curve, else 1 + the index of its first problem in ``_PROBLEMS``."""
+    present = ~(np.isnan(X) | np.isnan(Y))
+    n = present.sum(axis=1)
+    code = np.zeros(len(Y), dtype=np.int8)
+
+    def mark(cond: Mask | np.bool_, which: int) -> None:
+        code[(code == 0) & cond] = which + 1
+
+    with np.errstate(invalid="ignore"):
+        mark(n == 0, 0)
+        mark((present & np.isinf(Y)).any(axis=1), 1)
+        mark((present & (np.inf == X)).any(axis=1), 2)
+        if not model.zero_dose_ok:
+            mark((present & (-np.inf == X)).any(axis=1), 3 if model.x_is_log10 else 2)
+        if W is not None:
+            mark((present & ~((W > 0) & np.isfinite(W))).any(axis=1), 4)
+        mark(n < model.n_params + 1, 5)
+        big = np.finfo(np.float64).max
+        x_lo = np.where(present, X, big).min(axis=1)
+        x_hi = np.where(present, X, -big).max(axis=1)
+        mark(x_lo == x_hi, 6)
+        y_lo = np.where(present, Y, big).min(axis=1)
+        y_hi = np.where(present, Y, -big).max(axis=1)
+        mark(y_lo == y_hi, 7)
+    return code
+
+
+# --- starting values -----------------------------------------------------------------------------
+
+
+def _sigmoid_guess_batch(X: Array, Y: Array, present: Mask) -> tuple[Array, Array, Array, Mask]:
+    """:func:`~cxcr4lab.fit.models.sigmoid_guess` for every row at once, plus ``falling``."""
+    n, m = X.shape
+    rows = np.arange(n)
+    key = np.where(present, X, np.nan)  # absent points sort last; stable keeps replicate order
+    order = np.argsort(key, axis=1, kind="stable")
+    xs = np.take_along_axis(key, order, axis=1)
+    ys = np.take_along_axis(np.where(present, Y, 0.0), order, axis=1)
+    length = present.sum(axis=1)
+    k = np.maximum(1, length // 5)
+    pos = np.arange(m)
+    low_end = np.where(pos < k[:, None], ys, 0.0).sum(axis=1) / k
+    high_end = (
+        np.where((pos >= (length - k)[:, None]) & (pos < length[:, None]), ys, 0.0).sum(axis=1) / k
+    )
+    top = np.maximum(low_end, high_end)
+    bottom = np.minimum(low_end, high_end)
+    falling = ys[:, 0] >= ys[rows, length - 1]
+
+    # median of the finite concentrations (zero doses, -inf, sort first)
+    n_zero = (xs == -np.inf).sum(axis=1)
+    c = length - n_zero
+    lo_i = n_zero + np.maximum(c - 1, 0) // 2
+    hi_i = n_zero + c // 2
+    median = 0.5 * (xs[rows, lo_i] + xs[rows, np.minimum(hi_i, m - 1)])
+
+    half = 0.5 * (top + bottom)
+    sign = np.sign(ys - half[:, None])
+    finite_pair = (pos[:-1] >= n_zero[:, None]) & (pos[1:] < length[:, None])
+    cross = finite_pair & (np.diff(sign, axis=1) != 0)
+    n_cross = cross.sum(axis=1)
+    rank = np.cumsum(cross, axis=1)
+    j = np.argmax(cross & (rank == (n_cross // 2 + 1)[:, None]), axis=1)
+    x0, x1 = xs[rows, j], xs[rows, j + 1]
+    y0, y1 = ys[rows, j], ys[rows, j + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        interp = np.where(y1 != y0, x0 + (half - y0) * (x1 - x0) / (y1 - y0), x0)
+    mid = np.where((top != bottom) & (n_cross > 0), interp, median)
+    return bottom, top, mid, falling
+
+
+def _guess_four_pl(X: Array, Y: Array, present: Mask) -> Array:
+    bottom, top, mid, falling = _sigmoid_guess_batch(X, Y, present)
+    return np.stack([bottom, top, mid, np.where(falling, 1.0, -1.0)])
+
+
+def _guess_one_site(X: Array, Y: Array, present: Mask) -> Array:
+    bottom, top, mid, _ = _sigmoid_guess_batch(X, Y, present)
+    return np.stack([bottom, top, mid])
+
+
+def _batch_guess(model: Model) -> Callable[[Array, Array, Mask], Array] | None:
+    # equality, not identity: a model sent to a Dask worker arrives as a copy
+    if model == FOUR_PL:
+        return _guess_four_pl
+    if model == ONE_SITE_COMPETITION:
+        return _guess_one_site
+    return None
+
+
+def _guess_loop(model: Model, X: Array, Y: Array, present: Mask) -> Array:
+    out = np.empty((model.n_params, len(X)))
+    for i in range(len(X)):
+        out[:, i] = model.guess(X[i, present[i]], Y[i, present[i]])
+    return out
+
+
+def _starts(model: Model, X: Array, Y: Array, present: Mask) -> Array:
+    """Starting values ``(k, n)``: the model's own ``guess``, vectorised for the built-ins.
+
+    The vectorised guess is checked against ``model.guess`` on a few curves first, so a change
+    to a model's guess can make the batch slower but never different.
+    """
+    fast = _batch_guess(model)
+    if fast is not None:
+        probe = min(len(X), 4)
+        try:
+            got = fast(X[:probe], Y[:probe], present[:probe])
+            ok = np.allclose(
+                got,
+                _guess_loop(model, X[:probe], Y[:probe], present[:probe]),
+                rtol=1e-9,
+                atol=1e-12,
+                equal_nan=True,
+            )
+        except (ValueError, IndexError, TypeError):
+            ok = False
+        if ok:
+            return fast(X, Y, present)
+    return _guess_loop(model, X, Y, present)
+
+
+# --- model evaluation ----------------------------------------------------------------------------
+
+
+def _sigmoid_kernel(P: Array, X: Array, J: Array | None, *, hill: bool, zero_dose: bool) -> Array:
+    """``bottom + (top - bottom) expit(-(x - log10_ic50) h ln10)``; ``h = 1`` unless ``hill``.
+
+    Written for speed: one temporary per quantity, the rest in place, the Jacobian straight
+    into ``J``. ``zero_dose`` says ``X`` may hold ``-inf`` (zero doses on the plateau).
+    """
+    b, t, c = P[0][:, None], P[1][:, None], P[2][:, None]
+    h = P[3][:, None] if hill else np.ones_like(b)
+    dneg = c - X  # log10_ic50 - x
+    s = np.multiply(dneg, h * _LN10) if J is None else np.multiply(dneg, h * _LN10, out=J[1])
+    expit(s, out=s)
+    span = t - b
+    F: Array = np.multiply(s, span)
+    F += b
+    if J is None:
+        return F
+    np.subtract(1.0, s, out=J[0])
+    g = np.multiply(J[0], s)
+    g *= span * _LN10  # dF/d(exponent); exactly 0 at a zero dose (s is exactly 0 or 1 there)
+    np.multiply(g, h, out=J[2])
+    if hill:
+        if zero_dose:
+            dneg[~np.isfinite(dneg)] = 0.0
+        np.multiply(g, dneg, out=J[3])
+    return F
+
+
+def _kernel(model: Model, X: Array) -> Evaluator | None:
+    """The hand-written evaluator of a built-in model, if it has one."""
+    zero_dose = bool(np.isneginf(X).any())
+    if model == FOUR_PL:  # equality, not identity: a model sent to a Dask worker is a copy
+        return lambda P, X, J: _sigmoid_kernel(P, X, J, hill=True, zero_dose=zero_dose)
+    if model == ONE_SITE_COMPETITION:
+        return lambda P, X, J: _sigmoid_kernel(P, X, J, hill=False, zero_dose=zero_dose)
+    return None
+
+
+def _flat_evaluator(model: Model) -> Evaluator:
+    """Any model whose ``f``/``jac`` broadcast: x flattened, each parameter repeated per point."""
+
+    def evaluate(P: Array, X: Array, J: Array | None) -> Array:
+        n, m = X.shape
+        xf = X.ravel()
+        Pf = np.repeat(P, m, axis=1)
+        F = np.asarray(model.f(xf, Pf), dtype=np.float64).reshape(n, m)
+        if J is not None:
+            J[...] = np.asarray(model.jac(xf, Pf), dtype=np.float64).T.reshape(J.shape)
+        return F
+
+    return evaluate
+
+
+def _loop_evaluator(model: Model) -> Evaluator:
+    """The safe fallback: the model's ``f`` and ``jac`` called curve by curve."""
+
+    def evaluate(P: Array, X: Array, J: Array | None) -> Array:
+        F = np.empty(X.shape)
+        for i in range(len(X)):
+            F[i] = model.f(X[i], P[:, i])
+            if J is not None:
+                J[:, i, :] = model.jac(X[i], P[:, i]).T
+        return F
+
+    return evaluate
+
+
+def _evaluator(model: Model, P: Array, X: Array) -> Evaluator:
+    """The fastest evaluator that reproduces ``model.f``/``model.jac`` on a few real curves."""
+    probe = min(len(X), 3)
+    k = model.n_params
+    reference = _loop_evaluator(model)
+    Jr = np.empty((k, probe, X.shape[1]))
+    Fr = reference(P[:, :probe], X[:probe], Jr)
+    kernel = _kernel(model, X)
+    candidates = [kernel] if kernel is not None else []
+    candidates.append(_flat_evaluator(model))
+    for candidate in candidates:
+        J = np.empty_like(Jr)
+        try:
+            with np.errstate(all="ignore"):
+                F = candidate(P[:, :probe], X[:probe], J)
+        except (ValueError, TypeError, IndexError):
+            continue
+        if (
+            F.shape == Fr.shape
+            and np.allclose(F, Fr, rtol=1e-10, atol=1e-12, equal_nan=True)
+            and np.allclose(J, Jr, rtol=1e-10, atol=1e-12, equal_nan=True)
+        ):
+            return candidate
+    return reference
+
+
+# --- linear algebra on stacks of small symmetric matrices, stored as (k, k, n) -------------------
+
+
+def _cholesky_solve(A: Array, b: Array) -> tuple[Array, Mask]:
+    """Solve ``A x = b`` for symmetric positive definite ``A`` ``(k, k, n)``; ``b`` is ``(k, n)``
+    or ``(k, r, n)`` (``r`` right-hand sides).
+
+    Returns ``x`` and a mask of the systems that were positive definite (others hold garbage).
+    """
+    k, n = A.shape[0], A.shape[-1]
+    L: list[list[Array]] = [[] for _ in range(k)]
+    ok = np.ones(n, dtype=bool)
+    for j in range(k):
+        s = A[j, j].copy()
+        for q in range(j):
+            s -= L[j][q] * L[j][q]
+        ok &= s > 0
+        d = np.sqrt(np.where(s > 0, s, 1.0))
+        L[j].append(d)  # L[j][j]
+        for i in range(j + 1, k):
+            t = A[i, j].copy()
+            for q in range(j):
+                t -= L[i][q] * L[j][q]
+            L[i].append(t / d)  # L[i][j]; rows are filled in column order
+    z: list[Array] = []
+    for i in range(k):
+        t = b[i].copy()
+        for q in range(i):
+            t -= L[i][q] * z[q]
+        z.append(t / L[i][i])
+    x: list[Array] = [z[0]] * k
+    for i in reversed(range(k)):
+        t = z[i].copy()
+        for q in range(i + 1, k):
+            t -= L[q][i] * x[q]
+        x[i] = t / L[i][i]
+    out = np.stack(x)
+    finite = np.isfinite(out).reshape(-1, n).all(axis=0) if n else ok
+    return out, ok & finite
+
+
+def _inverse(A: Array) -> Array:
+    """``A^-1`` for each symmetric ``(k, k)`` matrix of ``A`` ``(k, k, n)``, NaN if singular.
+
+    Positive definite matrices (all but degenerate fits) are inverted by one batched Cholesky
+    factorisation; the rest go one by one through ``np.linalg.inv`` (LU), as ``fit_curve``'s do.
+    """
+    k, _, n = A.shape
+    out, ok = _cholesky_solve(A, np.broadcast_to(np.eye(k)[:, :, None], (k, k, n)))
+    for i in np.nonzero(~ok)[0].tolist():
+        try:
+            out[:, :, i] = np.linalg.inv(A[:, :, i])
+        except np.linalg.LinAlgError:
+            out[:, :, i] = np.nan
+    return out
+
+
+# --- the solver ----------------------------------------------------------------------------------
+
+
+_BLOCK_POINTS: Final = 131_072  # points per block: the Jacobian of a block stays in cache
+
+
+def _normal_equations(
+    evaluate: Evaluator, P: Array, X: Array, Y: Array, sw: Array | None, k: int
+) -> tuple[Array, Array, Array]:
+    """``J^T J`` ``(k, k, n)``, ``J^T r`` ``(k, n)`` and the RSS ``(n,)`` at ``P``.
+
+    ``r`` and ``J`` are weighted by ``sw``. They are built block by block of curves and reduced
+    at once, so the full ``(k, n, m)`` Jacobian never exists.
+    """
+    n, m = X.shape
+    A = np.empty((k, k, n))
+    g = np.empty((k, n))
+    rss = np.empty(n)
+    block = max(1, _BLOCK_POINTS // max(m, 1))
+    J = np.empty((k, min(block, n), m))
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        Jb = J[:, : hi - lo]
+        r = evaluate(P[:, lo:hi], X[lo:hi], Jb)
+        r -= Y[lo:hi]
+        if sw is not None:
+            r *= sw[lo:hi]
+            Jb *= sw[lo:hi]
+        rss[lo:hi] = np.einsum("nm,nm->n", r, r)
+        for i in range(k):
+            g[i, lo:hi] = np.einsum("nm,nm->n", Jb[i], r)
+            for j in range(i + 1):
+                A[i, j, lo:hi] = np.einsum("nm,nm->n", Jb[i], Jb[j])
+    for i in range(k):
+        for j in range(i):
+            A[j, i] = A[i, j]
+    return A, g, rss
+
+
+@dataclass
+class _State:
+    """The working set of curves still iterating (all arrays indexed by working position).
+
+    ``alive`` is False for curves that have finished but not yet left the working set (the set
+    is compacted only when enough have finished, as compaction copies every array).
+    """
+
+    idx: NDArray[np.intp]
+    alive: Mask
+    X: Array
+    Y: Array
+    sw: Array | None
+    P: Array
+    A: Array
+    g: Array
+    rss: Array
+    lam: Array
+    nu: Array
+    D: Array
+    hits: NDArray[np.int64]
+    slow: NDArray[np.int64]
+    last: Array
+
+    def take(self, keep: Mask) -> _State:
+        return _State(
+            idx=self.idx[keep],
+            alive=self.alive[keep],
+            X=self.X[keep],
+            Y=self.Y[keep],
+            sw=None if self.sw is None else self.sw[keep],
+            P=self.P[:, keep],
+            A=self.A[:, :, keep],
+            g=self.g[:, keep],
+            rss=self.rss[keep],
+            lam=self.lam[keep],
+            nu=self.nu[keep],
+            D=self.D[:, keep],
+            hits=self.hits[keep],
+            slow=self.slow[keep],
+            last=self.last[keep],
+        )
+
+
+def _levenberg_marquardt(
+    evaluate: Evaluator, X: Array, Y: Array, sw: Array | None, P0: Array, max_iter: int
+) -> tuple[Array, Array, Array, Mask, NDArray[np.int64]]:
+    """Minimise ``sum(sw^2 (f(x; p) - y)^2)`` for every row.
+
+    Returns ``P`` ``(k, n)``, ``J^T J`` at ``P`` ``(k, k, n)``, the RSS, converged, iterations.
+
+    Marquardt's method with MINPACK's scaling (the running maximum of the diagonal of ``J^T J``)
+    and Nielsen's update of the damping. A curve has converged when its scaled step falls below
+    ``_XTOL`` relative to its scaled parameters, when its scaled gradient falls below ``_GTOL``,
+    or when the actual and predicted relative reductions of its RSS have both fallen below
+    ``_FTOL`` on ``_FTOL_HITS`` iterations (MINPACK stops at the first; the extra iterations
+    polish well-determined curves to many more digits at almost no cost).
+
+    A curve whose RSS falls, on ``_DRIFT_ITERS`` successive accepted steps, by less than
+    ``_DRIFT_RTOL`` (relative) and by no less than ``_DRIFT_RATIO`` times the previous fall is
+    stopped as not converged: a converging fit's reductions shrink geometrically, while these
+    stay flat because the parameters drift along a valley with no minimum (a plateau or a
+    slope running off towards infinity), where LM would crawl until ``max_iter``.
+    """
+    k, n = P0.shape
+    P_out = P0.copy()
+    A_out = np.full((k, k, n), np.nan)
+    rss_out = np.full(n, np.nan)
+    converged = np.zeros(n, dtype=bool)
+    iterations = np.zeros(n, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        A, g, rss = _normal_equations(evaluate, P0, X, Y, sw, k)
+        st = _State(
+            idx=np.arange(n),
+            alive=np.ones(n, dtype=bool),
+            X=X,
+            Y=Y,
+            sw=sw,
+            P=P0.copy(),
+            A=A,
+            g=g,
+            rss=rss,
+            lam=np.full(n, _LAMBDA0),
+            nu=np.full(n, 2.0),
+            D=np.zeros((k, n)),
+            hits=np.zeros(n, dtype=np.int64),
+            slow=np.zeros(n, dtype=np.int64),
+            last=np.full(n, np.inf),
+        )
+        for it in range(1, max_iter + 1):
+            A, g = st.A, st.g
+            diag = np.stack([A[i, i] for i in range(k)])
+            np.maximum(st.D, diag, out=st.D)
+            D = np.where(st.D > 0, st.D, 1.0)
+            # scaled gradient (MINPACK's gtol): the largest |cosine| between r and a column of J
+            gnorm = np.max(np.abs(g) / np.sqrt(np.where(diag > 0, diag, np.inf) * st.rss), axis=0)
+            done = (st.rss == 0) | (gnorm <= _GTOL)
+            failed = ~np.isfinite(st.rss)
+
+            damped = A.copy()
+            for i in range(k):
+                damped[i, i] += st.lam * D[i]
+            step, ok = _cholesky_solve(damped, -g)
+            step[:, ~ok] = 0.0
+            trial = st.P + step
+            A_t, g_t, rss_t = _normal_equations(evaluate, trial, st.X, st.Y, st.sw, k)
+            predicted = -(2.0 * _dot(g, step) + _quad(A, step))
+            actual = st.rss - rss_t
+            accept = ok & np.isfinite(rss_t) & (rss_t < st.rss)
+            rho = np.where(predicted > 0, actual / predicted, 0.0)
+            dx = np.sqrt(_dot(D, step * step))
+            xnorm = np.sqrt(_dot(D, st.P * st.P))
+            small_step = ok & (dx <= _XTOL * (xnorm + _XTOL))
+            st.hits += (
+                accept
+                & (np.abs(actual) <= _FTOL * st.rss)
+                & (predicted <= _FTOL * st.rss)
+                & (rho <= 2.0)
+            )
+            # drift: small reductions that are not shrinking (converging ones shrink geometrically)
+            slow = (actual <= _DRIFT_RTOL * st.rss) & (actual >= _DRIFT_RATIO * st.last)
+            st.slow = np.where(accept, np.where(slow, st.slow + 1, 0), st.slow)
+            st.last = np.where(accept, actual, st.last)
+            # damping: Nielsen (1999)
+            factor = np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            st.lam = np.where(accept, st.lam * factor, st.lam * st.nu)
+            st.nu = np.where(accept, 2.0, st.nu * 2.0)
+            # accepted steps replace the state (rejected curves keep theirs)
+            reject = ~accept
+            if reject.any():
+                trial[:, reject] = st.P[:, reject]
+                A_t[:, :, reject] = A[:, :, reject]
+                g_t[:, reject] = g[:, reject]
+                rss_t[reject] = st.rss[reject]
+            st.P, st.A, st.g, st.rss = trial, A_t, g_t, rss_t
+
+            done |= small_step | (st.hits >= _FTOL_HITS)
+            done &= ~failed
+            drifting = st.slow >= _DRIFT_ITERS
+            finished = st.alive & (done | failed | drifting | (st.lam > _LAMBDA_MAX))
+            if it == max_iter:
+                finished = st.alive
+            iterations[st.idx[st.alive]] = it
+            if finished.any():
+                where = st.idx[finished]
+                P_out[:, where] = st.P[:, finished]
+                A_out[:, :, where] = st.A[:, :, finished]
+                rss_out[where] = st.rss[finished]
+                converged[where] = (done & np.isfinite(st.P).all(axis=0))[finished]
+                st.alive &= ~finished
+                n_alive = int(st.alive.sum())
+                if n_alive == 0:
+                    break
+                if n_alive < 0.75 * len(st.idx):
+                    st = st.take(st.alive)
+    return P_out, A_out, rss_out, converged, iterations
+
+
+def _dot(a: Array, b: Array) -> Array:
+    """Column-wise dot products of two ``(k, n)`` arrays, summed in a fixed order.
+
+    Every reduction over parameters is written out like this (not ``einsum``), so a curve's
+    arithmetic, and so its result, does not depend on which other curves share its batch.
+    """
+    out: Array = a[0] * b[0]
+    for i in range(1, len(a)):
+        out += a[i] * b[i]
+    return out
+
+
+def _quad(A: Array, v: Array) -> Array:
+    """``v^T A v`` for every column of ``v`` ``(k, n)`` with ``A`` ``(k, k, n)``."""
+    return _dot(v, np.stack([_dot(A[i], v) for i in range(len(v))]))
+
+
+# --- inference and flags -------------------------------------------------------------------------
+
+
+def _potency_name(model: Model) -> str | None:
+    return next((p for p in _POTENCY_NAMES if p in model.param_names), None)
+
+
+def _flag_table(
+    model: Model,
+    P: Array,
+    se: Array,
+    lo: Array,
+    hi: Array,
+    x_min: Array,
+    x_max: Array,
+    no_effect_p: Array,
+    thresholds: FitThresholds,
+) -> list[tuple[str, ...]]:
+    """:func:`~cxcr4lab.fit.flags.potency_flags`' rules, vectorised (for converged curves)."""
+    n = P.shape[1]
+    bits = np.zeros(n, dtype=np.int64)
+    pot = _potency_name(model)
+    with np.errstate(invalid="ignore"):
+        tests = [np.isnan(se).any(axis=0)]
+        if pot is not None and pot.startswith("log10_"):
+            v = P[model.index(pot)]
+            tests.append(~((x_min <= v) & (v <= x_max)))
+            unbounded = np.isnan(lo) | np.isnan(hi)
+            tests.append(unbounded)
+            tests.append(~unbounded & (hi - lo > np.log10(thresholds.max_ci_ratio)))
+        else:
+            tests += [np.zeros(n, dtype=bool)] * 3
+        tests.append(no_effect_p >= thresholds.no_effect_alpha)  # NaN (not tested) is False
+        if "hill" in model.param_names:
+            h = np.abs(P[model.index("hill")])
+            tests.append(~((thresholds.hill_range[0] <= h) & (h <= thresholds.hill_range[1])))
+        else:
+            tests.append(np.zeros(n, dtype=bool))
+    for b, t in enumerate(tests):
+        bits |= t.astype(np.int64) << b
+    table = {
+        int(c): tuple(name for b, name in enumerate(_FLAG_BITS) if int(c) >> b & 1)
+        for c in np.unique(bits)
+    }
+    return [table[c] for c in bits.tolist()]
+
+
+def _no_effect_p(
+    Y: Array, w: Array | None, present: Mask, rss: Array, dof: NDArray[np.int64], k: int
+) -> Array:
+    """p of the extra-sum-of-squares F test of each fit against a horizontal line."""
+    if k <= 1:
+        return np.full(len(Y), np.nan)
+    wt = present.astype(np.float64) if w is None else np.where(present, w, 0.0)
+    ybar = np.einsum("nm,nm->n", wt, Y) / wt.sum(axis=1)
+    dev = Y - ybar[:, None]
+    rss0 = np.einsum("nm,nm,nm->n", wt, dev, dev)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.maximum(((rss0 - rss) / (k - 1)) / (rss / dof), 0.0)
+        p = fdtrc(k - 1, dof, f)
+    return np.where(rss <= 0, np.where(rss0 <= 0, 1.0, 0.0), p)
+
+
+# --- the entry points ----------------------------------------------------------------------------
+
+
+def _fit_padded(
+    model: Model,
+    X: Array,
+    Y: Array,
+    W: Array | None,
+    *,
+    alpha: float,
+    max_iter: int,
+    thresholds: FitThresholds,
+    extra_bad: Sequence[str | None] | None = None,
+) -> BatchResult:
+    n, k = len(Y), model.n_params
+    code = _problems(model, X, Y, W)
+    bad: list[str | None] = np.array([None, *_PROBLEMS], dtype=object)[code].tolist()
+    if extra_bad is not None:
+        bad = [e if e is not None else b for b, e in zip(bad, extra_bad, strict=True)]
+    good = np.array([b is None for b in bad], dtype=bool)
+    pot = _potency_name(model)
+
+    params = np.full((n, k), np.nan)
+    stderr = np.full((n, k), np.nan)
+    covariance = np.full((n, k, k), np.nan)
+    ci_lower = np.full(n, np.nan)
+    ci_upper = np.full(n, np.nan)
+    rss_all = np.full(n, np.nan)
+    n_points = np.zeros(n, dtype=np.int64)
+    converged = np.zeros(n, dtype=bool)
+    no_effect_all = np.full(n, np.nan)
+    x_min_all = np.full(n, np.nan)
+    x_max_all = np.full(n, np.nan)
+    iterations = np.zeros(n, dtype=np.int64)
+    flags: list[tuple[str, ...]] = [(b,) if b is not None else () for b in bad]
+
+    if good.any():
+        Xg, Yg = X[good], Y[good]
+        present = ~(np.isnan(Xg) | np.isnan(Yg))
+        rows = np.arange(len(Xg))
+        first = Xg[rows, np.argmax(present, axis=1)]
+        if not present.all():
+            Xg = np.where(present, Xg, first[:, None])
+            Yg = np.where(present, Yg, 0.0)
+        w = None if W is None else np.where(present, W[good], 0.0)
+        if w is not None:
+            sw: Array | None = np.sqrt(w)
+        elif not present.all():
+            sw = present.astype(np.float64)
+        else:
+            sw = None
+        npts = present.sum(axis=1).astype(np.int64)
+        dof = npts - k
+
+        P0 = _starts(model, Xg, Yg, present)
+        with np.errstate(all="ignore"):
+            evaluate = _evaluator(model, P0, Xg)
+        P, A, rss, conv, iters = _levenberg_marquardt(evaluate, Xg, Yg, sw, P0, max_iter)
+        conv &= np.isfinite(rss)
+        cov = np.full((len(rss), k, k), np.nan)
+        # a parameter the data do not touch at all (a zero column of J) makes J^T J singular
+        invert = conv & (np.stack([A[i, i] for i in range(k)]) > 0).all(axis=0)
+        with np.errstate(all="ignore"):
+            inv = _inverse(A[:, :, invert]) * (rss[invert] / dof[invert])
+        cov[invert] = inv.transpose(2, 0, 1)
+        diag = np.diagonal(cov, axis1=1, axis2=2)
+        usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
+        cov[~usable] = np.nan
+        se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        t = stdtrit(dof, 1.0 - alpha / 2.0)
+        x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
+        x_max = np.where(present, Xg, -np.inf).max(axis=1)
+        no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
+
+        params[good] = P.T
+        stderr[good] = se
+        covariance[good] = cov
+        if pot is not None:
+            j = model.index(pot)
+            ci_lower[good] = P[j] - t * se[:, j]
+            ci_upper[good] = P[j] + t * se[:, j]
+        rss_all[good] = rss
+        n_points[good] = npts
+        converged[good] = conv
+        no_effect_all[good] = no_effect
+        x_min_all[good] = x_min
+        x_max_all[good] = x_max
+        iterations[good] = iters
+        table = _flag_table(
+            model, P, se.T, ci_lower[good], ci_upper[good], x_min, x_max, no_effect, thresholds
+        )
+        for i, f, c in zip(np.nonzero(good)[0].tolist(), table, conv.tolist(), strict=True):
+            flags[i] = f if c else ("not_converged",)
+    else:
+        present_all = ~(np.isnan(X) | np.isnan(Y))
+        n_points[:] = present_all.sum(axis=1)
+
+    if not good.all():
+        present_bad = ~(np.isnan(X[~good]) | np.isnan(Y[~good]))
+        n_points[~good] = present_bad.sum(axis=1)
+    return BatchResult(
+        model=model.name,
+        param_names=model.param_names,
+        params=_frozen(params),
+        stderr=_frozen(stderr),
+        covariance=_frozen(covariance),
+        ci_lower=_frozen(ci_lower),
+        ci_upper=_frozen(ci_upper),
+        rss=_frozen(rss_all),
+        n_points=_frozen(n_points),
+        dof=_frozen(n_points - k),
+        converged=_frozen(converged),
+        no_effect_p=_frozen(no_effect_all),
+        x_min=_frozen(x_min_all),
+        x_max=_frozen(x_max_all),
+        iterations=_frozen(iterations),
+        flags=tuple(flags),
+        potency=pot,
+        alpha=alpha,
+        weighted=W is not None,
+        _bad=tuple(bad),
+    )
+
+
+def fit_many(
+    model: Model,
+    x: ArrayLike,
+    y: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    alpha: float = 0.05,
+    max_iter: int = 200,
+    thresholds: FitThresholds | None = None,
+) -> BatchResult:
+    """Fit ``model`` to every row of ``y`` at once.
+
+    ``x`` and ``y`` are ``(n_curves, n_points)`` arrays padded with NaN (``x`` may also be one
+    row shared by every curve), ``x`` in the model's scale (log10 mol/L for the concentration
+    models; ``-inf`` for a zero dose where the model allows it). ``weights`` are per point, like
+    ``fit_curve``'s. ``alpha`` sets the level of the potency CI; ``max_iter`` caps the
+    Levenberg-Marquardt iterations per curve. Curves that cannot be fitted are flagged
+    ``bad_input: ...``; they never stop the others.
+    """
+    X, Y, W = _padded(x, y, weights)
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must lie in (0, 1), got {alpha}", field="alpha")
+    if max_iter < 1:
+        raise InputError(f"max_iter must be at least 1, got {max_iter}", field="max_iter")
+    return _fit_padded(
+        model, X, Y, W, alpha=alpha, max_iter=max_iter, thresholds=thresholds or FitThresholds()
+    )
+
+
+# --- long tables ---------------------------------------------------------------------------------
+
+TABLE_COLUMNS: Final = (
+    "curve_id",
+    "model",
+    "converged",
+    "bottom",
+    "top",
+    "hill",
+    "ic50",
+    "ic50_lower",
+    "ic50_upper",
+    "log10_ic50",
+    "log10_ic50_se",
+    "rss",
+    "n",
+    "flags",
+)
+
+
+def _numbers(df: pd.DataFrame, name: str, place: Place, *, allow_nan: bool) -> Array:
+    """A numeric column; a bad cell raises :func:`numeric_column`'s error (file, row, column)."""
+    raw = df[name]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    missing = raw.isna().to_numpy()
+    bad = np.isinf(values) | (np.isnan(values) & (~missing | (not allow_nan)))
+    if bad.any():  # let the row-by-row validator find and describe the first bad cell
+        return numeric_column(df, name, place=place, allow_nan=allow_nan)
+    return values
+
+
+def _curve_factors(
+    df: pd.DataFrame, codes: NDArray[np.intp], ids: pd.Index, conc_unit: str, place: Place
+) -> Array:
+    """mol/L per unit of concentration, per curve (from a ``unit`` column if there is one)."""
+    if "unit" not in df.columns:
+        return np.full(len(ids), molar_factor(conc_unit, place=_replace_place(place, "conc_unit")))
+    units = df["unit"].astype("string").str.strip().to_numpy(dtype=object)
+    factors = np.full(len(ids), np.nan)
+    seen: dict[int, tuple[str, int]] = {}
+    cache: dict[str, float] = {}
+    for row, (code, unit) in enumerate(zip(codes.tolist(), units, strict=True)):
+        where = Place(file=place.file, row=row + 2, column="unit")
+        if unit is None or unit is pd.NA or unit == "":
+            raise InputError("the unit is missing", place=where)
+        first = seen.setdefault(code, (unit, row + 2))
+        if first[0] != unit:
+            raise InputError(
+                f"curve {ids[code]!r} has concentrations in {first[0]!r} (row {first[1]}) "
+                f"and in {unit!r}: one unit per curve",
+                place=_replace_place(where, "unit", curve=str(ids[code])),
+            )
+        if unit not in cache:
+            cache[unit] = molar_factor(unit, place=where)
+        factors[code] = cache[unit]
+    return factors
+
+
+def _replace_place(place: Place, column: str, *, curve: str | None = None) -> Place:
+    """``place`` naming ``column`` (and ``curve``)."""
+    return Place(
+        file=place.file, row=place.row, column=column, curve=curve if curve else place.curve
+    )
+
+
+def fit_table(
+    df: pd.DataFrame,
+    model: str | Model = "4pl",
+    *,
+    conc_unit: str = "M",
+    alpha: float = 0.05,
+    max_iter: int = 200,
+    file: str | None = None,
+    chunk_size: int = 20_000,
+    on_chunk: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order.
+
+    ``df`` has columns ``curve_id``, ``concentration``, ``response`` and optionally ``weight``
+    (per point) and ``unit`` (per row; one unit per curve, else ``conc_unit`` for all). A blank
+    response is a missing point. ``ic50``, ``ic50_lower`` and ``ic50_upper`` (the asymptotic
+    ``1 - alpha`` CI, 95% by default) are concentrations in the curve's input unit;
+    ``log10_ic50`` and ``log10_ic50_se`` are of the IC50 in **mol/L**, whatever the input unit.
+    A curve that cannot be fitted gets ``converged = False`` and a ``bad_input: ...`` flag.
+    Curves are fitted ``chunk_size`` at a time; ``on_chunk(n_curves)`` is called after each
+    chunk (for a progress bar). A bad table raises :class:`InputError` naming ``file``, row
+    and column.
+    """
+    where = Place(file=file or "table")
+    m = get_model(model) if isinstance(model, str) else model
+    require_nonempty(df, place=where)
+    require_columns(df, ("curve_id", "concentration", "response"), place=where)
+    missing_id = df["curve_id"].isna().to_numpy()
+    if missing_id.any():
+        row = int(np.argmax(missing_id)) + 2
+        raise InputError("the curve id is missing", place=where, row=row, column="curve_id")
+    conc = _numbers(df, "concentration", where, allow_nan=False)
+    resp = _numbers(df, "response", where, allow_nan=True)
+    weight = _numbers(df, "weight", where, allow_nan=True) if "weight" in df.columns else None
+
+    codes, ids = pd.factorize(df["curve_id"], sort=False)
+    n_curves = len(ids)
+    factors = _curve_factors(df, codes, pd.Index(ids), conc_unit, where)
+    molar = conc * factors[codes]
+    negative = np.zeros(n_curves, dtype=bool)
+    negative[codes[molar < 0]] = True
+    if m.x_is_log10:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.log10(np.where(molar < 0, np.nan, molar))
+    else:
+        x = molar
+    # padded (curve, point) arrays, points in input order
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=n_curves)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pos = np.arange(len(codes)) - starts[codes[order]]
+    width = int(counts.max())
+    X = np.full((n_curves, width), np.nan)
+    Y = np.full((n_curves, width), np.nan)
+    X[codes[order], pos] = x[order]
+    Y[codes[order], pos] = resp[order]
+    W = None
+    if weight is not None:
+        W = np.full((n_curves, width), np.nan)
+        W[codes[order], pos] = weight[order]
+        W[np.isnan(Y)] = 1.0  # a missing point's weight does not matter
+    extra = [_NEGATIVE_CONC if neg else None for neg in negative.tolist()]
+
+    parts = []
+    for lo in range(0, n_curves, chunk_size):
+        hi = min(lo + chunk_size, n_curves)
+        parts.append(
+            _fit_padded(
+                m,
+                X[lo:hi],
+                Y[lo:hi],
+                None if W is None else W[lo:hi],
+                alpha=alpha,
+                max_iter=max_iter,
+                thresholds=FitThresholds(),
+                extra_bad=extra[lo:hi],
+            )
+        )
+        if on_chunk is not None:
+            on_chunk(hi - lo)
+    batch = BatchResult.concat(parts)
+    return _table_frame(m, batch, list(ids), factors)
+
+
+def _table_frame(
+    model: Model, batch: BatchResult, ids: list[Hashable], factors: Array
+) -> pd.DataFrame:
+    n = len(batch)
+    nan = np.full(n, np.nan)
+
+    def param(name: str) -> Array:
+        return batch.params[:, model.index(name)] if name in model.param_names else nan
+
+    pot = batch.potency
+    if pot is None:
+        ic50 = lower = upper = log_ic50 = log_se = nan
+    else:
+        v = param(pot)
+        se = batch.stderr[:, model.index(pot)]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if pot.startswith("log10_"):
+                log_ic50, log_se = v, se
+                ic50 = 10.0**v / factors
+                lower = 10.0**batch.ci_lower / factors
+                upper = 10.0**batch.ci_upper / factors
+            else:  # a potency on the linear scale, in mol/L
+                ic50, lower, upper = v / factors, batch.ci_lower / factors, batch.ci_upper / factors
+                log_ic50 = np.where(v > 0, np.log10(v), np.nan)
+                log_se = np.where(v > 0, se / (v * _LN10), np.nan)
+    return pd.DataFrame(
+        {
+            "curve_id": ids,
+            "model": model.name,
+            "converged": batch.converged,
+            "bottom": param("bottom"),
+            "top": param("top"),
+            "hill": param("hill"),
+            "ic50": ic50,
+            "ic50_lower": lower,
+            "ic50_upper": upper,
+            "log10_ic50": log_ic50,
+            "log10_ic50_se": log_se,
+            "rss": batch.rss,
+            "n": batch.n_points,
+            "flags": [";".join(f) for f in batch.flags],
+        },
+        columns=list(TABLE_COLUMNS),
+    )

@@ -1,0 +1,68 @@
+"""``cxcr4lab analyze cd34`` end to end on a temporary database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.app.conftest import CliRun
+
+Cli = Callable[..., CliRun]
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "cd34"
+
+
+def test_count_table_saves_and_reports(cli: Cli, tmp_path: Path) -> None:
+    run = cli("analyze", "cd34", str(EXAMPLES / "counts.csv"))
+    assert run.code == 0, run.err
+    assert (
+        "saved as analysis #1" in run.out and "HV05-4h" in run.out and "low_cd34_events" in run.out
+    )
+    report = cli("report", "1", "--out", str(tmp_path / "rep"))
+    assert report.code == 0, report.err
+    assert "<svg" in (tmp_path / "rep" / "analysis-1.html").read_text(encoding="utf-8")
+
+
+def test_fcs_with_gates_stores_every_input(cli: Cli) -> None:
+    run = cli(
+        "analyze",
+        "cd34",
+        str(EXAMPLES / "demo_tube.fcs"),
+        "--gates",
+        str(EXAMPLES / "gates.toml"),
+        "--beads-per-tube",
+        "50000",
+        "--volume-ul",
+        "100",
+    )
+    assert run.code == 0, run.err
+    assert "fail" in run.out and "bead events" in run.out
+    shown = cli("results", "show", "1")
+    assert "fcs: demo_tube.fcs" in shown.out and "gates: gates.toml" in shown.out
+
+
+def test_json(cli: Cli) -> None:
+    payload = json.loads(
+        cli("analyze", "cd34", str(EXAMPLES / "counts.csv"), "--json", "--no-save").out
+    )
+    assert payload["kind"] == "cd34" and len(payload["samples"]) == 12
+
+
+def test_failures_store_nothing(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.fcs"
+    broken.write_bytes(b"FCS3.1   garbage that is not a header")
+    run = cli(
+        "analyze",
+        "cd34",
+        str(broken),
+        "--gates",
+        str(EXAMPLES / "gates.toml"),
+        "--beads-per-tube",
+        "50000",
+        "--volume-ul",
+        "100",
+    )
+    assert run.code == 2 and "broken.fcs" in run.err and "FlowKit cannot read" in run.err
+    missing = cli("analyze", "cd34", str(EXAMPLES / "demo_tube.fcs"))
+    assert missing.code == 2 and "--gates" in missing.err
+    assert cli("results", "list").out.startswith("No stored analyses")
