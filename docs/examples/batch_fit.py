@@ -36,7 +36,9 @@ elapsed = time.perf_counter() - started
 ok = batch.converged & np.array([not flags for flags in batch.flags])
 covered = (batch.ci_lower[ok] <= true[ok, 2]) & (true[ok, 2] <= batch.ci_upper[ok])
 print(f"{n} curves in {elapsed:.1f} s ({n / elapsed:,.0f} curves/s)")
-print(f"converged and unflagged: {ok.mean():.1%}; 95% CI covers the true log10 IC50: {covered.mean():.1%}")
+print(
+    f"converged and unflagged: {ok.mean():.1%}; 95% CI covers the true log10 IC50: {covered.mean():.1%}"
+)
 
 fig = Figure(figsize=(10, 4))
 left, right = fig.subplots(1, 2)
