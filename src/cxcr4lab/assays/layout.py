@@ -26,7 +26,7 @@ from typing import cast
 
 import pandas as pd
 
-from cxcr4lab.assays.wells import FORMATS, PlateFormat, format_for_wells
+from cxcr4lab.assays.wells import FORMATS, PlateFormat, format_for_wells, well_position
 from cxcr4lab.core.errors import InputError, Place, UnitError
 from cxcr4lab.core.units import to_molar
 
@@ -189,13 +189,16 @@ def _format(table: pd.DataFrame, experiment: dict[str, object], name: str) -> Pl
     fmt = next((f for f in FORMATS if str(f.wells) == str(stated)), None)
     if fmt is None:
         raise InputError(
-            f"plate = {stated!r} is not a plate format (96, 384, 1536)",
+            f"plate = {stated!r} is not a plate format (6, 24, 96, 384, 1536)",
             file=name,
             field="[expt] plate",
         )
-    if inferred.wells > fmt.wells:
+    outside = [w for w in table["well"] if not fmt.contains(*well_position(str(w)))]
+    if outside:
         raise InputError(
-            f"layout uses wells beyond a {fmt.wells}-well plate", file=name, field="[expt] plate"
+            f"layout uses wells beyond a {fmt.wells}-well plate (e.g. {outside[0]})",
+            file=name,
+            field="[expt] plate",
         )
     return fmt
 
