@@ -309,7 +309,9 @@ def test_missing_layout_file(tmp_path: Path) -> None:
 
 def test_a_24_well_plate_can_be_stated(tmp_path: Path) -> None:
     path = tmp_path / "transwell.toml"
-    path.write_text('[expt]\nplate = 24\n\n[well.A1]\nrole = "vehicle"\n\n[well.D6]\nrole = "blank"\n')
+    path.write_text(
+        '[expt]\nplate = 24\n\n[well.A1]\nrole = "vehicle"\n\n[well.D6]\nrole = "blank"\n'
+    )
     layout = read_layout(path)
     assert layout.format.wells == 24
     path.write_text('[expt]\nplate = 24\n\n[well.E1]\nrole = "vehicle"\n')

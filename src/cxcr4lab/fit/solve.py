@@ -17,6 +17,7 @@ from scipy import optimize
 from scipy.special import fdtrc, fdtri
 
 from cxcr4lab.core.errors import FitError, InputError, Place
+from cxcr4lab.fit.constraints import Filler, compile_ties
 from cxcr4lab.fit.minimize import minimize_lsq
 from cxcr4lab.fit.models import HORIZONTAL, Model
 from cxcr4lab.fit.result import FitResult, ProfileInterval
@@ -57,22 +58,45 @@ def _validate(
 
 
 def _solve(
-    model: Model, x: Array, y: Array, w: Array | None, p0: Array, free: NDArray[np.bool_]
+    model: Model,
+    x: Array,
+    y: Array,
+    w: Array | None,
+    p0: Array,
+    free: NDArray[np.bool_],
+    *,
+    bounds: tuple[Array, Array] | None = None,
+    tie: Filler | None = None,
 ) -> tuple[Array, Array, bool, str, Array]:
-    """Least squares over the free parameters; returns (params, residuals, ok, message, jac)."""
+    """Least squares over the free parameters; returns (params, residuals, ok, message, jac).
+
+    ``bounds`` are (lower, upper) of the free parameters; ``tie`` fills tied parameters from the
+    others (see :mod:`cxcr4lab.fit.constraints`), its derivatives taken by complex step.
+    """
     sw = np.sqrt(w) if w is not None else np.ones_like(y)
     base = p0.copy()
+    n_free = int(free.sum())
 
     def full(q: Array) -> Array:
         p = base.copy()
         p[free] = q
-        return p
+        return p if tie is None else np.asarray(tie(p).real, dtype=np.float64)
 
     def resid(q: Array) -> Array:
         return sw * (model.f(x, full(q)) - y)
 
     def jac(q: Array) -> Array:
-        return sw[:, None] * model.jac(x, full(q))[:, free]
+        j = model.jac(x, full(q))
+        if tie is None:
+            return sw[:, None] * j[:, free]
+        # d p / d q by complex step through the ties (exact to rounding for analytic expressions).
+        dp = np.zeros((len(base), n_free))
+        for k in range(n_free):
+            step = base.astype(complex)
+            step[free] = q
+            step[np.flatnonzero(free)[k]] += 1e-30j
+            dp[:, k] = tie(step).imag / 1e-30
+        return sw[:, None] * (j @ dp)
 
     missing = [n for n, f, v in zip(model.param_names, free, p0, strict=True) if f and np.isnan(v)]
     if missing:
@@ -80,10 +104,34 @@ def _solve(
             f"model {model.name!r} has no automatic starting values; "
             f"give start for {', '.join(missing)}"
         )
-    sol = minimize_lsq(resid, jac, p0[free])
+    sol = minimize_lsq(resid, jac, p0[free], bounds=bounds)
     p = full(sol.x)
     ok = sol.success and bool(np.all(np.isfinite(p))) and bool(np.all(np.isfinite(sol.fun)))
     return p, sol.fun, ok, sol.message, sol.jac
+
+
+def _bounds(
+    model: Model,
+    bounds: Mapping[str, tuple[float, float]],
+    free: NDArray[np.bool_],
+    p0: Array,
+    place: Place,
+) -> tuple[Array, Array] | None:
+    """(lower, upper) arrays over the free parameters, or None when nothing is bounded."""
+    if not bounds:
+        return None
+    lower = np.full(len(p0), -np.inf)
+    upper = np.full(len(p0), np.inf)
+    for name, (lo, hi) in bounds.items():
+        i = model.index(name)
+        if not lo < hi:
+            raise InputError(
+                f"bounds of {name} must have lower < upper, got ({lo}, {hi})",
+                place=place,
+                field="bounds",
+            )
+        lower[i], upper[i] = lo, hi
+    return lower[free], upper[free]
 
 
 def _covariance(jac: Array, rss: float, dof: int) -> Array | None:
@@ -107,6 +155,8 @@ def fit_curve(
     weights: ArrayLike | None = None,
     fixed: Mapping[str, float] | None = None,
     start: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    tied: Mapping[str, str] | None = None,
     profile: Sequence[str] = (),
     alpha: float = 0.05,
     place: Place | None = None,
@@ -114,8 +164,10 @@ def fit_curve(
     """Fit ``model`` to one curve.
 
     ``x`` is in the model's scale (log10 mol/L for concentration models). ``fixed`` holds
-    parameters at given values; ``start`` overrides the automatic starting values; ``profile``
-    names parameters that also get a profile-likelihood CI at level ``1 - alpha``.
+    parameters at given values; ``start`` overrides the automatic starting values; ``bounds``
+    maps parameters to (lower, upper); ``tied`` maps parameters to expressions of the others
+    (``{"top": "bottom + 100"}``; tied parameters have no SE); ``profile`` names parameters that
+    also get a profile-likelihood CI at level ``1 - alpha``.
     Bad data raise :class:`InputError` naming ``place``; a fit that goes badly is returned with
     ``converged=False`` rather than raised.
     """
@@ -123,14 +175,23 @@ def fit_curve(
     fixed = dict(fixed or {})
     for name in fixed:
         model.index(name)
-    free = np.array([n not in fixed for n in model.param_names])
+    tied = dict(tied or {})
+    tie = compile_ties(model, tied, place=where) if tied else None
+    free = np.array([n not in fixed and n not in tied for n in model.param_names])
     xs, ys, w = _validate(model, x, y, weights, int(free.sum()), where)
 
     p0 = np.asarray(model.guess(xs, ys), dtype=float)
     for name, value in {**(start or {}), **fixed}.items():
         p0[model.index(name)] = float(value)
+    box = _bounds(model, bounds or {}, free, p0, where)
+    if box is not None:  # start strictly inside the box, as the trust-region solvers require
+        lo, hi = box
+        margin_lo = 1e-9 * (1 + np.abs(np.where(np.isfinite(lo), lo, 0.0)))
+        margin_hi = 1e-9 * (1 + np.abs(np.where(np.isfinite(hi), hi, 0.0)))
+        inner_lo, inner_hi = lo + margin_lo, hi - margin_hi
+        p0[free] = np.clip(p0[free], inner_lo, inner_hi)
 
-    p, r, ok, message, jac = _solve(model, xs, ys, w, p0, free)
+    p, r, ok, message, jac = _solve(model, xs, ys, w, p0, free, bounds=box, tie=tie)
     rss = float(r @ r)
     dof = len(xs) - int(free.sum())
     cov = _covariance(jac, rss, dof) if ok else None
@@ -160,7 +221,7 @@ def fit_curve(
     )
     if ok and profile:
         intervals = tuple(
-            profile_interval(model, xs, ys, result, name, weights=w, alpha=alpha)
+            profile_interval(model, xs, ys, result, name, weights=w, alpha=alpha, tie=tie)
             for name in profile
         )
         result = replace(result, profiles=intervals)
@@ -177,6 +238,7 @@ def profile_interval(
     weights: Array | None = None,
     alpha: float = 0.05,
     max_steps: int = 40,
+    tie: Filler | None = None,
 ) -> ProfileInterval:
     """Profile-likelihood CI: where the RSS, re-minimised over the other parameters with ``name``
     held, reaches ``RSS_min * (1 + F(1 - alpha; 1, dof) / dof)``.
@@ -200,11 +262,11 @@ def profile_interval(
         p0 = best.copy()
         p0[j] = value
         if not held.any():
-            r = model.f(x, p0) - y
+            r = model.f(x, p0 if tie is None else np.asarray(tie(p0).real, dtype=float)) - y
             if weights is not None:
                 r = r * np.sqrt(weights)
             return float(r @ r) - threshold
-        _, r, _, _, _ = _solve(model, x, y, weights, p0, held)
+        _, r, _, _, _ = _solve(model, x, y, weights, p0, held, tie=tie)
         return float(r @ r) - threshold
 
     bounds: list[float | None] = []
