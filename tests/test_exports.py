@@ -19,6 +19,7 @@ PACKAGES = [
     "cxcr4lab.workflows",
     "cxcr4lab.assays.potency",
     "cxcr4lab.commands",
+    "cxcr4lab.pkpd.nca",
 ]
 
 

@@ -52,6 +52,8 @@ def _register_assay_commands() -> None:
 
     for module in command_modules():
         module.register(analyze_app)
+        if hasattr(module, "register_top"):  # e.g. `cxcr4lab nca` beside `analyze nca`
+            module.register_top(app)
 
 
 _register_assay_commands()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import cxcr4lab.assays
+import cxcr4lab.pkpd
 from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout_bytes
 from cxcr4lab.assays.potency import Potency
@@ -65,10 +66,14 @@ class SavedAnalysis:
 
 @lru_cache(maxsize=1)
 def result_types() -> dict[str, type[Any]]:
-    """kind -> result class, found in the modules of :mod:`cxcr4lab.assays`."""
+    """kind -> result class, found in the modules of :mod:`cxcr4lab.assays` and ``pkpd``."""
     found: dict[str, type[Any]] = {}
-    for info in pkgutil.iter_modules(cxcr4lab.assays.__path__):
-        module = importlib.import_module(f"cxcr4lab.assays.{info.name}")
+    packages = (cxcr4lab.assays, cxcr4lab.pkpd)
+    names = [
+        f"{pkg.__name__}.{i.name}" for pkg in packages for i in pkgutil.iter_modules(pkg.__path__)
+    ]
+    for name in names:
+        module = importlib.import_module(name)
         for value in vars(module).values():
             kind = getattr(value, "kind", None)
             if isinstance(value, type) and isinstance(kind, str) and hasattr(value, "from_dict"):

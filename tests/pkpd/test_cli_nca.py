@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import typer
+
+from cxcr4lab.commands.nca import parse_lambda_z_range, register_top
+from cxcr4lab.core.errors import InputError
+from tests.pkpd.conftest import CliRun
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "pk"
+
+
+def test_analyze_nca_theoph(cli: Callable[..., CliRun]) -> None:
+    run = cli("analyze", "nca", str(DATA / "theoph.csv"), "--no-save")
+    assert run.code == 0, run.err
+    assert "12 subjects" in run.out
+    assert "216.6" in run.out  # subject 1 AUCinf_obs (WinNonlin 216.611933)
+
+
+def test_analyze_nca_json_with_override(cli: Callable[..., CliRun]) -> None:
+    run = cli(
+        "analyze",
+        "nca",
+        str(DATA / "indometh.csv"),
+        "--no-save",
+        "--json",
+        "--auc-method",
+        "log-down",
+        "--lambda-z",
+        "1:2-8",
+    )
+    assert run.code == 0, run.err
+    out = json.loads(run.out)
+    first = out["subjects"][0]
+    assert first["lambda_z"]["manual"] and first["lambda_z"]["n_points"] == 6
+    assert first["auc_last"] == pytest.approx(2.00989843640473, rel=1e-6)
+
+
+def test_analyze_nca_saves(cli: Callable[..., CliRun]) -> None:
+    run = cli("analyze", "nca", str(DATA / "theoph.csv"))
+    assert run.code == 0, run.err
+    assert "saved as analysis #" in run.out
+
+
+def test_bad_file_exits_2_naming_the_row(cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    shutil.copy(DATA / "theoph.csv", bad)
+    bad.write_text(bad.read_text().replace("1,0.25,2.84,320", "1,0.25,-2.84,320"))
+    run = cli("analyze", "nca", str(bad), "--no-save")
+    assert run.code == 2
+    assert "bad.csv, row 3, column 'conc'" in run.err + run.out
+
+
+def test_lambda_z_option_parsing() -> None:
+    assert parse_lambda_z_range("A-1:0.5-24") == ("A-1", 0.5, 24.0)
+    with pytest.raises(InputError, match="--lambda-z"):
+        parse_lambda_z_range("3:6")
+
+
+def test_register_top_adds_nca() -> None:
+    app = typer.Typer()
+    register_top(app)
+    assert [c.name for c in app.registered_commands] == ["nca"]
