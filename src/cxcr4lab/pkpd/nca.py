@@ -43,6 +43,7 @@ __all__ = [
     "NcaResult",
     "NcaSettings",
     "SubjectNca",
+    "derived_units",
     "nca",
     "parse_route",
 ]
