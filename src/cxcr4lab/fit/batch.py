@@ -289,10 +289,14 @@ def _sigmoid_guess_batch(X: Array, Y: Array, present: Mask) -> tuple[Array, Arra
     """:func:`~cxcr4lab.fit.models.sigmoid_guess` for every row at once, plus ``falling``."""
     n, m = X.shape
     rows = np.arange(n)
-    key = np.where(present, X, np.nan)  # absent points sort last; stable keeps replicate order
-    order = np.argsort(key, axis=1, kind="stable")
-    xs = np.take_along_axis(key, order, axis=1)
-    ys = np.take_along_axis(np.where(present, Y, 0.0), order, axis=1)
+    if present.all() and bool((X[:1] == X).all()):  # one shared row of concentrations
+        one = np.argsort(X[0], kind="stable")
+        xs, ys = X[:, one], Y[:, one]
+    else:
+        key = np.where(present, X, np.nan)  # absent points sort last; stable keeps replicates
+        order = np.argsort(key, axis=1, kind="stable")
+        xs = np.take_along_axis(key, order, axis=1)
+        ys = np.take_along_axis(np.where(present, Y, 0.0), order, axis=1)
     length = present.sum(axis=1)
     k = np.maximum(1, length // 5)
     pos = np.arange(m)
@@ -475,9 +479,9 @@ def _evaluator(model: Model, P: Array, X: Array) -> Evaluator:
 # --- linear algebra on stacks of small symmetric matrices, stored as (k, k, n) -------------------
 
 
-def _cholesky_solve(A: Array, b: Array) -> tuple[Array, Mask]:
-    """Solve ``A x = b`` for symmetric positive definite ``A`` ``(k, k, n)``; ``b`` is ``(k, n)``
-    or ``(k, r, n)`` (``r`` right-hand sides).
+def _cholesky_solve(A: Array, b: Array, shift: Array | None = None) -> tuple[Array, Mask]:
+    """Solve ``(A + diag(shift)) x = b`` for symmetric positive definite ``A`` ``(k, k, n)``;
+    ``b`` is ``(k, n)`` or ``(k, r, n)`` (``r`` right-hand sides), ``shift`` ``(k, n)`` or None.
 
     Returns ``x`` and a mask of the systems that were positive definite (others hold garbage).
     """
@@ -485,30 +489,40 @@ def _cholesky_solve(A: Array, b: Array) -> tuple[Array, Mask]:
     L: list[list[Array]] = [[] for _ in range(k)]
     ok = np.ones(n, dtype=bool)
     for j in range(k):
-        s = A[j, j].copy()
+        s = A[j, j] + shift[j] if shift is not None else A[j, j].copy()
         for q in range(j):
             s -= L[j][q] * L[j][q]
         ok &= s > 0
         d = np.sqrt(np.where(s > 0, s, 1.0))
         L[j].append(d)  # L[j][j]
         for i in range(j + 1, k):
-            t = A[i, j].copy()
-            for q in range(j):
+            if j == 0:
+                L[i].append(A[i, 0] / d)
+                continue
+            t = A[i, j] - L[i][0] * L[j][0]
+            for q in range(1, j):
                 t -= L[i][q] * L[j][q]
-            L[i].append(t / d)  # L[i][j]; rows are filled in column order
+            t /= d
+            L[i].append(t)  # L[i][j]; rows are filled in column order
     z: list[Array] = []
     for i in range(k):
-        t = b[i].copy()
-        for q in range(i):
+        if i == 0:
+            z.append(b[0] / L[0][0])
+            continue
+        t = b[i] - L[i][0] * z[0]
+        for q in range(1, i):
             t -= L[i][q] * z[q]
-        z.append(t / L[i][i])
-    x: list[Array] = [z[0]] * k
+        t /= L[i][i]
+        z.append(t)
+    out = np.empty((k, *b.shape[1:]))
     for i in reversed(range(k)):
-        t = z[i].copy()
-        for q in range(i + 1, k):
-            t -= L[q][i] * x[q]
-        x[i] = t / L[i][i]
-    out = np.stack(x)
+        if i == k - 1:
+            np.divide(z[i], L[i][i], out=out[i])
+            continue
+        t = z[i] - L[i + 1][i] * out[i + 1]
+        for q in range(i + 2, k):
+            t -= L[q][i] * out[q]
+        np.divide(t, L[i][i], out=out[i])
     finite = np.isfinite(out).reshape(-1, n).all(axis=0) if n else ok
     return out, ok & finite
 
@@ -533,22 +547,31 @@ def _inverse(A: Array) -> Array:
 
 
 _BLOCK_POINTS: Final = 131_072  # points per block: the Jacobian of a block stays in cache
+_COMPACT: Final = 0.75  # compact the working set when fewer than this fraction are alive
 
 
 def _normal_equations(
-    evaluate: Evaluator, P: Array, X: Array, Y: Array, sw: Array | None, k: int
+    evaluate: Evaluator,
+    P: Array,
+    X: Array,
+    Y: Array,
+    sw: Array | None,
+    k: int,
+    work: Array | None = None,
 ) -> tuple[Array, Array, Array]:
     """``J^T J`` ``(k, k, n)``, ``J^T r`` ``(k, n)`` and the RSS ``(n,)`` at ``P``.
 
     ``r`` and ``J`` are weighted by ``sw``. They are built block by block of curves and reduced
-    at once, so the full ``(k, n, m)`` Jacobian never exists.
+    at once, so the full ``(k, n, m)`` Jacobian never exists. ``work`` is an optional buffer
+    for the block's Jacobian, reused across calls.
     """
     n, m = X.shape
     A = np.empty((k, k, n))
     g = np.empty((k, n))
     rss = np.empty(n)
     block = max(1, _BLOCK_POINTS // max(m, 1))
-    J = np.empty((k, min(block, n), m))
+    rows = min(block, n)
+    J = work if work is not None and work.shape[1] >= rows else np.empty((k, rows, m))
     for lo in range(0, n, block):
         hi = min(lo + block, n)
         Jb = J[:, : hi - lo]
@@ -639,7 +662,9 @@ def _levenberg_marquardt(
     converged = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
     with np.errstate(all="ignore"):
-        A, g, rss = _normal_equations(evaluate, P0, X, Y, sw, k)
+        m = X.shape[1]
+        work = np.empty((k, min(n, max(1, _BLOCK_POINTS // max(m, 1))), m))
+        A, g, rss = _normal_equations(evaluate, P0, X, Y, sw, k, work)
         st = _State(
             idx=np.arange(n),
             alive=np.ones(n, dtype=bool),
@@ -659,7 +684,7 @@ def _levenberg_marquardt(
         )
         for it in range(1, max_iter + 1):
             A, g = st.A, st.g
-            diag = np.stack([A[i, i] for i in range(k)])
+            diag = np.diagonal(A).T  # a view, (k, n)
             np.maximum(st.D, diag, out=st.D)
             D = np.where(st.D > 0, st.D, 1.0)
             # scaled gradient (MINPACK's gtol): the largest |cosine| between r and a column of J
@@ -667,13 +692,10 @@ def _levenberg_marquardt(
             done = (st.rss == 0) | (gnorm <= _GTOL)
             failed = ~np.isfinite(st.rss)
 
-            damped = A.copy()
-            for i in range(k):
-                damped[i, i] += st.lam * D[i]
-            step, ok = _cholesky_solve(damped, -g)
+            step, ok = _cholesky_solve(A, -g, st.lam * D)
             step[:, ~ok] = 0.0
             trial = st.P + step
-            A_t, g_t, rss_t = _normal_equations(evaluate, trial, st.X, st.Y, st.sw, k)
+            A_t, g_t, rss_t = _normal_equations(evaluate, trial, st.X, st.Y, st.sw, k, work)
             predicted = -(2.0 * _dot(g, step) + _quad(A, step))
             actual = st.rss - rss_t
             accept = ok & np.isfinite(rss_t) & (rss_t < st.rss)
@@ -698,10 +720,10 @@ def _levenberg_marquardt(
             # accepted steps replace the state (rejected curves keep theirs)
             reject = ~accept
             if reject.any():
-                trial[:, reject] = st.P[:, reject]
-                A_t[:, :, reject] = A[:, :, reject]
-                g_t[:, reject] = g[:, reject]
-                rss_t[reject] = st.rss[reject]
+                np.copyto(trial, st.P, where=reject)
+                np.copyto(A_t, A, where=reject)
+                np.copyto(g_t, g, where=reject)
+                np.copyto(rss_t, st.rss, where=reject)
             st.P, st.A, st.g, st.rss = trial, A_t, g_t, rss_t
 
             done |= small_step | (st.hits >= _FTOL_HITS)
@@ -710,9 +732,9 @@ def _levenberg_marquardt(
             finished = st.alive & (done | failed | drifting | (st.lam > _LAMBDA_MAX))
             if it == max_iter:
                 finished = st.alive
-            iterations[st.idx[st.alive]] = it
             if finished.any():
                 where = st.idx[finished]
+                iterations[where] = it
                 P_out[:, where] = st.P[:, finished]
                 A_out[:, :, where] = st.A[:, :, finished]
                 rss_out[where] = st.rss[finished]
@@ -721,12 +743,12 @@ def _levenberg_marquardt(
                 n_alive = int(st.alive.sum())
                 if n_alive == 0:
                     break
-                if n_alive < 0.75 * len(st.idx):
+                if n_alive < _COMPACT * len(st.idx):
                     st = st.take(st.alive)
     return P_out, A_out, rss_out, converged, iterations
 
 
-def _dot(a: Array, b: Array) -> Array:
+def _dot(a: Array | Sequence[Array], b: Array | Sequence[Array]) -> Array:
     """Column-wise dot products of two ``(k, n)`` arrays, summed in a fixed order.
 
     Every reduction over parameters is written out like this (not ``einsum``), so a curve's
@@ -740,7 +762,7 @@ def _dot(a: Array, b: Array) -> Array:
 
 def _quad(A: Array, v: Array) -> Array:
     """``v^T A v`` for every column of ``v`` ``(k, n)`` with ``A`` ``(k, k, n)``."""
-    return _dot(v, np.stack([_dot(A[i], v) for i in range(len(v))]))
+    return _dot(v, [_dot(A[i], v) for i in range(len(v))])
 
 
 # --- inference and flags -------------------------------------------------------------------------
@@ -843,7 +865,9 @@ def _fit_padded(
     flags: list[tuple[str, ...]] = [(b,) if b is not None else () for b in bad]
 
     if good.any():
-        Xg, Yg = X[good], Y[good]
+        # x is copied even when all are good: contiguous rows make faster ufunc loops than a
+        # shared row broadcast over the curves
+        Xg, Yg = X[good], (Y if good.all() else Y[good])
         present = ~(np.isnan(Xg) | np.isnan(Yg))
         rows = np.arange(len(Xg))
         first = Xg[rows, np.argmax(present, axis=1)]
