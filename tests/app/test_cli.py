@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import EXAMPLES, CliRun
+from tests.conftest import EXAMPLES, CliRun
 
 Cli = Callable[..., CliRun]
 BINDING = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import CliRun
+from tests.conftest import CliRun
 
 Cli = Callable[..., CliRun]
 FOLDER = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "chemotaxis"

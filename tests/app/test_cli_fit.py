@@ -12,7 +12,7 @@ import pytest
 
 from cxcr4lab.fit import FOUR_PL
 from cxcr4lab.fit.batch import TABLE_COLUMNS
-from tests.app.conftest import CliRun
+from tests.conftest import CliRun
 
 Cli = Callable[..., CliRun]
 CONC_NM = [0.0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000]

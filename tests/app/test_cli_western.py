@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.app.conftest import CliRun
+from tests.conftest import CliRun
 
 Cli = Callable[..., CliRun]
 FOLDER = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "western"

@@ -10,7 +10,7 @@ import typer
 
 from cxcr4lab.commands.nca import parse_lambda_z_range, register_top
 from cxcr4lab.core.errors import InputError
-from tests.pkpd.conftest import CliRun
+from tests.conftest import CliRun
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pk"
 

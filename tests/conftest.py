@@ -1,3 +1,5 @@
+"""Shared fixtures: `cli` runs the command line against a temporary SQLite database."""
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +11,7 @@ import pytest
 
 from cxcr4lab.cli import main
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "binding"
+EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "cxcr4lab" / "examples" / "binding"
 
 
 @dataclass
