@@ -8,7 +8,7 @@ import pytest
 from cxcr4lab.core.errors import FitError
 from cxcr4lab.fit import fit_curve, get_model
 from cxcr4lab.fit.minimize import minimize_lsq
-from cxcr4lab.fit.user import jacobian_method, model_from_function, register_model
+from cxcr4lab.fit.user import jacobian_method, model_from_function, register_user_model
 
 T = np.linspace(0.0, 10.0, 15)
 
@@ -84,7 +84,7 @@ def test_built_in_names_are_refused() -> None:
     with pytest.raises(FitError, match="built-in"):
         model_from_function(_hill, name="4pl")
     with pytest.raises(FitError, match="built-in"):
-        register_model(model_from_function(_hill, name="emax", register=False))
+        register_user_model(model_from_function(_hill, name="emax", register=False))
 
 
 def test_a_signature_without_parameters_is_refused() -> None:

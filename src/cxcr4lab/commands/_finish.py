@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from cxcr4lab.store import InputBlob
 
 __all__ = ["finish"]
 
 
 def finish(
     result: Any,
-    inputs: Sequence[tuple[str, str, bytes]],
+    inputs: Sequence[InputBlob | tuple[str, str, bytes]],
     parameters: Mapping[str, Any],
     *,
     title: str,
@@ -27,13 +30,14 @@ def finish(
     database: str | None,
     print_result: Callable[[Console, Any, int | None], None],
 ) -> None:
-    """Save ``result`` with its ``(name, role, bytes)`` inputs if asked, then show it."""
+    """Save ``result`` with its inputs (``InputBlob`` or ``(name, role, bytes)``) if asked, then
+    show it (as JSON with ``as_json``)."""
     from cxcr4lab.store import InputBlob, Store
     from cxcr4lab.workflows import save_result
 
     saved_id = None
     if save:
-        blobs = [InputBlob(name, role, content) for name, role, content in inputs]
+        blobs = [b if isinstance(b, InputBlob) else InputBlob(*b) for b in inputs]
         with Store(database) as store:
             saved_id = save_result(
                 store, result, title=title, inputs=blobs, parameters=dict(parameters)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +10,7 @@ import typer
 from rich.console import Console
 
 from cxcr4lab.commands import DossierRun
+from cxcr4lab.commands._finish import finish
 from cxcr4lab.commands._plate import (
     AgonistConcOption,
     AgonistEC50Option,
@@ -86,8 +85,6 @@ def analyze_arrestin(
 ) -> None:
     """Beta-arrestin recruitment: IC50 and Kb (Leff-Dougall) with 95% CIs, plate QC, edge check."""
     from cxcr4lab.assays.inhibition import PlateSettings
-    from cxcr4lab.store import Store
-    from cxcr4lab.workflows import save_result
 
     settings = PlateSettings(
         agonist_molar=agonist_molar(agonist_conc, "--agonist-conc"),
@@ -96,17 +93,16 @@ def analyze_arrestin(
         saturation=saturation,
     )
     result, inputs = analyse_files(plate, layout, settings, block=block)
-    saved_id = None
-    if save:
-        with Store(database) as store:
-            name = title or f"Beta-arrestin {result.plate}"
-            saved_id = save_result(
-                store, result, title=name, inputs=inputs, parameters=_parameters(result)
-            ).id
-    if as_json:
-        sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")
-        return
-    print_result(Console(), result, saved_id)
+    finish(
+        result,
+        inputs,
+        _parameters(result),
+        title=title or f"Beta-arrestin {result.plate}",
+        save=save,
+        as_json=as_json,
+        database=database,
+        print_result=print_result,
+    )
 
 
 def _parameters(result: ArrestinResult) -> dict[str, Any]:

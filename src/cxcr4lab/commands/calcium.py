@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +10,7 @@ import typer
 from rich.console import Console
 
 from cxcr4lab.commands import DossierRun
+from cxcr4lab.commands._finish import finish
 from cxcr4lab.commands._plate import (
     AgonistConcOption,
     AgonistEC50Option,
@@ -96,8 +95,6 @@ def analyze_calcium(
     """Calcium flux: F0, peak dF/F0 and AUC per well, then IC50 and Kb with 95% CIs."""
     from cxcr4lab.assays.calcium import CalciumSettings
     from cxcr4lab.assays.inhibition import PlateSettings
-    from cxcr4lab.store import Store
-    from cxcr4lab.workflows import save_result
 
     settings = CalciumSettings(
         plate=PlateSettings(
@@ -111,17 +108,16 @@ def analyze_calcium(
         window_s=window,
     )
     result, inputs = analyse_files(kinetic, layout, settings)
-    saved_id = None
-    if save:
-        with Store(database) as store:
-            name = title or f"Calcium flux {result.plate}"
-            saved_id = save_result(
-                store, result, title=name, inputs=inputs, parameters=_parameters(result)
-            ).id
-    if as_json:
-        sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")
-        return
-    print_result(Console(), result, saved_id)
+    finish(
+        result,
+        inputs,
+        _parameters(result),
+        title=title or f"Calcium flux {result.plate}",
+        save=save,
+        as_json=as_json,
+        database=database,
+        print_result=print_result,
+    )
 
 
 def _parameters(result: CalciumResult) -> dict[str, Any]:

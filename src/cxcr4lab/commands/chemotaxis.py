@@ -138,7 +138,7 @@ def analyze_chemotaxis(
     result, inputs = analyse_files(data, layout, settings, block=block)
     finish(
         result,
-        [(b.name, b.role, b.content) for b in inputs],
+        inputs,
         _parameters(result),
         title=title or f"Chemotaxis {result.source}",
         save=save,

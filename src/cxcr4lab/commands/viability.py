@@ -99,7 +99,7 @@ def analyze_viability(
         result.combination_table().to_csv(tidy, index=False)
     finish(
         result,
-        [(b.name, b.role, b.content) for b in inputs],
+        inputs,
         _parameters(result),
         title=title or f"MTT viability {result.plate}",
         save=save,

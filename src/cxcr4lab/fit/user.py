@@ -32,15 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cxcr4lab.core.errors import FitError
-from cxcr4lab.fit.models import MODELS, Model
+from cxcr4lab.fit.models import MODELS, Model, register_model
 
-__all__ = ["jacobian_method", "model_from_function", "register_model"]
+__all__ = ["jacobian_method", "model_from_function", "register_user_model"]
 
 Array = NDArray[np.float64]
 UserFunc = Callable[..., Any]
 
 _USER_MODELS: set[str] = set()
-"""Names registered through :func:`register_model`; only these may be replaced."""
+"""Names registered through :func:`register_user_model`; only these may be replaced."""
 
 _COMPLEX_STEP = 1e-30
 """Imaginary step h of the complex-step derivative Im f(p + ih) / h (no cancellation)."""
@@ -49,8 +49,9 @@ _CENTRAL_STEP = float(np.cbrt(np.finfo(float).eps))
 """Relative step of central differences (balances truncation and rounding, ~6e-6)."""
 
 
-def register_model(model: Model, *, replace: bool = True) -> Model:
-    """Put a user model in the registry so that results can find it by name.
+def register_user_model(model: Model, *, replace: bool = True) -> Model:
+    """Put a user model in the registry (:func:`cxcr4lab.fit.models.register_model`) so that
+    results can find it by name.
 
     Refuses (:class:`FitError`) a name that belongs to a built-in model; a user model of the
     same name is replaced when ``replace`` (the default: re-running a notebook cell works).
@@ -60,7 +61,7 @@ def register_model(model: Model, *, replace: bool = True) -> Model:
             raise FitError(f"{model.name!r} is the name of a built-in model; choose another name")
         if not replace:
             raise FitError(f"a user model named {model.name!r} is registered already")
-    MODELS[model.name] = model
+    register_model(model, replace=True)
     _USER_MODELS.add(model.name)
     return model
 
@@ -205,4 +206,4 @@ def model_from_function(
         guess=start,
         x_is_log10=x_is_log10,
     )
-    return register_model(model) if register else model
+    return register_user_model(model) if register else model
