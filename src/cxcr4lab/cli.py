@@ -51,7 +51,8 @@ def _register_assay_commands() -> None:
     from cxcr4lab.commands import command_modules
 
     for module in command_modules():
-        module.register(analyze_app)
+        if hasattr(module, "register"):
+            module.register(analyze_app)
         if hasattr(module, "register_top"):  # e.g. `cxcr4lab nca` beside `analyze nca`
             module.register_top(app)
 
@@ -186,7 +187,12 @@ def dossier(
     from cxcr4lab.workflows import save_result
 
     started = time.perf_counter()
-    runs = [run for module in command_modules() for run in module.dossier_runs()]
+    runs = [
+        run
+        for module in command_modules()
+        if hasattr(module, "dossier_runs")
+        for run in module.dossier_runs()
+    ]
     notes = list(dict.fromkeys(note for run in runs for note in run.notes))
     analyses = []
     with _store(database) as store, Progress(console=console, transient=True) as progress:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import cxcr4lab.assays
+import cxcr4lab.clinical
 import cxcr4lab.pkpd
+import cxcr4lab.receptor
 from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout_bytes
 from cxcr4lab.assays.potency import Potency
@@ -66,9 +68,9 @@ class SavedAnalysis:
 
 @lru_cache(maxsize=1)
 def result_types() -> dict[str, type[Any]]:
-    """kind -> result class, found in the modules of :mod:`cxcr4lab.assays` and ``pkpd``."""
+    """kind -> result class, found in :mod:`cxcr4lab.assays`, ``pkpd``, ``receptor``, ``clinical``."""
     found: dict[str, type[Any]] = {}
-    packages = (cxcr4lab.assays, cxcr4lab.pkpd)
+    packages = (cxcr4lab.assays, cxcr4lab.pkpd, cxcr4lab.receptor, cxcr4lab.clinical)
     names = [
         f"{pkg.__name__}.{i.name}" for pkg in packages for i in pkgutil.iter_modules(pkg.__path__)
     ]

@@ -1,9 +1,10 @@
 """Per-assay command-line pieces (app layer), one module per result kind.
 
-Each module ``commands/<kind>.py`` defines
+Each module ``commands/<kind>.py`` defines any of
 
 * ``register(analyze_app)``: adds ``cxcr4lab analyze <assay> ...``;
-* ``print_result(console, result, analysis_id)``: the terminal view of a result;
+* ``register_top(app)``: adds top-level commands (``cxcr4lab nca``, ``cxcr4lab simulate``);
+* ``print_result(console, result, analysis_id)``: the terminal view of a stored result kind;
 * ``dossier_runs()``: the bundled (simulated) examples the dossier analyses and stores.
 
 Modules import only typer/rich at the top, so ``cxcr4lab --help`` stays fast.
