@@ -17,7 +17,7 @@ from cxcr4lab.fit import (
     no_effect_test,
     potency_flags,
 )
-from cxcr4lab.fit.batch import TABLE_COLUMNS, BatchResult, fit_many, fit_table
+from cxcr4lab.fit.batch import TABLE_COLUMNS, BatchResult, Engine, fit_many, fit_table
 
 
 def _mixed_curves(
@@ -64,10 +64,11 @@ def _well_determined(result: object) -> bool:
     )
 
 
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
 @pytest.mark.parametrize("model", [FOUR_PL, ONE_SITE_COMPETITION], ids=lambda m: m.name)
-def test_batch_equals_single_fits(model: Model) -> None:
+def test_batch_equals_single_fits(model: Model, engine: Engine) -> None:
     X, Y, xs, ys = _mixed_curves(model, 60, seed=11)
-    batch = fit_many(model, X, Y)
+    batch = fit_many(model, X, Y, engine=engine)
     compared = 0
     for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
         single = fit_curve(model, x, y)
@@ -247,3 +248,116 @@ def test_fit_table_names_the_bad_cell() -> None:
         fit_table(df, "4pl", file="plate.csv")
     with pytest.raises(InputError, match="missing column"):
         fit_table(df.drop(columns="response"), "4pl", file="plate.csv")
+
+
+# --- the compiled (numba) solver ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [FOUR_PL, ONE_SITE_COMPETITION], ids=lambda m: m.name)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_compiled_solver_equals_numpy_solver(model: Model, weighted: bool) -> None:
+    X, Y, _, _ = _mixed_curves(model, 80, seed=17)
+    W = 1.0 / np.maximum(np.abs(Y), 1.0) if weighted else None
+    fast = fit_many(model, X, Y, weights=W, engine="numba")
+    slow = fit_many(model, X, Y, weights=W, engine="numpy")
+    np.testing.assert_array_equal(fast.converged, slow.converged)
+    assert fast.flags == slow.flags
+    assert fast.converged.sum() >= 60
+    # both stop at the same tolerances and their sums differ only in order, so well-determined
+    # (converged, unflagged) curves agree to rounding; flat minima may differ in the last digits
+    ok = fast.converged & np.array([not f for f in fast.flags])
+    assert ok.sum() >= 40
+    span = np.abs(slow.params[ok, 1] - slow.params[ok, 0])[:, None]
+    diff = np.abs(fast.params[ok] - slow.params[ok])
+    assert (diff <= 1e-7 * (np.abs(slow.params[ok]) + span)).all()
+    np.testing.assert_allclose(fast.stderr[ok], slow.stderr[ok], rtol=1e-5)
+    np.testing.assert_allclose(fast.rss[ok], slow.rss[ok], rtol=1e-10)
+    np.testing.assert_allclose(fast.ci_lower[ok], slow.ci_lower[ok], rtol=1e-7, atol=1e-6)
+    np.testing.assert_allclose(fast.no_effect_p[ok], slow.no_effect_p[ok], rtol=1e-6, atol=1e-12)
+
+
+def test_compiled_solver_equals_single_fits_on_many_curves() -> None:
+    # the benchmark's kind of data: 10 shared concentrations, a wide range of IC50 and slope
+    rng = np.random.default_rng(99)
+    n = 300
+    x = np.linspace(-11.0, -4.0, 10)
+    truth = np.column_stack(
+        [
+            rng.normal(0, 5, n),
+            rng.normal(100, 5, n),
+            rng.uniform(-10, -5, n),
+            rng.uniform(0.5, 3.0, n),
+        ]
+    )
+    y = np.stack([FOUR_PL.f(x, p) for p in truth]) + rng.normal(0, 5, (n, x.size))
+    batch = fit_many(FOUR_PL, x, y, engine="numba")
+    compared = 0
+    for i in range(0, n, 8):
+        single = fit_curve(FOUR_PL, x, y[i])
+        if not _well_determined(single):
+            continue
+        compared += 1
+        got = batch.result(i)
+        span = abs(single.params["top"] - single.params["bottom"])
+        for name, a, b in zip(FOUR_PL.param_names, got.values, single.values, strict=True):
+            atol = 1e-6 * span if name in ("bottom", "top") else 0.0
+            assert a == pytest.approx(b, rel=1e-6, abs=atol), (i, name)
+        np.testing.assert_allclose(
+            np.array(got.stderr, dtype=float), np.array(single.stderr, dtype=float), rtol=1e-5
+        )
+    assert compared >= 20
+
+
+def test_compiled_solver_in_threads_equals_one_call() -> None:
+    # a Dask worker's threads: one runs the parallel loop, the others the serial one
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, Y, _, _ = _mixed_curves(FOUR_PL, 64, seed=4)
+    whole = fit_many(FOUR_PL, X, Y, engine="numba")
+    with ThreadPoolExecutor(4) as pool:
+        parts = list(
+            pool.map(lambda lo: fit_many(FOUR_PL, X[lo : lo + 8], Y[lo : lo + 8]), range(0, 64, 8))
+        )
+    np.testing.assert_array_equal(BatchResult.concat(parts).params, whole.params)
+
+
+def test_engine_is_checked() -> None:
+    from cxcr4lab.fit import EXP_DECAY
+
+    x = np.linspace(-10, -5, 8)
+    y = FOUR_PL.f(x, np.array([0.0, 100.0, -7.5, 1.0]))[None, :]
+    with pytest.raises(InputError, match="engine"):
+        fit_many(FOUR_PL, x, y, engine="fortran")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="no compiled solver") as err:
+        fit_many(EXP_DECAY, x, y, engine="numba")
+    assert err.value.place is not None and err.value.place.field == "engine"
+
+
+@pytest.mark.parametrize("model", [FOUR_PL, ONE_SITE_COMPETITION], ids=lambda m: m.name)
+def test_compiled_starts_equal_the_models_guess(model: Model) -> None:
+    from cxcr4lab.fit._kernels import sigmoid_starts
+
+    X, Y, xs, ys = _mixed_curves(model, 40, seed=23)
+    present = ~(np.isnan(X) | np.isnan(Y))
+    got = sigmoid_starts(np.where(present, X, 0.0), np.where(present, Y, 0.0), present, 4)
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        want = model.guess(x, y)
+        np.testing.assert_allclose(got[: len(want), i], want, rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_solver_on_exact_and_degenerate_curves() -> None:
+    # an exact curve (RSS 0 at the start: a zero divisor in the gradient test), a step (Hill
+    # slope running off to infinity), pure noise, and a flat line with one outlier
+    x = np.linspace(-10.0, -5.0, 9)
+    exact = FOUR_PL.f(x, np.array([0.0, 100.0, -7.5, 1.0]))
+    step = np.where(x < -7.2, 100.0, 0.0)
+    noise = np.sin(np.arange(9.0) * 2.3) * 5.0 + 50.0
+    spike = np.r_[np.full(8, 10.0), 60.0]
+    y = np.stack([exact, step, noise, spike])
+    fast = fit_many(FOUR_PL, x, y, engine="numba")
+    slow = fit_many(FOUR_PL, x, y, engine="numpy")
+    np.testing.assert_array_equal(fast.converged, slow.converged)
+    assert fast.flags == slow.flags
+    assert fast.converged[0] and fast.rss[0] == pytest.approx(0.0, abs=1e-20)
+    np.testing.assert_allclose(fast.params[0], [0.0, 100.0, -7.5, 1.0], atol=1e-9)
+    np.testing.assert_array_equal(fast.iterations[0], slow.iterations[0])

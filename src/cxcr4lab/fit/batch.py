@@ -1,13 +1,16 @@
-"""Fit many curves at once: a vectorised, batched Levenberg-Marquardt in numpy.
+"""Fit many curves at once: a batched Levenberg-Marquardt, vectorised in numpy or compiled.
 
 Curves are rows of padded 2-D arrays ``(n_curves, n_points)``; NaN in ``x`` or ``y`` marks an
 absent point, so curves may have different lengths. Every curve gets its own damping, its own
 convergence test and its own automatic start, but the arithmetic runs over all curves together:
 the model and its analytic Jacobian are evaluated on whole arrays, the ``k x k`` normal equations
 of every curve are solved by one batched Cholesky factorisation, and curves that have converged
-leave the working set. Inference is the same as :func:`~cxcr4lab.fit.solve.fit_curve`'s
-(asymptotic covariance ``s^2 (J^T W J)^-1``, t-based CIs, extra-sum-of-squares F test against a
-horizontal line), so :meth:`BatchResult.result` gives the :class:`FitResult` a single fit would.
+leave the working set. For the 4PL and one-site competition a compiled version of the same
+solver (:mod:`cxcr4lab.fit._kernels`, numba, one curve per thread) does the iterations instead;
+``engine="numpy"`` forces the numpy one. Inference is the same as
+:func:`~cxcr4lab.fit.solve.fit_curve`'s (asymptotic covariance ``s^2 (J^T W J)^-1``, t-based
+CIs, extra-sum-of-squares F test against a horizontal line), so :meth:`BatchResult.result`
+gives the :class:`FitResult` a single fit would.
 
 A curve that cannot be fitted (no data, fewer points than parameters plus one, one concentration,
 a constant response, infinities, a zero concentration on a log model without a zero-dose plateau,
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,10 +44,11 @@ from cxcr4lab.fit.flags import FitThresholds
 from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
 from cxcr4lab.fit.result import FitResult
 
-__all__ = ["TABLE_COLUMNS", "BatchResult", "fit_many", "fit_table"]
+__all__ = ["TABLE_COLUMNS", "BatchResult", "Engine", "fit_many", "fit_table"]
 
 Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
+Engine = Literal["auto", "numba", "numpy"]
 # (P (k, n), X (n, m), J_out (k, n, m) or None) -> F (n, m); fills J_out with the Jacobian
 Evaluator = Callable[[Array, Array, Array | None], Array]
 
@@ -340,7 +344,17 @@ def _guess_one_site(X: Array, Y: Array, present: Mask) -> Array:
     return np.stack([bottom, top, mid])
 
 
-def _batch_guess(model: Model) -> Callable[[Array, Array, Mask], Array] | None:
+def _compiled_guess(k: int) -> Callable[[Array, Array, Mask], Array]:
+    from cxcr4lab.fit._kernels import sigmoid_starts
+
+    return lambda X, Y, present: sigmoid_starts(X, Y, present, k)
+
+
+def _batch_guess(
+    model: Model, engine: Engine = "numpy"
+) -> Callable[[Array, Array, Mask], Array] | None:
+    if _compiled(model, engine):
+        return _compiled_guess(model.n_params)
     # equality, not identity: a model sent to a Dask worker arrives as a copy
     if model == FOUR_PL:
         return _guess_four_pl
@@ -356,13 +370,13 @@ def _guess_loop(model: Model, X: Array, Y: Array, present: Mask) -> Array:
     return out
 
 
-def _starts(model: Model, X: Array, Y: Array, present: Mask) -> Array:
+def _starts(model: Model, X: Array, Y: Array, present: Mask, engine: Engine = "numpy") -> Array:
     """Starting values ``(k, n)``: the model's own ``guess``, vectorised for the built-ins.
 
     The vectorised guess is checked against ``model.guess`` on a few curves first, so a change
     to a model's guess can make the batch slower but never different.
     """
-    fast = _batch_guess(model)
+    fast = _batch_guess(model, engine)
     if fast is not None:
         probe = min(len(X), 4)
         try:
@@ -748,6 +762,12 @@ def _levenberg_marquardt(
     return P_out, A_out, rss_out, converged, iterations
 
 
+def _compiled(model: Model, engine: Engine) -> bool:
+    """Whether the compiled solver of :mod:`cxcr4lab.fit._kernels` fits ``model``."""
+    # equality, not identity: a model sent to a Dask worker arrives as a copy
+    return engine != "numpy" and model in (FOUR_PL, ONE_SITE_COMPETITION)
+
+
 def _dot(a: Array | Sequence[Array], b: Array | Sequence[Array]) -> Array:
     """Column-wise dot products of two ``(k, n)`` arrays, summed in a fixed order.
 
@@ -841,6 +861,7 @@ def _fit_padded(
     max_iter: int,
     thresholds: FitThresholds,
     extra_bad: Sequence[str | None] | None = None,
+    engine: Engine = "auto",
 ) -> BatchResult:
     n, k = len(Y), model.n_params
     code = _problems(model, X, Y, W)
@@ -884,10 +905,15 @@ def _fit_padded(
         npts = present.sum(axis=1).astype(np.int64)
         dof = npts - k
 
-        P0 = _starts(model, Xg, Yg, present)
-        with np.errstate(all="ignore"):
-            evaluate = _evaluator(model, P0, Xg)
-        P, A, rss, conv, iters = _levenberg_marquardt(evaluate, Xg, Yg, sw, P0, max_iter)
+        P0 = _starts(model, Xg, Yg, present, engine)
+        if _compiled(model, engine):
+            from cxcr4lab.fit._kernels import lm_sigmoid  # imports numba: only when needed
+
+            P, A, rss, conv, iters = lm_sigmoid(Xg, Yg, sw, P0, max_iter)
+        else:
+            with np.errstate(all="ignore"):
+                evaluate = _evaluator(model, P0, Xg)
+            P, A, rss, conv, iters = _levenberg_marquardt(evaluate, Xg, Yg, sw, P0, max_iter)
         conv &= np.isfinite(rss)
         cov = np.full((len(rss), k, k), np.nan)
         # a parameter the data do not touch at all (a zero column of J) makes J^T J singular
@@ -899,7 +925,9 @@ def _fit_padded(
         usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
         cov[~usable] = np.nan
         se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        t = stdtrit(dof, 1.0 - alpha / 2.0)
+        # t quantiles per distinct dof (stdtrit is slow and a batch has few distinct dof)
+        dofs, which = np.unique(dof, return_inverse=True)
+        t = stdtrit(dofs, 1.0 - alpha / 2.0)[which]
         x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
         x_max = np.where(present, Xg, -np.inf).max(axis=1)
         no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
@@ -963,6 +991,7 @@ def fit_many(
     alpha: float = 0.05,
     max_iter: int = 200,
     thresholds: FitThresholds | None = None,
+    engine: Engine = "auto",
 ) -> BatchResult:
     """Fit ``model`` to every row of ``y`` at once.
 
@@ -972,14 +1001,30 @@ def fit_many(
     ``fit_curve``'s. ``alpha`` sets the level of the potency CI; ``max_iter`` caps the
     Levenberg-Marquardt iterations per curve. Curves that cannot be fitted are flagged
     ``bad_input: ...``; they never stop the others.
+
+    ``engine`` picks the solver: ``"numba"`` a compiled one running the curves on all cores
+    (the 4PL and one-site competition only), ``"numpy"`` the vectorised one (any model),
+    ``"auto"`` (default) the compiled one where there is one. Both use the same method and
+    stopping rules and agree to rounding.
     """
     X, Y, W = _padded(x, y, weights)
     if not 0 < alpha < 1:
         raise InputError(f"alpha must lie in (0, 1), got {alpha}", field="alpha")
     if max_iter < 1:
         raise InputError(f"max_iter must be at least 1, got {max_iter}", field="max_iter")
+    if engine not in ("auto", "numba", "numpy"):
+        raise InputError(f"engine must be auto, numba or numpy, got {engine!r}", field="engine")
+    if engine == "numba" and not _compiled(model, engine):
+        raise InputError(f"no compiled solver for model {model.name!r}", field="engine")
     return _fit_padded(
-        model, X, Y, W, alpha=alpha, max_iter=max_iter, thresholds=thresholds or FitThresholds()
+        model,
+        X,
+        Y,
+        W,
+        alpha=alpha,
+        max_iter=max_iter,
+        thresholds=thresholds or FitThresholds(),
+        engine=engine,
     )
 
 
