@@ -1,0 +1,164 @@
+"""Throughput of the population simulator against a libroadrunner loop (issue 5 item 7).
+
+    uv run --frozen python benchmarks/population.py             # 1,000 patients (~1 min)
+    uv run --frozen python benchmarks/population.py --million   # also 1,000,000 through Dask
+
+The patients are SIMULATED (seeded): weight log-normal (median 70 kg, CV 20 %), height
+N(165, 7) cm, BSA by Mosteller; log-normal between-subject variability on eribulin CL and V1
+(30 %, assumed), balixafortide CL and V1 (30 %, assumed) and the Friberg parameters (van Hasselt
+et al. 2013: Circ0 37.3 %, MTT 13.9 %, gamma 12.2 %, SLOPE 54 %). Regimen: balixafortide
+5.5 mg/kg as 2 h infusions on days 1-3 and 8-10 plus eribulin 1.4 mg/m^2 bolus on days 2 and 9
+of each 21-day cycle, 6 cycles (126 days), output every hour. Model:
+:func:`cxcr4lab.pkpd.neutropenia.eribulin_neutropenia_model` with balixafortide (2-compartment
+balixafortide PK, 3-compartment eribulin PK, Friberg; 10 states).
+
+Our path: :func:`cxcr4lab.sim.run_packed` (numba, all cores; the PK block solved exactly, the
+Friberg states by Dormand-Prince 5(4)). The baseline: the SBML export run in libroadrunner
+(CVODE) patient by patient, dosing segment by segment. The ANC nadirs must agree to a relative
+1e-4. Compilation (or loading numba's cache) is timed apart and not counted. The last line reads
+``population: X patients/s; libroadrunner loop: Y patients/s; ratio: R``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cxcr4lab.pkpd.neutropenia import IIV_CV_PERCENT, ctcae_grade, eribulin_neutropenia_model
+from cxcr4lab.sim import Model, Schedule, bolus, combine, cycles, infusion, run_packed, schedules
+from cxcr4lab.sim.crosscheck import RoadRunnerSimulator
+from cxcr4lab.sim.events import pack
+
+Array = NDArray[np.float64]
+
+SEED = 20251123
+N_PATIENTS = 1_000
+CYCLE_H = 21 * 24.0
+N_CYCLES = 6
+T_OUT = np.arange(0.0, N_CYCLES * CYCLE_H + 1.0)  # hourly, 0..3024 h
+BSV_ASSUMED = {"CL": 30.0, "V1": 30.0, "CL_B": 30.0, "V1_B": 30.0}
+RTOL, ATOL = 1e-7, 1e-10
+
+
+def template() -> Schedule:
+    """Dosing changes of a 1 kg, 1 m^2 patient (CMT 1 balixafortide, CMT 2 eribulin)."""
+    days_b = [1, 2, 3, 8, 9, 10]
+    days_e = [2, 9]
+    one = combine(
+        *[infusion(5.5, duration=2.0, time=(d - 1) * 24.0, cmt=1) for d in days_b],
+        *[bolus(1.4, time=(d - 1) * 24.0, cmt=2) for d in days_e],
+    )
+    ev = cycles(one, n_cycles=N_CYCLES, cycle_h=CYCLE_H)
+    return schedules(ev, n_states=10)[1]
+
+
+def make_chunk(model: Model, lo: int, hi: int, seed: int = SEED) -> tuple[Array, tuple]:  # type: ignore[type-arg]
+    """Parameters and packed schedules of patients lo..hi-1 (seeded by chunk)."""
+    rng = np.random.default_rng([seed, lo])
+    n = hi - lo
+    wt = 70.0 * np.exp(rng.normal(0.0, np.sqrt(np.log1p(0.2**2)), n))
+    ht = rng.normal(165.0, 7.0, n)
+    bsa = np.sqrt(wt * ht / 3600.0)
+    names = model.parameter_names
+    P = np.tile(model.parameter_vector(), (n, 1))
+    for name, cv in {**BSV_ASSUMED, **IIV_CV_PERCENT}.items():
+        omega = np.sqrt(np.log1p((cv / 100.0) ** 2))
+        P[:, names.index(name)] *= np.exp(rng.normal(0.0, omega, n))
+    base = template()
+    et, ek, ec, ev, ne = pack([base] * n)
+    scale = np.where(ec == 0, wt[:, None], bsa[:, None])  # mg/kg x kg, mg/m^2 x m^2
+    return P, (et, ek, ec, ev * scale, ne)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=N_PATIENTS)
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 through Dask")
+    args = parser.parse_args()
+    model = eribulin_neutropenia_model(with_balixafortide=True)
+
+    t0 = time.perf_counter()
+    P_w, packed_w = make_chunk(model, 0, 2)
+    run_packed(model, P_w, packed_w, T_OUT, observe=["ANC"], rtol=RTOL, atol=ATOL)
+    compile_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    P, packed = make_chunk(model, 0, args.n)
+    setup_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out, steps = run_packed(model, P, packed, T_OUT, observe=["ANC", "Ce"], rtol=RTOL, atol=ATOL)
+    ours_s = time.perf_counter() - t0
+    anc = out[:, 0, :]
+    nadir = anc.min(axis=1)
+    t_nadir = T_OUT[np.argmin(anc, axis=1)]
+
+    rr = RoadRunnerSimulator(model, rtol=1e-9, atol=1e-11)
+    names = list(rr.names)
+    i_anc = names.index("ANC")
+    et, ek, ec, ev, ne = packed
+    t0 = time.perf_counter()
+    rr_nadir = np.empty(args.n)
+    for s in range(args.n):
+        q = int(ne[s])
+        sched = Schedule(et[s, :q], ek[s, :q], ec[s, :q], ev[s, :q])
+        rr_nadir[s] = rr.run(P[s], sched, T_OUT)[i_anc].min()
+    rr_s = time.perf_counter() - t0
+    rel = np.abs(nadir - rr_nadir) / np.abs(rr_nadir)
+
+    grades = ctcae_grade(nadir)
+    print("SIMULATED virtual patients; balixafortide + eribulin, 6 x 21-day cycles, hourly output")
+    print(f"{'quantity':<44}{'value':>16}")
+    rows = [
+        ("patients", f"{args.n}"),
+        ("numba compile / cache load (s, not counted)", f"{compile_s:.2f}"),
+        ("population setup (s, not counted)", f"{setup_s:.3f}"),
+        ("our batch run (s)", f"{ours_s:.3f}"),
+        ("libroadrunner loop (s)", f"{rr_s:.2f}"),
+        ("Dormand-Prince steps per patient (median)", f"{np.median(steps):.0f}"),
+        ("ANC nadir median (10^9/L)", f"{np.median(nadir):.3f}"),
+        (
+            "ANC nadir 5-95 % (10^9/L)",
+            f"{np.percentile(nadir, 5):.3f}-{np.percentile(nadir, 95):.3f}",
+        ),
+        ("time of nadir median (day of course)", f"{np.median(t_nadir) / 24 + 1:.1f}"),
+        ("patients with grade >= 3 neutropenia (%)", f"{100 * np.mean(grades >= 3):.1f}"),
+        ("max relative nadir difference vs roadrunner", f"{rel.max():.2e}"),
+    ]
+    for k, v in rows:
+        print(f"{k:<44}{v:>16}")
+    if not rel.max() <= 1e-4:
+        raise SystemExit(f"nadirs disagree with libroadrunner: max relative {rel.max():.2e}")
+
+    if args.million:
+        from cxcr4lab.sim.distributed import population_summaries
+
+        def chunk(lo: int, hi: int) -> tuple[Array, tuple]:  # type: ignore[type-arg]
+            return make_chunk(model, lo, hi)
+
+        t0 = time.perf_counter()
+        res = population_summaries(
+            model, chunk, 1_000_000, T_OUT, observe="ANC", auc_of="Ce", chunk_size=2_000,
+            rtol=RTOL, atol=ATOL,
+        )  # fmt: skip
+        m_s = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        g3 = 100 * np.mean(ctcae_grade(res["nadir"]) >= 3)
+        print(
+            f"million: {len(res['nadir']):,} patients in {m_s:.0f} s "
+            f"({len(res['nadir']) / m_s:,.0f} patients/s); grade >= 3 {g3:.1f} %; "
+            f"peak RSS {peak:.2f} GiB"
+        )
+    ours = args.n / ours_s
+    theirs = args.n / rr_s
+    print(
+        f"population: {ours:.0f} patients/s; libroadrunner loop: {theirs:.1f} patients/s; "
+        f"ratio: {ours / theirs:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
