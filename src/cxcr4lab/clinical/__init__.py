@@ -1,1 +1,10 @@
-"""RECIST, response rates, survival, safety and trial design (domain layer). Not yet built."""
+"""Clinical analyses (domain layer): CDISC-style inputs, RECIST 1.1, response rates, safety,
+survival and trial design.
+
+* :mod:`.cdisc`: ADSL, ADRS, ADTTE, ADAE and tumour-measurement (TR) tables from CSV, Parquet or
+  SAS XPT, validated with errors naming file, record and subject;
+* :mod:`.recist`: RECIST 1.1 visit responses, best overall response, the assessment schedule;
+* :mod:`.response`: ORR and CBR with exact CIs, Fisher and CMH tests, count reconstruction;
+* :mod:`.safety`: AE incidence by term and maximum grade, exposure-adjusted rates, the
+  infusion-related-reaction aid.
+"""

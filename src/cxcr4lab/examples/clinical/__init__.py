@@ -1,0 +1,1 @@
+"""SIMULATED clinical example tables (see README.md); :mod:`.simulate` regenerates them."""
