@@ -9,13 +9,13 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
 import cxcr4lab.store
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store import AnalysisRecord, InputBlob, InputRef, Store
-from cxcr4lab.store._schema import Analysis, InputFile
+from cxcr4lab.store._schema import Analysis
 
 PLATE = InputBlob(name="plate1.csv", role="plate", content=b"well,signal\nA1,1.5\n")
 LAYOUT = InputBlob(name="layout.toml", role="layout", content=b"[well.A1]\nconc = 1e-9\n")
@@ -211,19 +211,22 @@ def failing_analysis_insert(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
     """Make the INSERT of the analysis row fail; record input rows inserted before it."""
     inserted: list[str] = []
 
-    def record_input(_mapper: Any, _connection: Any, target: InputFile) -> None:
-        inserted.append(target.sha256)
+    def record_input(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INPUT_FILES"):
+            inserted.append(params["sha256"] if isinstance(params, dict) else params[0])
 
     def fail(_mapper: Any, _connection: Any, _target: Analysis) -> None:
         raise OperationalError("INSERT INTO analyses", {}, Exception("disk I/O error (injected)"))
 
-    event.listen(InputFile, "after_insert", record_input)
+    event.listen(Engine, "before_cursor_execute", record_input)
     event.listen(Analysis, "before_insert", fail)
     try:
         yield inserted
     finally:
         event.remove(Analysis, "before_insert", fail)
-        event.remove(InputFile, "after_insert", record_input)
+        event.remove(Engine, "before_cursor_execute", record_input)
 
 
 def test_a_failure_after_the_inputs_were_written_leaves_nothing(

@@ -5,15 +5,19 @@ maps kinds to result classes. SQLite by default (:func:`default_url`), PostgreSQ
 schema is managed by the Alembic migrations shipped in ``migrations/``.
 """
 
+from cxcr4lab.store._accounts import Accounts, ProjectInfo, UserInfo
 from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
 from cxcr4lab.store._store import Store
 from cxcr4lab.store._url import default_url
 
 __all__ = [
+    "Accounts",
     "AnalysisRecord",
     "AnalysisSummary",
     "InputBlob",
     "InputRef",
+    "ProjectInfo",
     "Store",
+    "UserInfo",
     "default_url",
 ]

@@ -47,6 +47,7 @@ class AnalysisRecord:
     parameters: dict[str, Any]
     result: dict[str, Any]
     inputs: tuple[InputRef, ...]
+    project_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,4 @@ class AnalysisSummary:
     title: str
     created_at: datetime
     input_names: tuple[str, ...]
+    project_id: int | None = None

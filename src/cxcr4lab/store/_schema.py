@@ -1,9 +1,11 @@
-"""The three tables, as SQLAlchemy 2 declarative models with portable column types.
+"""The tables, as SQLAlchemy 2 declarative models with portable column types.
 
 ``input_files`` holds each distinct input once, keyed by its SHA-256; ``analyses`` holds one row
-per saved analysis with its parameters and result as JSON text; ``analysis_inputs`` links them
-under the name and role the input had in that analysis. The migrations in ``migrations/`` build
-the same schema (a test compares the two).
+per saved analysis with its parameters and result as JSON text (and, from migration 0002, the
+project it belongs to); ``analysis_inputs`` links them under the name and role the input had in
+that analysis. ``users``, ``projects``, ``memberships``, ``api_tokens`` and ``web_sessions`` hold
+the accounts of the web app (passwords as argon2 hashes, tokens and sessions as SHA-256 hashes
+only). The migrations in ``migrations/`` build the same schema (a test compares the two).
 """
 
 from __future__ import annotations
@@ -21,15 +23,29 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Analysis", "AnalysisInput", "Base", "InputFile", "UTCDateTime"]
+__all__ = [
+    "Analysis",
+    "AnalysisInput",
+    "ApiToken",
+    "Base",
+    "InputFile",
+    "Membership",
+    "Project",
+    "UTCDateTime",
+    "User",
+    "WebSession",
+]
 
 KIND_LENGTH = 64
 ROLE_LENGTH = 64
 NAME_LENGTH = 255
 VERSION_LENGTH = 64
+ACCOUNT_NAME_LENGTH = 64
+HASH_LENGTH = 255
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,6 +107,9 @@ class Analysis(Base):
     software_version: Mapped[str] = mapped_column(String(VERSION_LENGTH))
     parameters_json: Mapped[str] = mapped_column(Text)
     result_json: Mapped[str] = mapped_column(Text)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True, nullable=True
+    )
 
 
 class AnalysisInput(Base):
@@ -104,3 +123,62 @@ class AnalysisInput(Base):
     role: Mapped[str] = mapped_column(String(ROLE_LENGTH), primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("input_files.sha256"), index=True)
+
+
+class User(Base):
+    """A person who logs in to the web app; ``password_hash`` is an argon2 hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(ACCOUNT_NAME_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Project(Base):
+    """A group of analyses shared by its members."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(ACCOUNT_NAME_LENGTH), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Membership(Base):
+    """A user's membership of a project, as ``"owner"`` or ``"member"``."""
+
+    __tablename__ = "memberships"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ApiToken(Base):
+    """An API token for scripts: only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(ACCOUNT_NAME_LENGTH))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A browser login: the SHA-256 of the session secret, its user and when it expires."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

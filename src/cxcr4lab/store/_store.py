@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, delete, event, exists, func, or_, select
+from sqlalchemy import Engine, Select, create_engine, delete, event, exists, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
+from cxcr4lab.store._accounts import Accounts
 from cxcr4lab.store._migrate import upgrade_to_head
 from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
 from cxcr4lab.store._schema import (
@@ -33,6 +35,10 @@ from cxcr4lab.store._url import default_url
 __all__ = ["Store"]
 
 SQLITE_BUSY_TIMEOUT_S = 30
+MAX_ID = 2**31 - 1
+"""Largest id an INTEGER column holds on every backend (PostgreSQL's is 32-bit)."""
+
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 
 
 def _utc_now() -> datetime:
@@ -196,6 +202,11 @@ class Store:
     ) -> None:
         self.close()
 
+    @property
+    def accounts(self) -> Accounts:
+        """Users, projects, API tokens and sessions in this database."""
+        return Accounts(self._sessions, self._guard)
+
     def close(self) -> None:
         """Release the database connections. Closing twice is harmless."""
         if not self._closed:
@@ -220,16 +231,22 @@ class Store:
         result: Mapping[str, Any],
         parameters: Mapping[str, Any],
         inputs: Sequence[InputBlob],
+        project_id: int | None = None,
     ) -> int:
         """Save one analysis and its inputs in one transaction; return its id.
 
-        Inputs are stored by content hash, so identical bytes are kept once however often they
-        are saved. Everything is checked and serialised before the database is touched; if
+        ``project_id`` files it under a project (see :class:`~cxcr4lab.store.Accounts`). Inputs
+        are stored by content hash, so identical bytes are kept once however often they are
+        saved, also when several saves of the same bytes run at the same time. Everything is checked and serialised before the database is touched; if
         anything fails, nothing is written and :class:`StoreError` is raised.
         """
         _check_text(kind, "kind", KIND_LENGTH)
         if not isinstance(title, str):
             raise InputError(f"must be a string, got {type(title).__name__}", field="title")
+        if project_id is not None and (
+            isinstance(project_id, bool) or not isinstance(project_id, int)
+        ):
+            raise InputError(f"must be an integer id, got {project_id!r}", field="project_id")
         _check_inputs(inputs)
         result_json = _to_json(result, "result")
         parameters_json = _to_json(parameters, "parameters")
@@ -239,7 +256,9 @@ class Store:
         action = f"save a {kind!r} analysis"
         try:
             with self._guard(action):
-                return self._insert(kind, title, created_at, parameters_json, result_json, inputs)
+                return self._insert(
+                    kind, title, created_at, parameters_json, result_json, inputs, project_id
+                )
         except StoreError:
             raise
         except Exception as exc:  # rolled back already; the caller gets one kind of error
@@ -253,24 +272,28 @@ class Store:
         parameters_json: str,
         result_json: str,
         inputs: Sequence[InputBlob],
+        project_id: int | None,
     ) -> int:
-        """The writes of :meth:`save_analysis`, in one transaction (inputs first, then links)."""
+        """The writes of :meth:`save_analysis`, in one transaction (inputs first, then links).
+
+        Input files go in with ``INSERT ... ON CONFLICT DO NOTHING``, so two saves of the same
+        bytes at the same time both succeed and the bytes are kept once.
+        """
         by_hash = {blob.sha256: blob for blob in inputs}
         with self._sessions.begin() as session:
-            present = set(
-                session.scalars(select(InputFile.sha256).where(InputFile.sha256.in_(by_hash)))
-            )
-            session.add_all(
-                InputFile(
-                    sha256=sha,
-                    size_bytes=len(blob.content),
-                    content=blob.content,
-                    created_at=created_at,
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            for sha, blob in by_hash.items():
+                session.execute(
+                    insert(InputFile)
+                    .values(
+                        sha256=sha,
+                        size_bytes=len(blob.content),
+                        content=blob.content,
+                        created_at=created_at,
+                    )
+                    .on_conflict_do_nothing(index_elements=["sha256"])
                 )
-                for sha, blob in by_hash.items()
-                if sha not in present
-            )
-            session.flush()
             analysis = Analysis(
                 kind=kind,
                 title=title,
@@ -278,6 +301,7 @@ class Store:
                 software_version=_software_version(),
                 parameters_json=parameters_json,
                 result_json=result_json,
+                project_id=project_id,
             )
             session.add(analysis)
             session.flush()
@@ -292,6 +316,7 @@ class Store:
 
     def get(self, analysis_id: int) -> AnalysisRecord:
         """The analysis with this id, in full; :class:`NotFoundError` if there is none."""
+        self._check_id(analysis_id)
         with self._guard(f"read analysis {analysis_id}"), self._sessions() as session:
             row = session.get(Analysis, analysis_id)
             if row is None:
@@ -319,30 +344,45 @@ class Store:
                 InputRef(name=name, role=role, sha256=sha, size_bytes=size)
                 for name, role, sha, size in links
             ),
+            project_id=row.project_id,
         )
 
+    def _check_id(self, analysis_id: int) -> None:
+        """An id no database column can hold (or not an int) is simply not there."""
+        if isinstance(analysis_id, bool) or not isinstance(analysis_id, int):
+            raise InputError(f"must be an integer, got {analysis_id!r}", field="analysis_id")
+        if not 1 <= analysis_id <= MAX_ID:
+            raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")
+
     def list(
-        self, *, kind: str | None = None, search: str | None = None, limit: int = 100
+        self,
+        *,
+        kind: str | None = None,
+        search: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        project_ids: Collection[int] | None = None,
     ) -> list[AnalysisSummary]:
         """Analyses newest first, optionally of one ``kind`` and matching ``search``.
 
-        ``search`` is a case-insensitive substring of the title or of an input file name.
+        ``search`` is a case-insensitive substring of the title or of an input file name;
+        ``project_ids`` (if given) keeps only analyses of those projects; ``offset`` skips that
+        many rows (for pages).
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"must be a positive integer, got {limit!r}", field="limit")
-        query = select(Analysis.id, Analysis.kind, Analysis.title, Analysis.created_at)
-        if kind is not None:
-            query = query.where(Analysis.kind == kind)
-        if search is not None and search.strip():
-            term = search.strip().lower()
-            in_names = exists().where(
-                AnalysisInput.analysis_id == Analysis.id,
-                func.lower(AnalysisInput.name).contains(term, autoescape=True),
-            )
-            query = query.where(
-                or_(func.lower(Analysis.title).contains(term, autoescape=True), in_names)
-            )
-        query = query.order_by(Analysis.created_at.desc(), Analysis.id.desc()).limit(limit)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InputError(f"must be a non-negative integer, got {offset!r}", field="offset")
+        query = self._filtered(
+            select(
+                Analysis.id, Analysis.kind, Analysis.title, Analysis.created_at, Analysis.project_id
+            ),
+            kind,
+            search,
+            project_ids,
+        )
+        query = query.order_by(Analysis.created_at.desc(), Analysis.id.desc())
+        query = query.limit(limit).offset(offset)
         with self._guard("list analyses"), self._sessions() as session:
             rows = session.execute(query).all()
             names: dict[int, list[str]] = {row.id: [] for row in rows}
@@ -360,9 +400,44 @@ class Store:
                 title=row.title,
                 created_at=row.created_at,
                 input_names=tuple(names[row.id]),
+                project_id=row.project_id,
             )
             for row in rows
         ]
+
+    def count(
+        self,
+        *,
+        kind: str | None = None,
+        search: str | None = None,
+        project_ids: Collection[int] | None = None,
+    ) -> int:
+        """How many analyses :meth:`list` would give without a limit."""
+        query = self._filtered(select(func.count(Analysis.id)), kind, search, project_ids)
+        with self._guard("count analyses"), self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    @staticmethod
+    def _filtered(
+        query: _Q,
+        kind: str | None,
+        search: str | None,
+        project_ids: Collection[int] | None,
+    ) -> _Q:
+        if kind is not None:
+            query = query.where(Analysis.kind == kind)
+        if project_ids is not None:
+            query = query.where(Analysis.project_id.in_(list(project_ids)))
+        if search is not None and search.strip():
+            term = search.strip().lower()
+            in_names = exists().where(
+                AnalysisInput.analysis_id == Analysis.id,
+                func.lower(AnalysisInput.name).contains(term, autoescape=True),
+            )
+            query = query.where(
+                or_(func.lower(Analysis.title).contains(term, autoescape=True), in_names)
+            )
+        return query
 
     def input_content(self, sha256: str) -> bytes:
         """The bytes stored under this SHA-256 (hex); :class:`NotFoundError` if there are none."""
@@ -376,6 +451,7 @@ class Store:
 
     def delete(self, analysis_id: int) -> None:
         """Delete an analysis, and any input file no other analysis refers to."""
+        self._check_id(analysis_id)
         with self._guard(f"delete analysis {analysis_id}"), self._sessions.begin() as session:
             if session.get(Analysis, analysis_id) is None:
                 raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")

@@ -1,0 +1,159 @@
+"""Latency and throughput of the web API analysing a 384-well plate under 20 concurrent clients.
+
+    uv run python benchmarks/api_load.py                 # 20 clients x 3 uploads each
+    uv run python benchmarks/api_load.py --rounds 5 --workers 2
+
+Starts ``cxcr4lab serve`` on loopback in a subprocess (a temporary SQLite database, WAL), creates
+a user, a project and an API token, then runs ``--clients`` threads with httpx, each uploading
+the bundled SIMULATED 384-well binding plate (``examples/binding/plate384_run1.xlsx`` with
+``layout384.toml``) ``--rounds`` times: every request reads the xlsx, fits five competition
+curves with profile-likelihood CIs and saves the analysis in one transaction. One warm-up upload
+runs first and is not timed. Latency is per request, from sending to the 201 response.
+The last line reads
+``api_load: p50 X ms; p95 Y ms; N analyses/s (20 clients, 384-well plate)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from cxcr4lab.store import Store
+from cxcr4lab.workflows import example_bytes
+
+PLATE = example_bytes("binding", "plate384_run1.xlsx")
+LAYOUT = example_bytes("binding", "layout384.toml")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start(url: str, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-c",
+        "from cxcr4lab.cli import main; main()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--database",
+        url,
+        "--secret-key",
+        "benchmark-secret-key-0123456789",
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+        if server.poll() is not None:
+            raise SystemExit(
+                f"server exited: {server.stderr.read().decode() if server.stderr else ''}"
+            )
+    server.kill()
+    raise SystemExit("server did not start within 60 s")
+
+
+def _upload(client: httpx.Client, title: str) -> float:
+    start = time.perf_counter()
+    response = client.post(
+        "/api/analyses",
+        data={"project": "bench", "title": title},
+        files={"plate": PLATE, "layout": LAYOUT},
+    )
+    elapsed = time.perf_counter() - start
+    if response.status_code != 201:
+        raise RuntimeError(f"upload {title!r}: {response.status_code} {response.text[:300]}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="uploads per client")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{(Path(tmp) / 'load.sqlite').as_posix()}"
+        with Store(url) as store:
+            user = store.accounts.create_user("bench", "benchmark password")
+            store.accounts.create_project("bench", "bench")
+            token = store.accounts.create_token(user.id, "load")
+        port = _free_port()
+        server = _start(url, port)
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers=headers, timeout=600) as warm:
+                warmup = _upload(warm, "warm-up")
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+
+            def client(k: int) -> None:
+                with httpx.Client(base_url=base, headers=headers, timeout=600) as c:
+                    for r in range(args.rounds):
+                        try:
+                            t = _upload(c, f"load {k * args.rounds + r}")
+                        except Exception as exc:  # reported, and the run fails below
+                            with lock:
+                                errors.append(str(exc))
+                            return
+                        with lock:
+                            latencies.append(t)
+
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - start
+            with httpx.Client(base_url=base, headers=headers) as c:
+                stored = c.get("/api/analyses", params={"search": "load "}).json()["total"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    if errors:
+        raise SystemExit(f"{len(errors)} uploads failed; first: {errors[0]}")
+    n = len(latencies)
+    expected = args.clients * args.rounds
+    ms = np.array(latencies) * 1e3
+    p50, p95 = np.percentile(ms, [50, 95])
+    print(f"machine: {os.cpu_count()} CPUs; server: uvicorn, 1 process, SQLite (WAL)")
+    print(f"warm-up upload (not timed): {warmup * 1e3:.0f} ms")
+    print(f"{n} uploads+analyses of a 384-well plate by {args.clients} clients in {wall:.1f} s")
+    print(f"stored: {stored} of {expected} (every upload saved once)")
+    print(
+        f"latency: min {ms.min():.0f} ms, p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ms.max():.0f} ms"
+    )
+    if stored != expected:
+        raise SystemExit(f"lost analyses: {stored} stored, {expected} sent")
+    print(
+        f"api_load: p50 {p50:.0f} ms; p95 {p95:.0f} ms; {n / wall:.2f} analyses/s "
+        f"({args.clients} clients, 384-well plate)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""``cxcr4lab project create|add-member``: projects of the web app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cxcr4lab.commands._shared import DatabaseOption
+
+__all__ = ["project_app", "register_top"]
+
+project_app = typer.Typer(help="Projects of the web app.", no_args_is_help=True)
+
+
+def register_top(app: typer.Typer) -> None:
+    app.add_typer(project_app, name="project")
+
+
+@project_app.command("create")
+def create_project(
+    name: Annotated[str, typer.Argument(help="Project name: letters, digits, . _ -")],
+    owner: Annotated[str, typer.Option("--owner", help="User who owns the project.")],
+    member: Annotated[
+        list[str] | None, typer.Option("--member", help="Another member (repeatable).")
+    ] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Create a project owned by --owner, with any --member users."""
+    from cxcr4lab.store import Store
+
+    with Store(database) as store:
+        project = store.accounts.create_project(name, owner, member or [])
+    typer.echo(f"created project {project.name} (id {project.id})")
+
+
+@project_app.command("add-member")
+def add_member(
+    name: Annotated[str, typer.Argument(help="Project name.")],
+    user: Annotated[str, typer.Argument(help="User to add.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Add a user to a project."""
+    from cxcr4lab.store import Store
+
+    with Store(database) as store:
+        store.accounts.add_member(name, user)
+    typer.echo(f"added {user} to {name}")

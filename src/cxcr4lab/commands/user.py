@@ -1,0 +1,53 @@
+"""``cxcr4lab user create|token``: accounts of the web app."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cxcr4lab.commands._shared import DatabaseOption
+
+__all__ = ["register_top", "user_app"]
+
+user_app = typer.Typer(help="Users of the web app.", no_args_is_help=True)
+
+
+def register_top(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def create_user(
+    name: Annotated[str, typer.Argument(help="User name: letters, digits, . _ -")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Create a user; the password is asked for (twice) or read from stdin."""
+    from cxcr4lab.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with Store(database) as store:
+        user = store.accounts.create_user(name, password)
+    typer.echo(f"created user {user.name} (id {user.id})")
+
+
+@user_app.command("token")
+def create_token(
+    name: Annotated[str, typer.Argument(help="User the token acts as.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")] = "api",
+    database: DatabaseOption = None,
+) -> None:
+    """Create an API token for scripts (shown once; only its hash is kept)."""
+    from cxcr4lab.store import Store
+
+    with Store(database) as store:
+        user = store.accounts.user(name)
+        token = store.accounts.create_token(user.id, label)
+    typer.echo(token)

@@ -1,0 +1,267 @@
+"""Server-rendered pages: login/logout, analyses list, upload, analysis, compound."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError
+from cxcr4lab.store import Store
+from cxcr4lab.web.analyses import UPLOAD_KINDS, curves_figure, heatmap_figure, run_upload
+from cxcr4lab.web.api import project_for, read_upload
+from cxcr4lab.web.auth import (
+    PRELOGIN_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    check_csrf,
+    page_principal,
+    principal,
+)
+from cxcr4lab.web.security import csrf_token, csrf_valid, sign, unsign
+from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, readable
+from cxcr4lab.web.settings import Settings
+
+__all__ = ["render", "router"]
+
+AnalysisId = Annotated[int, Path(ge=1, le=2**31 - 1, description="analysis id")]
+router = APIRouter(include_in_schema=False)
+Who = Annotated[Principal, Depends(page_principal)]
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``templates/`` with the logged-in user (if any) in its context."""
+    env = request.app.state.templates
+    who = principal(request)
+    html = env.get_template(template).render(who=who, request=request, **context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _safe_next(target: str | None) -> str:
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/analyses"
+    return target
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/analyses", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+    settings = _settings(request)
+    cookie = request.cookies.get(PRELOGIN_COOKIE)
+    pre = unsign(cookie, settings.secret_key) if cookie else None
+    fresh = pre is None
+    pre = pre or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "login.html.j2",
+        csrf=csrf_token(pre, settings.secret_key),
+        next=_safe_next(next),
+        error=error,
+    )
+    if fresh:
+        response.set_cookie(
+            PRELOGIN_COOKIE,
+            sign(pre, settings.secret_key),
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/analyses",
+) -> Response:
+    settings = _settings(request)
+    cookie = request.cookies.get(PRELOGIN_COOKIE)
+    pre = unsign(cookie, settings.secret_key) if cookie else None
+    if pre is None or not csrf_valid(csrf, pre, settings.secret_key):
+        return render(
+            request, "error.html.j2", 403, message="CSRF check failed; reload the login page"
+        )
+    user = _store(request).accounts.authenticate(username, password)
+    if user is None:
+        return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
+    secret = _store(request).accounts.create_session(
+        user.id, timedelta(hours=settings.session_hours)
+    )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign(secret, settings.secret_key),
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    response.delete_cookie(PRELOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, who: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, who, csrf)
+    if who.session_secret:
+        _store(request).accounts.end_session(who.session_secret)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/analyses")
+def analyses_page(
+    request: Request,
+    who: Who,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    per_page = 25
+    store = _store(request)
+    ids = who.project_ids
+    rows = store.list(search=q, project_ids=ids, limit=per_page, offset=(page - 1) * per_page)
+    total = store.count(search=q, project_ids=ids)
+    names = {p.id: p.name for p in who.projects}
+    return render(
+        request,
+        "analyses.html.j2",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        q=q or "",
+        project_names=names,
+    )
+
+
+@router.get("/upload")
+def upload_form(request: Request, who: Who) -> Response:
+    return render(request, "upload.html.j2", kinds=UPLOAD_KINDS, error=None, form={})
+
+
+@router.post("/upload")
+async def upload(
+    request: Request,
+    who: Who,
+    plate: Annotated[UploadFile, File()],
+    layout: Annotated[UploadFile, File()],
+    project: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "binding",
+    radioligand_conc: Annotated[str, Form()] = "0.1 nM",
+    kd: Annotated[str, Form()] = "0.5 nM",
+    title: Annotated[str, Form(max_length=200)] = "",
+    block: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    check_csrf(request, who, csrf)
+    store = _store(request)
+    form = {"project": project, "radioligand_conc": radioligand_conc, "kd": kd, "title": title}
+    try:
+        project_id = project_for(who, project)
+        limit = _settings(request).max_upload_bytes
+        plate_up = await read_upload(plate, "plate", limit, table=True)
+        layout_up = await read_upload(layout, "layout", limit, table=False)
+        saved = await run_in_threadpool(
+            run_upload,
+            store,
+            project_id=project_id,
+            kind=kind,
+            plate=plate_up,
+            layout=layout_up,
+            radioligand_conc=radioligand_conc,
+            kd=kd,
+            title=title,
+            block=block,
+        )
+    except (InputError, NotFoundError) as exc:
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return render(
+            request, "upload.html.j2", status, kinds=UPLOAD_KINDS, error=str(exc), form=form
+        )
+    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
+
+
+@router.get("/analyses/{analysis_id}")
+def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
+    record, saved = readable(_store(request), who, analysis_id)
+    info = detail(record, saved)
+    figures: dict[str, Any] = {}
+    section = ""
+    if record.kind == "binding":
+        figures = {"curves": curves_figure(saved.result), "heatmap": heatmap_figure(saved.result)}
+    else:
+        from cxcr4lab.report.sections import render_section
+
+        try:
+            section = render_section(saved.id, saved.title, saved.result)
+        except Cxcr4labError:
+            section = ""
+    columns = list(info["results"][0]) if info["results"] else []
+    project = next((p.name for p in who.projects if p.id == record.project_id), "")
+    return render(
+        request,
+        "analysis.html.j2",
+        a=info,
+        project=project,
+        columns=columns,
+        figures_json=json.dumps(figures, allow_nan=False).replace("</", "<\\/"),
+        has_figures=bool(figures),
+        section=section,
+    )
+
+
+@router.get("/compounds")
+def compounds_page(request: Request, who: Who) -> Response:
+    from cxcr4lab.compounds import load_registry
+    from cxcr4lab.web.analyses import analysis_potencies
+
+    store = _store(request)
+    ids = [s.id for s in store.list(project_ids=who.project_ids, limit=COMPOUND_SCAN_LIMIT)]
+    counts: dict[str, int] = {}
+    for _, potency in analysis_potencies(store, ids):
+        counts[potency.compound] = counts.get(potency.compound, 0) + 1
+    registry = load_registry()
+    rows = sorted({*counts, *registry.names()}, key=lambda n: (-counts.get(n, 0), n.lower()))
+    return render(
+        request,
+        "compounds.html.j2",
+        rows=[(n, counts.get(n, 0), n in registry) for n in rows],
+    )
+
+
+@router.get("/compounds/{name}")
+def compound_page(request: Request, who: Who, name: str) -> Response:
+    rows = compound_rows(_store(request), who, name)
+    info = None
+    try:
+        from cxcr4lab.compounds import load_registry
+
+        info = load_registry().get(name)
+    except (NotFoundError, Cxcr4labError):
+        info = None
+    return render(request, "compound.html.j2", name=name, rows=rows, info=info)

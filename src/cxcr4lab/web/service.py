@@ -1,0 +1,108 @@
+"""Reads shared by the API and the pages: one analysis (if the caller may see it), listings."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from cxcr4lab.assays.binding import BindingResult
+from cxcr4lab.core.errors import NotFoundError
+from cxcr4lab.store import AnalysisRecord, Store
+from cxcr4lab.web.analyses import analysis_potencies, potency_rows
+from cxcr4lab.web.auth import Principal
+from cxcr4lab.workflows import SavedAnalysis, load_analysis
+
+__all__ = [
+    "compound_rows",
+    "detail",
+    "frame_records",
+    "load_record",
+    "readable",
+    "visible_record",
+]
+
+COMPOUND_SCAN_LIMIT = 2000
+
+
+def visible_record(store: Store, who: Principal, analysis_id: int) -> AnalysisRecord:
+    """The record if it is in one of the caller's projects; otherwise NotFoundError (404)."""
+    try:
+        record = store.get(analysis_id)
+    except NotFoundError:
+        record = None
+    if record is None or record.project_id not in who.project_ids:
+        raise NotFoundError(f"no analysis {analysis_id} in your projects")
+    return record
+
+
+def readable(
+    store: Store, who: Principal, analysis_id: int
+) -> tuple[AnalysisRecord, SavedAnalysis]:
+    """The record and its result object, if the caller may see it."""
+    record = visible_record(store, who, analysis_id)
+    return record, load_record(store, record)
+
+
+def load_record(store: Store, record: AnalysisRecord) -> SavedAnalysis:
+    """The result object of a record: binding directly, other kinds via the kind registry.
+
+    Binding is read without the registry, so the web app keeps working for plates even if some
+    unrelated result module cannot be imported.
+    """
+    if record.kind == BindingResult.kind:
+        return SavedAnalysis(record.id, record.title, BindingResult.from_dict(record.result))
+    return load_analysis(store, record.id)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return _clean(value.item())
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-able dicts (NaN -> None)."""
+    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def detail(record: AnalysisRecord, saved: SavedAnalysis) -> dict[str, Any]:
+    """The fields of :class:`~cxcr4lab.web.models.AnalysisDetail`."""
+    result = saved.result
+    qc = getattr(result, "qc", None)
+    curves = getattr(result, "curves", ())
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "title": record.title,
+        "created_at": record.created_at,
+        "project_id": record.project_id,
+        "input_names": [i.name for i in record.inputs],
+        "software_version": record.software_version,
+        "parameters": record.parameters,
+        "results": frame_records(result.summary()),
+        "qc": _qc(record.result.get("qc"), qc),
+        "flags": {str(getattr(c, "compound", "")): list(getattr(c, "flags", ())) for c in curves},
+    }
+
+
+def _qc(stored: Any, qc: Any) -> dict[str, Any] | None:
+    """The stored QC dict plus its verdict (``passed``, ``reasons``)."""
+    if qc is None or not isinstance(stored, dict):
+        return None
+    reasons = getattr(qc, "reasons", ())
+    return {**stored, "passed": bool(getattr(qc, "passed", False)), "reasons": list(reasons)}
+
+
+def compound_rows(store: Store, who: Principal, compound: str) -> list[dict[str, Any]]:
+    """The cross-assay potency rows of a compound over the caller's analyses and the literature."""
+    ids = [
+        s.id
+        for s in store.list(project_ids=who.project_ids, limit=COMPOUND_SCAN_LIMIT)
+        if s.project_id in who.project_ids
+    ]
+    found = [p for _, p in analysis_potencies(store, ids)]
+    return potency_rows(found, compound)

@@ -1,0 +1,118 @@
+"""The pages in a real browser (Debian's chromium via Playwright) against a real server.
+
+If /usr/bin/chromium is missing these tests FAIL (install it: apt-get install chromium).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from cxcr4lab.web import Settings, create_app
+from tests.web.conftest import LAYOUT, PASSWORD, PLATE, ServerThread, free_port, seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{(tmp_path_factory.mktemp('browser') / 'web.sqlite').as_posix()}"
+    seed(url)
+    port = free_port()
+    with ServerThread(create_app(Settings(database_url=url, secret_key="b" * 40)), port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install -y --no-install-recommends chromium)"
+        )
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def _login(page: Page, site: str, user: str) -> None:
+    page.goto(f"{site}/analyses")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{site}/analyses")
+
+
+def test_upload_see_curve_download_logout_and_no_peeking(
+    site: str, browser: Browser, tmp_path: Path
+) -> None:
+    plate, layout = tmp_path / PLATE[0], tmp_path / LAYOUT[0]
+    plate.write_bytes(PLATE[1])
+    layout.write_bytes(LAYOUT[1])
+
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, site, "alice")
+
+    page.goto(f"{site}/upload")
+    page.set_input_files("input[name=plate]", str(plate))
+    page.set_input_files("input[name=layout]", str(layout))
+    page.click("#upload-submit")
+    expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
+    analysis_url = page.url
+
+    # plotly.js (served by the app) drew the curves and the heatmap.
+    expect(page.locator("#plot-curves .main-svg").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#plot-heatmap .main-svg").first).to_be_visible()
+    expect(page.locator("#plot-curves .legend")).to_contain_text("balixafortide")
+    expect(page.locator("#results")).to_contain_text("balixafortide")
+    assert errors == []
+
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    saved = tmp_path / "results.csv"
+    info.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    assert text.startswith("compound,n_points,ic50_nM")
+    assert "balixafortide" in text
+
+    page.goto(f"{site}/analyses?q=plate96")
+    expect(page.locator("#analyses")).to_contain_text("plate96_run1.csv")
+
+    page.click("#logout")
+    expect(page).to_have_url(f"{site}/login")
+    page.goto(analysis_url)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    context.close()
+
+    other = browser.new_context()
+    bob = other.new_page()
+    _login(bob, site, "bob")
+    response = bob.goto(analysis_url)
+    assert response is not None and response.status == 404
+    expect(bob.locator("body")).not_to_contain_text("balixafortide")
+    other.close()
+
+
+def test_upload_error_names_the_file(site: str, browser: Browser, tmp_path: Path) -> None:
+    bad = tmp_path / "plate.csv"
+    bad.write_bytes(b"nothing,useful\n1,2\n")
+    layout = tmp_path / LAYOUT[0]
+    layout.write_bytes(LAYOUT[1])
+    context = browser.new_context()
+    page = context.new_page()
+    _login(page, site, "alice")
+    page.goto(f"{site}/upload")
+    page.set_input_files("input[name=plate]", str(bad))
+    page.set_input_files("input[name=layout]", str(layout))
+    page.click("#upload-submit")
+    expect(page.locator("#upload-error")).to_contain_text("plate.csv")
+    context.close()
