@@ -41,14 +41,14 @@ def _fit_chunk(
 
 @contextmanager
 def local_client(n_workers: int = 1, threads_per_worker: int | None = None) -> Iterator[Client]:
-    """An in-process ``LocalCluster`` (threads, no dashboard) and its client, closed on exit."""
+    """An in-process ``LocalCluster`` (threads; dashboard on a free loopback port) and its client, closed on exit."""
     threads = threads_per_worker or os.cpu_count() or 1
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=n_workers,
             threads_per_worker=threads,
             processes=False,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # no fixed port: 8787 may be taken
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):

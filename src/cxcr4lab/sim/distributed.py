@@ -4,17 +4,20 @@
 schedules of subjects ``lo..hi-1`` *on the worker* (so inputs are never all in memory), runs the
 compiled kernel on that chunk keeping one observable, and returns per subject its minimum
 (nadir), the time of the minimum and the AUC (trapezoids on the output grid) of that
-observable, plus the AUC of a second one if asked. A bounded number of chunks is in flight, so
-memory is proportional to the chunk size. By default an in-process ``LocalCluster`` with one
-worker thread is used (the kernel itself runs its subjects in parallel with numba); give a
-scheduler address to use a real cluster.
+observable, plus the AUC of a second one if asked. With ``bands`` it also returns percentile
+bands of the observable over time, from a histogram per output time that every chunk adds to
+(a fixed-size running sum, so no trajectory outlives its chunk). A bounded number of chunks is
+in flight, so memory is proportional to the chunk size, not to the number of subjects. By
+default an in-process ``LocalCluster`` with one worker thread is used (the kernel itself runs
+its subjects in parallel with numba); give a scheduler address to use a real cluster.
 
 This module imports dask when it is imported; the rest of :mod:`cxcr4lab.sim` does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,12 +29,62 @@ from cxcr4lab.core.errors import InputError
 from cxcr4lab.sim.model import Model
 from cxcr4lab.sim.solve import run_packed
 
-__all__ = ["ChunkMaker", "population_summaries", "summarize_chunk"]
+__all__ = [
+    "ChunkMaker",
+    "band_edges",
+    "band_percentiles",
+    "population_summaries",
+    "summarize_chunk",
+]
 
 Array = NDArray[np.float64]
 Packed = tuple[Array, NDArray[np.int64], NDArray[np.int64], Array, NDArray[np.int64]]
 #: ``make_chunk(lo, hi) -> (P, packed schedules)`` for subjects lo..hi-1.
 ChunkMaker = Callable[[int, int], tuple[Array, Packed]]
+
+_COUNTS = "band_counts"
+
+
+def band_edges(lower: float, upper: float, bins: int) -> Array:
+    """Histogram edges over ``lower..upper``: log-spaced when ``lower > 0``, else linear."""
+    if not (math.isfinite(lower) and math.isfinite(upper) and lower < upper) or bins < 1:
+        raise InputError(
+            f"band range must be finite with lower < upper and bins >= 1; got "
+            f"({lower:g}, {upper:g}) with {bins} bins",
+            field="band_range",
+        )
+    if lower > 0:
+        return np.geomspace(lower, upper, bins + 1)
+    return np.linspace(lower, upper, bins + 1)
+
+
+def _histogram(v: Array, edges: Array) -> NDArray[np.int64]:
+    """Counts per (time, bin) of ``v`` (subjects x times); bin 0 is below the range, the last
+    bin above it; NaN (a subject whose integration failed) is not counted."""
+    nb = edges.size + 1
+    idx = np.searchsorted(edges, v, side="right")  # 0 below, edges.size above
+    flat = idx + nb * np.arange(v.shape[1])[None, :]
+    return np.bincount(flat[~np.isnan(v)], minlength=nb * v.shape[1]).reshape(v.shape[1], nb)
+
+
+def band_percentiles(counts: NDArray[np.int64], edges: Array, q: float) -> Array:
+    """The ``q``-th percentile at every output time from histogram ``counts`` (times x bins).
+
+    Interpolates within the bin (geometrically for log-spaced edges); NaN where the percentile
+    falls below or above the histogram's range.
+    """
+    total = counts.sum(axis=1)
+    target = q / 100.0 * total
+    cum = np.cumsum(counts, axis=1)
+    j = np.argmax(cum >= target[:, None], axis=1)  # first bin reaching the target
+    inside = (j >= 1) & (j <= edges.size - 1)
+    k = np.clip(j - 1, 0, edges.size - 2)  # bin j spans edges[j-1]..edges[j]
+    before = np.where(j > 0, cum[np.arange(len(j)), np.maximum(j - 1, 0)], 0)
+    in_bin = counts[np.arange(len(j)), j]
+    frac = np.where(in_bin > 0, (target - before) / np.maximum(in_bin, 1), 0.0)
+    lo, hi = edges[k], edges[k + 1]
+    value = lo * (hi / lo) ** frac if edges[0] > 0 else lo + (hi - lo) * frac
+    return np.where(inside, value, np.nan)
 
 
 def summarize_chunk(
@@ -43,14 +96,16 @@ def summarize_chunk(
     observe: str,
     auc_of: str | None,
     options: dict[str, Any],
-) -> dict[str, Array]:
-    """Run subjects lo..hi-1 and reduce them to nadir, time of nadir and AUC(s)."""
+    edges: Array | None = None,
+) -> dict[str, Any]:
+    """Run subjects lo..hi-1 and reduce them to nadir, time of nadir and AUC(s); with
+    ``edges`` also the per-time histogram of ``observe`` (key ``band_counts``)."""
     P, packed = make_chunk(lo, hi)
     names = [observe] if auc_of is None or auc_of == observe else [observe, auc_of]
     out, steps = run_packed(model, P, packed, t_out, observe=names, **options)
     v = out[:, 0, :]
     i = np.argmin(v, axis=1)
-    res = {
+    res: dict[str, Any] = {
         "nadir": v[np.arange(len(v)), i],
         "time_of_nadir": t_out[i],
         f"auc_{observe}": np.trapezoid(v, t_out, axis=1),
@@ -58,6 +113,8 @@ def summarize_chunk(
     }
     if len(names) == 2:
         res[f"auc_{auc_of}"] = np.trapezoid(out[:, 1, :], t_out, axis=1)
+    if edges is not None:
+        res[_COUNTS] = _histogram(v, edges)
     return res
 
 
@@ -68,7 +125,7 @@ def _client(scheduler: str | Client | None) -> Iterator[Client]:
     elif scheduler is None:
         with (
             LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+                n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
             ) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
@@ -87,14 +144,35 @@ def population_summaries(
     observe: str,
     auc_of: str | None = None,
     chunk_size: int = 2_000,
+    bands: Sequence[float] = (),
+    band_range: tuple[float, float] | None = None,
+    band_bins: int = 400,
     scheduler: str | Client | None = None,
     **options: Any,
 ) -> dict[str, Array]:
-    """Summaries of ``n`` subjects computed ``chunk_size`` at a time on Dask (see module doc)."""
+    """Summaries of ``n`` subjects computed ``chunk_size`` at a time on Dask (see module doc).
+
+    Per subject (length ``n``): ``nadir``, ``time_of_nadir``, ``auc_<observe>``, ``steps`` and
+    ``auc_<auc_of>``. Per output time (length ``len(t_out)``), for each percentile ``q`` in
+    ``bands``: ``p<q>_<observe>`` (e.g. ``p5_ANC``), read from a ``band_bins``-bin histogram
+    over ``band_range`` (log-spaced if its lower end is > 0; resolution one bin, i.e. a
+    relative ``(upper/lower)**(1/band_bins) - 1`` for log bins); NaN where the percentile lies
+    outside ``band_range``. A subject whose integration failed (``steps`` < 0) has NaN from the
+    failure on: its ``nadir`` is NaN and the bands leave it out from then on.
+    """
     if chunk_size < 1 or n < 1:
         raise InputError("n and chunk_size must be at least 1", field="chunk_size")
+    edges: Array | None = None
+    if bands:
+        if band_range is None:
+            raise InputError("bands need band_range=(lower, upper)", field="band_range")
+        bad = [q for q in bands if not 0 <= q <= 100]
+        if bad:
+            raise InputError(f"percentiles must be in 0..100; got {bad[0]:g}", field="bands")
+        edges = band_edges(float(band_range[0]), float(band_range[1]), band_bins)
     bounds = [(lo, min(lo + chunk_size, n)) for lo in range(0, n, chunk_size)]
     parts: list[dict[str, Array] | None] = [None] * len(bounds)
+    counts: NDArray[np.int64] | None = None
     with _client(scheduler) as client:
         threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
         in_flight = max(2, 2 * sum(threads.values()))
@@ -106,7 +184,7 @@ def population_summaries(
             lo, hi = bounds[i]
             future = client.submit(
                 summarize_chunk, model, make_chunk, lo, hi, t_out, observe, auc_of, options,
-                pure=False,
+                edges, pure=False,
             )  # fmt: skip
             index[future.key] = i
             running.add(future)  # type: ignore[no-untyped-call]
@@ -117,10 +195,18 @@ def population_summaries(
                 break
         for future in running:
             i = index.pop(future.key)
-            parts[i] = future.result()
+            part = future.result()
             future.release()
+            hist = part.pop(_COUNTS, None)
+            if hist is not None:
+                counts = hist if counts is None else counts + hist
+            parts[i] = part
             nxt = next(queue, None)
             if nxt is not None:
                 submit(nxt)
     done = [p for p in parts if p is not None]
-    return {k: np.concatenate([p[k] for p in done]) for k in done[0]}
+    result = {k: np.concatenate([p[k] for p in done]) for k in done[0]}
+    if counts is not None and edges is not None:
+        for q in bands:
+            result[f"p{q:g}_{observe}"] = band_percentiles(counts, edges, q)
+    return result
