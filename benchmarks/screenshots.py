@@ -3,8 +3,9 @@
     uv run python benchmarks/screenshots.py [--out docs/img]
 
 Serves the app on loopback (temporary SQLite database), creates user ``ada`` in project ``lab``,
-uploads the bundled SIMULATED 96-well example plate twice through the browser, and captures the
-login, analyses list, upload, analysis and compound pages. Needs ``/usr/bin/chromium``.
+uploads the bundled SIMULATED 96-well binding plate twice and the beta-arrestin plate once
+through the browser, and captures the login, analyses list, upload, analysis (binding and
+beta-arrestin) and compound pages. Needs ``/usr/bin/chromium``.
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ def main() -> None:
             store.accounts.create_user("ada", PASSWORD)
             store.accounts.create_project("lab", "ada")
         files = {}
-        for name in ("plate96_run1.csv", "layout96.toml"):
-            files[name] = Path(tmp, name)
-            files[name].write_bytes(example_bytes("binding", name)[1])
+        for kind in ("binding", "arrestin"):
+            for name in ("plate96_run1.csv", "layout96.toml"):
+                files[f"{kind}/{name}"] = Path(tmp, f"{kind}_{name}")
+                files[f"{kind}/{name}"].write_bytes(example_bytes(kind, name)[1])
         server, base = _serve(url)
         try:
             with sync_playwright() as p:
@@ -75,8 +77,10 @@ def main() -> None:
                 page.wait_for_url(f"{base}/analyses")
                 for title in ("Run 1, balixafortide series", ""):
                     page.goto(f"{base}/upload")
-                    page.set_input_files("input[name=plate]", str(files["plate96_run1.csv"]))
-                    page.set_input_files("input[name=layout]", str(files["layout96.toml"]))
+                    page.set_input_files(
+                        "input[name=plate]", str(files["binding/plate96_run1.csv"])
+                    )
+                    page.set_input_files("input[name=layout]", str(files["binding/layout96.toml"]))
                     page.fill("input[name=title]", title)
                     if title:
                         shot("upload")
@@ -85,6 +89,17 @@ def main() -> None:
                 page.wait_for_selector("#plot-heatmap .main-svg")
                 time.sleep(0.5)
                 shot("analysis", full=True)
+                page.goto(f"{base}/upload")
+                page.select_option("#kind", "arrestin")
+                page.fill("input[name=agonist_conc]", "200 ng/mL")
+                page.set_input_files("input[name=plate]", str(files["arrestin/plate96_run1.csv"]))
+                page.set_input_files("input[name=layout]", str(files["arrestin/layout96.toml"]))
+                shot("upload_arrestin")
+                page.click("#upload-submit")
+                page.wait_for_url("**/analyses/*", timeout=120_000)
+                page.wait_for_selector("#plot-heatmap .main-svg")
+                time.sleep(0.5)
+                shot("analysis_arrestin", full=True)
                 page.goto(f"{base}/analyses")
                 shot("analyses")
                 page.goto(f"{base}/compounds/balixafortide")

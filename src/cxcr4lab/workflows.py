@@ -35,9 +35,12 @@ __all__ = [
     "ExampleRun",
     "SavedAnalysis",
     "analyse_binding",
+    "binding_parameters",
+    "binding_title",
     "compound_mw",
     "example_binding_runs",
     "example_bytes",
+    "find_project",
     "load_analysis",
     "read_input",
     "result_types",
@@ -106,6 +109,20 @@ def _named(source: Path | tuple[str, bytes]) -> tuple[str, bytes]:
     return (source.name, read_input(source)) if isinstance(source, Path) else source
 
 
+def find_project(store: Store, name: str, *, field: str = "project") -> int:
+    """The id of the web-app project called ``name``; an :class:`InputError` naming ``field``
+    (and the projects there are) if there is none."""
+    try:
+        return store.accounts.project_id(name)
+    except NotFoundError:
+        names = store.accounts.project_names()
+        known = f"projects: {', '.join(names)}" if names else "there are no projects yet"
+        raise InputError(
+            f"no project named {name!r} ({known}; create one with `cxcr4lab project create`)",
+            field=field,
+        ) from None
+
+
 def save_result(
     store: Store,
     result: AnalysisResult,
@@ -113,14 +130,17 @@ def save_result(
     title: str,
     inputs: Sequence[InputBlob],
     parameters: Mapping[str, Any] | None = None,
+    project_id: int | None = None,
 ) -> SavedAnalysis:
-    """Save any assay result with its input files in one transaction."""
+    """Save any assay result with its input files in one transaction, under the web-app project
+    ``project_id`` if given (see :func:`find_project`)."""
     analysis_id = store.save_analysis(
         kind=result.kind,
         title=title,
         result=result.to_dict(),
         parameters=dict(parameters or {}),
         inputs=inputs,
+        project_id=project_id,
     )
     return SavedAnalysis(analysis_id, title, result)
 
@@ -180,16 +200,32 @@ def analyse_binding(
     return BindingRun(analyse(chosen, lay, settings), inputs, chosen.block, len(plates))
 
 
-def save_binding(store: Store, run: BindingRun, *, title: str | None = None) -> SavedAnalysis:
-    """Save an analysed plate and its input files in one transaction."""
-    result = run.result
-    name = title or f"Binding {result.plate}" + (f" [{run.block}]" if run.n_blocks > 1 else "")
-    parameters = {
-        "radioligand_molar": result.settings.radioligand_molar,
-        "kd_molar": result.settings.kd_molar,
+def binding_title(run: BindingRun) -> str:
+    """The default title of a binding analysis: plate (and block, if the file has several)."""
+    return f"Binding {run.result.plate}" + (f" [{run.block}]" if run.n_blocks > 1 else "")
+
+
+def binding_parameters(run: BindingRun) -> dict[str, Any]:
+    """The assay constants (mol/L) and block a binding analysis is stored with."""
+    return {
+        "radioligand_molar": run.result.settings.radioligand_molar,
+        "kd_molar": run.result.settings.kd_molar,
         "block": run.block,
     }
-    return save_result(store, result, title=name, inputs=run.inputs, parameters=parameters)
+
+
+def save_binding(
+    store: Store, run: BindingRun, *, title: str | None = None, project_id: int | None = None
+) -> SavedAnalysis:
+    """Save an analysed plate and its input files in one transaction (under ``project_id``)."""
+    return save_result(
+        store,
+        run.result,
+        title=title or binding_title(run),
+        inputs=run.inputs,
+        parameters=binding_parameters(run),
+        project_id=project_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,41 @@ def test_upload_error_names_the_file(site: str, browser: Browser, tmp_path: Path
     page.click("#upload-submit")
     expect(page.locator("#upload-error")).to_contain_text("plate.csv")
     context.close()
+
+
+def test_upload_another_assay_and_see_its_curve(
+    site: str, browser: Browser, tmp_path: Path
+) -> None:
+    from cxcr4lab.workflows import example_bytes
+
+    files = {}
+    for name in ("plate96_run1.csv", "layout96.toml"):
+        files[name] = tmp_path / f"arrestin_{name}"
+        files[name].write_bytes(example_bytes("arrestin", name)[1])
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, site, "alice")
+
+    page.goto(f"{site}/upload")
+    expect(page.locator("input[name=kd]")).to_be_visible()
+    page.select_option("#kind", "arrestin")
+    # Only the chosen assay's options are shown (app.js), the binding ones are hidden.
+    expect(page.locator("input[name=kd]")).to_be_hidden()
+    expect(page.locator("input[name=injection_s]")).to_be_hidden()
+    page.fill("input[name=agonist_conc]", "200 ng/mL")
+    page.set_input_files("input[name=plate]", str(files["plate96_run1.csv"]))
+    page.set_input_files("input[name=layout]", str(files["layout96.toml"]))
+    page.click("#upload-submit")
+    expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
+
+    expect(page.locator("#plot-curves .main-svg").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#plot-curves .legend")).to_contain_text("balixafortide: IC50")
+    expect(page.locator("#plot-agonist .legend")).to_contain_text("CXCL12: EC50")
+    expect(page.locator("#plot-heatmap .main-svg").first).to_be_visible()
+    expect(page.locator("#results")).to_contain_text("plerixafor")
+    expect(page.locator("body")).to_contain_text("arrestin")
+    expect(page.locator("#qc-verdict")).to_have_text("pass")
+    assert errors == []
+    context.close()

@@ -1,15 +1,19 @@
-"""``cxcr4lab user create|token`` and ``cxcr4lab project create|add-member``."""
+"""``cxcr4lab user create|token``, ``cxcr4lab project create|add-member``, and analyses filed
+under a project from the command line (``--project``)."""
 
 from __future__ import annotations
 
 import io
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import pytest
 
 from cxcr4lab.store import Store
 from tests.conftest import CliRun
+from tests.web.conftest import ServerThread, free_port
 
 
 def test_user_and_project_commands(
@@ -37,3 +41,52 @@ def test_bad_names_are_refused(cli: Callable[..., CliRun], monkeypatch: pytest.M
     assert "not a valid name" in run.out + run.err
     run = cli("project", "create", "lab", "--owner", "nobody")
     assert run.code != 0 and "nobody" in run.out + run.err
+
+
+def test_cli_analyses_filed_under_a_project_are_seen_on_the_web(
+    cli: Callable[..., CliRun], db_url: str
+) -> None:
+    from cxcr4lab.web import Settings, create_app
+    from cxcr4lab.workflows import example_bytes
+
+    with Store(db_url) as store:
+        ada = store.accounts.create_user("ada", "a long password")
+        eve = store.accounts.create_user("eve", "a long password")
+        lab = store.accounts.create_project("lab", "ada")
+        store.accounts.create_project("other", "eve")
+        tokens = {u.name: store.accounts.create_token(u.id) for u in (ada, eve)}
+    examples = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples"
+    arrestin = ("analyze", "arrestin", str(examples / "arrestin" / "plate96_run1.csv"))
+    arrestin += ("--layout", str(examples / "arrestin" / "layout96.toml"))
+    binding = ("analyze", "binding", str(examples / "binding" / "plate96_run1.csv"))
+    binding += ("--layout", str(examples / "binding" / "layout96.toml"))
+    binding += ("--radioligand-conc", "0.1nM", "--kd", "0.5nM")
+    for args in (arrestin, binding):
+        run = cli(*args, "--project", "lab")
+        assert run.code == 0, run.err
+
+    bad = cli(*arrestin, "--project", "nope")
+    assert bad.code == 2
+    assert "--project: no project named 'nope' (projects: lab, other" in bad.err
+    assert cli(*binding, "--project", "lab", "--no-save").code == 2
+    assert cli(*arrestin).code == 0  # no --project: stored in no project, as before
+
+    with Store(db_url) as store:
+        stored = {s.id: s.project_id for s in store.list()}
+    assert sorted(stored.values(), key=str) == [lab.id, lab.id, None]
+    settings = Settings(database_url=db_url, secret_key="t" * 32)
+    port = free_port()
+    with (
+        ServerThread(create_app(settings), port),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}") as web,
+    ):
+        seen = web.get("/api/analyses", headers={"Authorization": f"Bearer {tokens['ada']}"})
+        hidden = web.get("/api/analyses", headers={"Authorization": f"Bearer {tokens['eve']}"})
+        first = seen.json()["items"][-1]
+        page = web.get(
+            f"/api/analyses/{first['id']}", headers={"Authorization": f"Bearer {tokens['ada']}"}
+        )
+    assert {i["kind"] for i in seen.json()["items"]} == {"arrestin", "binding"}
+    assert hidden.json()["total"] == 0
+    assert page.status_code == 200 and page.json()["project_id"] == lab.id
+    assert example_bytes("arrestin", "plate96_run1.csv")[0] in first["input_names"]

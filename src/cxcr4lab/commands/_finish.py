@@ -29,18 +29,29 @@ def finish(
     as_json: bool,
     database: str | None,
     print_result: Callable[[Console, Any, int | None], None],
+    project: str | None = None,
 ) -> None:
-    """Save ``result`` with its inputs (``InputBlob`` or ``(name, role, bytes)``) if asked, then
-    show it (as JSON with ``as_json``)."""
+    """Save ``result`` with its inputs (``InputBlob`` or ``(name, role, bytes)``) if asked, under
+    the web-app ``project`` if named (it must exist), then show it (as JSON with ``as_json``)."""
+    from cxcr4lab.commands._shared import project_for_save
     from cxcr4lab.store import InputBlob, Store
-    from cxcr4lab.workflows import save_result
+    from cxcr4lab.workflows import find_project, save_result
 
+    project = project_for_save(project, save)
     saved_id = None
     if save:
         blobs = [b if isinstance(b, InputBlob) else InputBlob(*b) for b in inputs]
         with Store(database) as store:
+            project_id = (
+                None if project is None else find_project(store, project, field="--project")
+            )
             saved_id = save_result(
-                store, result, title=title, inputs=blobs, parameters=dict(parameters)
+                store,
+                result,
+                title=title,
+                inputs=blobs,
+                parameters=dict(parameters),
+                project_id=project_id,
             ).id
     if as_json:
         sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["DatabaseOption", "JsonOption", "SaveOption", "TitleOption", "conc"]
+__all__ = [
+    "DatabaseOption",
+    "JsonOption",
+    "ProjectOption",
+    "SaveOption",
+    "TitleOption",
+    "conc",
+    "project_for_save",
+]
 
 DatabaseOption = Annotated[
     str | None,
@@ -17,6 +25,30 @@ DatabaseOption = Annotated[
 TitleOption = Annotated[str | None, typer.Option("--title", help="Title for the stored analysis.")]
 SaveOption = Annotated[bool, typer.Option("--save/--no-save", help="Store the analysis.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        help="File the stored analysis under this web-app project, so its members see it "
+        "(see `cxcr4lab project create`).",
+    ),
+]
+
+
+def project_for_save(project: str | None, save: bool) -> str | None:
+    """The ``--project`` name, refusing it with ``--no-save`` (nothing would be filed).
+
+    >>> project_for_save(None, False) is None
+    True
+    """
+    if project is not None and not save:
+        from cxcr4lab.core.errors import InputError
+
+        raise InputError(
+            "files a stored analysis under a project; it cannot go with --no-save",
+            field="--project",
+        )
+    return project
 
 
 def conc(text: str, field: str, *, mw_g_per_mol: float | None = None) -> float:

@@ -23,7 +23,13 @@ from cxcr4lab.commands._plate import (
     read_layout_input,
     read_plate_input,
 )
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.arrestin import ArrestinResult
@@ -82,6 +88,7 @@ def analyze_arrestin(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Beta-arrestin recruitment: IC50 and Kb (Leff-Dougall) with 95% CIs, plate QC, edge check."""
     from cxcr4lab.assays.inhibition import PlateSettings
@@ -102,6 +109,7 @@ def analyze_arrestin(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

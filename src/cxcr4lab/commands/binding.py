@@ -13,7 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption, conc
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+    conc,
+    project_for_save,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.binding import BindingResult
@@ -41,12 +49,14 @@ def analyze_binding(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Competitive radioligand binding: IC50 and Ki (Cheng-Prusoff) with 95% CIs, plate QC, flags."""
     from cxcr4lab.assays.binding import BindingSettings
     from cxcr4lab.store import Store
-    from cxcr4lab.workflows import analyse_binding, save_binding
+    from cxcr4lab.workflows import analyse_binding, find_project, save_binding
 
+    project = project_for_save(project, save)
     settings = BindingSettings(
         radioligand_molar=conc(radioligand_conc, "--radioligand-conc"), kd_molar=conc(kd, "--kd")
     )
@@ -54,7 +64,10 @@ def analyze_binding(
     saved_id = None
     if save:
         with Store(database) as store:
-            saved_id = save_binding(store, run, title=title).id
+            project_id = (
+                None if project is None else find_project(store, project, field="--project")
+            )
+            saved_id = save_binding(store, run, title=title, project_id=project_id).id
     if as_json:
         sys.stdout.write(json.dumps({"id": saved_id, **run.result.to_dict()}, indent=2) + "\n")
         return

@@ -12,7 +12,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.bioanalysis import BioanalysisResult, BioanalysisSettings
@@ -55,6 +61,7 @@ def analyze_bioanalysis(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """LC-MS/MS: weighted calibration, back-calculated accuracy, ICH M10 run acceptance, ng/mL and nM."""
     from cxcr4lab.assays.bioanalysis import BioanalysisSettings
@@ -78,6 +85,7 @@ def analyze_bioanalysis(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

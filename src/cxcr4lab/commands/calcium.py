@@ -22,7 +22,13 @@ from cxcr4lab.commands._plate import (
     print_plate,
     read_layout_input,
 )
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.calcium import CalciumResult, CalciumSettings
@@ -91,6 +97,7 @@ def analyze_calcium(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Calcium flux: F0, peak dF/F0 and AUC per well, then IC50 and Kb with 95% CIs."""
     from cxcr4lab.assays.calcium import CalciumSettings
@@ -117,6 +124,7 @@ def analyze_calcium(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

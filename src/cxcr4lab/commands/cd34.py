@@ -12,7 +12,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.cd34 import Cd34Result
@@ -85,6 +91,7 @@ def analyze_cd34(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """CD34+ cells per µL (ISHAGE single platform), viability, minimum-event QC."""
     from cxcr4lab.core.errors import InputError
@@ -119,6 +126,7 @@ def analyze_cd34(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

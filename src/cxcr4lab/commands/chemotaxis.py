@@ -22,7 +22,13 @@ from cxcr4lab.commands._plate import (
     read_layout_input,
     read_plate_input,
 )
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.chemotaxis import ChemotaxisResult, ChemotaxisSettings
@@ -121,6 +127,7 @@ def analyze_chemotaxis(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Chemotaxis: migrated cells, chemotactic index, % inhibition of CXCL12-induced
     migration, IC50 with 95% CI."""
@@ -145,6 +152,7 @@ def analyze_chemotaxis(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

@@ -12,7 +12,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.elisa import ElisaResult, ElisaSettings
@@ -77,6 +83,7 @@ def analyze_elisa(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """ELISA: 4PL/5PL standard curve, unknowns x dilution, LLOQ/ULOQ, duplicate CV, flags."""
     from cxcr4lab.assays.elisa import ElisaSettings
@@ -100,6 +107,7 @@ def analyze_elisa(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

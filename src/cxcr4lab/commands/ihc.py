@@ -12,7 +12,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.ihc import IhcResult, IhcSettings
@@ -50,6 +56,7 @@ def analyze_ihc(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """IHC H-score (1 x %1+ + 2 x %2+ + 3 x %3+, 0-300) per patient, high/low by a cut-off."""
     from cxcr4lab.assays.ihc import IhcSettings
@@ -66,6 +73,7 @@ def analyze_ihc(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

@@ -11,7 +11,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.pkpd.nca import NcaResult, NcaSettings
@@ -91,6 +97,7 @@ def analyze_nca(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """NCA per subject: Cmax, AUC, lambda_z (best fit), t1/2, CL(/F), Vz(/F), Vss, MRT."""
     from cxcr4lab.pkpd.nca import NcaSettings
@@ -117,6 +124,7 @@ def analyze_nca(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

@@ -12,7 +12,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.occupancy import OccupancyResult, OccupancySettings
@@ -112,6 +118,7 @@ def analyze_occupancy(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Receptor occupancy: %RO = (1 - MFI_post/MFI_pre) x 100, isotype-subtracted, per subject."""
     from cxcr4lab.assays.occupancy import OccupancySettings
@@ -150,6 +157,7 @@ def analyze_occupancy(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

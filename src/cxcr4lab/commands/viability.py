@@ -18,7 +18,13 @@ from cxcr4lab.commands._plate import (
     read_layout_input,
     read_plate_input,
 )
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.viability import ViabilityResult, ViabilitySettings
@@ -84,6 +90,7 @@ def analyze_viability(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """MTT viability: blank-subtracted % of vehicle, IC50 (4PL midpoint), GI50 (50% of
     vehicle), maximal effect, plate QC."""
@@ -106,6 +113,7 @@ def analyze_viability(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

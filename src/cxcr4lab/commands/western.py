@@ -13,7 +13,13 @@ from rich.table import Table
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
 from cxcr4lab.commands._plate import AgonistConcOption, agonist_molar, named
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.western import WesternResult, WesternSettings
@@ -75,6 +81,7 @@ def analyze_western(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Western densitometry: phospho/total (or /loading) relative to the CXCL12-stimulated
     vehicle lane, IC50 per blot and over all blots with a shared curve."""
@@ -97,6 +104,7 @@ def analyze_western(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

@@ -106,7 +106,31 @@ def to_molar(
     """A concentration in mol/L.
 
     Mass concentrations (ng/mL, mg/L, ...) need ``mw_g_per_mol``. Negative values are refused.
+    Values already read are remembered (pint parses slowly; a plate layout repeats a few
+    concentrations hundreds of times); an error is raised afresh, naming ``place``.
     """
+    try:
+        return _molar_cached(text, unit, mw_g_per_mol, allow_zero)
+    except UnitError:
+        pass  # read again below, so that the error names the caller's place
+    return _to_molar(text, unit, mw_g_per_mol=mw_g_per_mol, place=place, allow_zero=allow_zero)
+
+
+@lru_cache(maxsize=4096)
+def _molar_cached(
+    text: str | float, unit: str | None, mw_g_per_mol: float | None, allow_zero: bool
+) -> float:
+    return _to_molar(text, unit, mw_g_per_mol=mw_g_per_mol, place=None, allow_zero=allow_zero)
+
+
+def _to_molar(
+    text: str | float,
+    unit: str | None,
+    *,
+    mw_g_per_mol: float | None,
+    place: Place | None,
+    allow_zero: bool,
+) -> float:
     where = place or Place(field="concentration")
     q = parse_quantity(text, unit, place=where)
     if _has(q, "molar"):

@@ -126,6 +126,7 @@ def log_logistic(
         guess=guess,
         x_is_log10=scale == "log",
         zero_dose_ok=True,
+        flat_when=("bottom", "top") if n >= 4 else None,
     )
 
 

@@ -39,7 +39,10 @@ class Model:
     ``f(x, p)`` and ``jac(x, p)`` take ``p`` as a 1-D array in ``param_names`` order; ``jac``
     returns shape ``(len(x), len(p))``. ``guess(x, y)`` returns starting values from data alone.
     ``x_is_log10`` says that ``x`` is log10 of a concentration in mol/L; ``zero_dose_ok`` that
-    ``x = -inf`` (no drug) is a valid point on the model's plateau.
+    ``x = -inf`` (no drug) is a valid point on the model's plateau. ``flat_when`` names two
+    parameters (e.g. bottom and top) that, set equal, make the curve a horizontal line whatever
+    the other parameters are; profile-likelihood CIs use it to see at once that a side can
+    never close (:func:`~cxcr4lab.fit.solve.profile_interval`).
     """
 
     name: str
@@ -50,6 +53,7 @@ class Model:
     guess: Callable[[Array, Array], Array]
     x_is_log10: bool = True
     zero_dose_ok: bool = False
+    flat_when: tuple[str, str] | None = None
 
     @property
     def n_params(self) -> int:
@@ -113,6 +117,7 @@ ONE_SITE_COMPETITION = Model(
     f=_one_site_f,
     jac=_one_site_jac,
     guess=_one_site_guess,
+    flat_when=("bottom", "top"),
 )
 
 
@@ -151,6 +156,7 @@ FOUR_PL = Model(
     jac=_four_pl_jac,
     guess=_four_pl_guess,
     zero_dose_ok=True,
+    flat_when=("bottom", "top"),
 )
 
 

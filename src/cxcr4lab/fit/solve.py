@@ -245,6 +245,10 @@ def profile_interval(
 
     Each side walks out in growing steps until the threshold is crossed, then refines by
     Brent's method; a side that never crosses within ``max_steps`` is ``None`` (unbounded).
+    Where the model nests a horizontal line that the re-minimisation can reach whatever
+    ``name`` is (``Model.flat_when``, both parameters free), the profile RSS never exceeds the
+    RSS of that line: if the line is inside the threshold, neither side can close, and both
+    are ``None`` without walking (a flat curve's walk is the most expensive one).
     """
     j = model.index(name)
     free = np.array(result.free)
@@ -255,6 +259,8 @@ def profile_interval(
     best = np.asarray(result.values)
     held = free.copy()
     held[j] = False
+    if tie is None and _flat_rss(model, held, y, weights) < threshold:
+        return ProfileInterval(name, 1 - alpha, None, None)
     se = result.stderr[j]
     step0 = se if se is not None and 0 < se < 1e3 else 0.1 * max(abs(best[j]), 1.0)
 
@@ -282,6 +288,19 @@ def profile_interval(
             inner, step = outer, step * 1.6
         bounds.append(found)
     return ProfileInterval(name, 1 - alpha, bounds[0], bounds[1])
+
+
+def _flat_rss(model: Model, held: NDArray[np.bool_], y: Array, weights: Array | None) -> float:
+    """RSS of the best horizontal line (the weighted mean) if the model can become one with its
+    ``held``-free parameters alone; ``inf`` if it cannot."""
+    if model.flat_when is None:
+        return float("inf")
+    if not all(held[model.index(p)] for p in model.flat_when):
+        return float("inf")
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    mean = float(np.sum(w * y) / np.sum(w))
+    r = y - mean
+    return float(np.sum(w * r * r))
 
 
 def extra_ss_f_test(simple: FitResult, complex_: FitResult) -> tuple[float, float]:

@@ -154,6 +154,19 @@ class Accounts:
             if session.get(Membership, (project_id, user_id)) is None:
                 session.add(Membership(project_id=project_id, user_id=user_id, role="member"))
 
+    def project_id(self, name: str) -> int:
+        """The id of the project of this name; :class:`NotFoundError` if there is none."""
+        with self._guard(f"read project {name!r}"), self._sessions() as session:
+            project_id = session.scalar(select(Project.id).where(Project.name == name))
+        if project_id is None:
+            raise NotFoundError(f"no project named {name!r}")
+        return int(project_id)
+
+    def project_names(self) -> list[str]:
+        """Every project's name, in name order."""
+        with self._guard("list projects"), self._sessions() as session:
+            return list(session.scalars(select(Project.name).order_by(Project.name)))
+
     def projects_of(self, user_id: int) -> list[ProjectInfo]:
         """The projects a user belongs to, by name."""
         with self._guard("list projects"), self._sessions() as session:

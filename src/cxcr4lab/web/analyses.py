@@ -1,7 +1,8 @@
-"""Uploads -> analyses -> exports and plots, for the web app (the HTTP layer is elsewhere).
+"""Uploads -> analyses -> exports, for the web app (the HTTP layer is elsewhere).
 
 Upload checks sniff the content (CSV text, xlsx zip, TOML text) and refuse mismatches with an
 :class:`~cxcr4lab.core.errors.InputError` naming the file; analysis errors name their place too.
+The assays themselves are in :mod:`cxcr4lab.web.assays`, the figures in :mod:`cxcr4lab.web.figures`.
 """
 
 from __future__ import annotations
@@ -9,20 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from cxcr4lab.assays.binding import BindingResult, BindingSettings
+from cxcr4lab.assays.binding import BindingResult
 from cxcr4lab.assays.potency import Potency, published_potencies
-from cxcr4lab.commands._shared import conc
 from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError, StoreError
 from cxcr4lab.store import Store
+from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, analyse_upload
 from cxcr4lab.web.security import escape_cell, safe_filename
-from cxcr4lab.workflows import SavedAnalysis, analyse_binding, load_analysis, save_binding
+from cxcr4lab.workflows import SavedAnalysis, load_analysis, save_result
 
 __all__ = [
     "UPLOAD_KINDS",
@@ -30,16 +30,14 @@ __all__ = [
     "analysis_potencies",
     "check_upload",
     "csv_bytes",
-    "curves_figure",
     "export_frames",
-    "heatmap_figure",
     "potency_rows",
     "run_upload",
     "xlsx_bytes",
 ]
 
-UPLOAD_KINDS = ("binding",)
-"""Assay kinds the upload form analyses (the others are stored with the CLI)."""
+UPLOAD_KINDS = tuple(PLATE_ASSAYS)
+"""Assay kinds the upload form analyses (the others are stored with the CLI, ``--project``)."""
 
 _log = logging.getLogger(__name__)
 _ZIP = b"PK\x03\x04"
@@ -90,24 +88,18 @@ def run_upload(
     kind: str,
     plate: Upload,
     layout: Upload,
-    radioligand_conc: str,
-    kd: str,
+    options: AssayOptions | None = None,
     title: str | None = None,
     block: str | None = None,
 ) -> SavedAnalysis:
-    """Analyse an uploaded plate with its layout and save it under the project (one transaction)."""
-    if kind not in UPLOAD_KINDS:
-        raise InputError(
-            f"{kind!r} cannot be uploaded here; use one of {UPLOAD_KINDS}", field="kind"
-        )
-    settings = BindingSettings(
-        radioligand_molar=conc(radioligand_conc, "radioligand_conc"), kd_molar=conc(kd, "kd")
-    )
+    """Analyse an uploaded plate of assay ``kind`` with its layout and save it under the project
+    (one transaction)."""
     try:
-        run = analyse_binding(
+        done = analyse_upload(
+            kind,
             (plate.name, plate.content),
             (layout.name, layout.content),
-            settings,
+            options,
             block=block or None,
         )
     except Cxcr4labError:
@@ -117,19 +109,14 @@ def run_upload(
         raise InputError(
             f"could not be read or analysed ({type(exc).__name__}: {exc})", file=plate.name
         ) from exc
-    project_store: Any = _ProjectStore(store, project_id)
-    return save_binding(project_store, run, title=(title or "").strip() or None)
-
-
-class _ProjectStore:
-    """A store whose saves go to one project (what ``save_binding`` sees)."""
-
-    def __init__(self, store: Store, project_id: int) -> None:
-        self._store = store
-        self._project_id = project_id
-
-    def save_analysis(self, **kwargs: Any) -> int:
-        return self._store.save_analysis(**kwargs, project_id=self._project_id)
+    return save_result(
+        store,
+        done.result,
+        title=(title or "").strip() or done.title,
+        inputs=done.inputs,
+        parameters=done.parameters,
+        project_id=project_id,
+    )
 
 
 # --- exports ------------------------------------------------------------------------------------
@@ -166,151 +153,6 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
         for sheet, frame in frames.items():
             _escaped(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
     return buffer.getvalue()
-
-
-# --- plots (plotly figure dicts; plotly.js draws them in the browser) ----------------------------
-
-_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
-
-
-def _finite(values: Sequence[float | None]) -> list[float | None]:
-    return [None if v is None or not math.isfinite(v) else float(v) for v in values]
-
-
-def curves_figure(result: BindingResult, alpha: float = 0.05) -> dict[str, Any]:
-    """% specific binding vs concentration (M, log axis): points, fitted curve, confidence band."""
-    import numpy as np
-
-    traces: list[dict[str, Any]] = []
-    for i, c in enumerate(result.curves):
-        colour = _COLOURS[i % len(_COLOURS)]
-        pts = [w for w in result.wells if w.compound == c.compound and w.role == "sample"]
-        used = [w for w in pts if w.excluded is None and w.conc_molar]
-        masked = [w for w in pts if w.excluded is not None and w.conc_molar]
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": f"{c.compound} (wells)",
-                "legendgroup": c.compound,
-                "x": [w.conc_molar for w in used],
-                "y": _finite([w.specific_pct for w in used]),
-                "text": [w.well for w in used],
-                "marker": {"color": colour, "size": 7},
-                "hovertemplate": "%{text}: %{x:.3g} M, %{y:.1f} %<extra></extra>",
-            }
-        )
-        if masked:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": f"{c.compound} (excluded)",
-                    "legendgroup": c.compound,
-                    "x": [w.conc_molar for w in masked],
-                    "y": _finite([w.specific_pct for w in masked]),
-                    "text": [f"{w.well}: {w.excluded}" for w in masked],
-                    "marker": {"color": colour, "symbol": "x", "size": 8},
-                    "hovertemplate": "%{text}<extra></extra>",
-                }
-            )
-        if not c.fit.converged:
-            continue
-        x = np.linspace(c.fit.x_min - 0.5, c.fit.x_max + 0.5, 120)
-        conc_m = [float(v) for v in 10.0**x]
-        lo, hi = c.fit.band(x, alpha)
-        if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": conc_m + conc_m[::-1],
-                    "y": _finite([*map(float, hi), *map(float, lo[::-1])]),
-                    "fill": "toself",
-                    "fillcolor": colour + "30",
-                    "line": {"width": 0},
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                    "legendgroup": c.compound,
-                }
-            )
-        label = (
-            f"{c.compound}: IC50 not determined"
-            if "no_effect" in c.flags or "outside_range" in c.flags
-            else f"{c.compound}: IC50 {c.ic50_molar * 1e9:.3g} nM"
-        )
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": label,
-                "legendgroup": c.compound,
-                "x": conc_m,
-                "y": _finite([float(v) for v in c.fit.predict(x)]),
-                "line": {"color": colour, "width": 2},
-            }
-        )
-    level = round(100 * (1 - alpha))
-    return {
-        "data": traces,
-        "layout": {
-            "title": {"text": f"Competition binding: fit and {level}% confidence band"},
-            "xaxis": {"type": "log", "title": {"text": "competitor concentration (M)"}},
-            "yaxis": {"title": {"text": "specific binding (% of total)"}},
-            "height": 460,
-            "margin": {"t": 50, "r": 20},
-        },
-    }
-
-
-def _well_index(well: str) -> tuple[int, int] | None:
-    letters = "".join(ch for ch in well if ch.isalpha()).upper()
-    digits = "".join(ch for ch in well if ch.isdigit())
-    if not letters or not digits:
-        return None
-    row = 0
-    for ch in letters:
-        row = row * 26 + (ord(ch) - 64)
-    return row - 1, int(digits) - 1
-
-
-def heatmap_figure(result: BindingResult) -> dict[str, Any]:
-    """The plate's raw signal (counts) per well, rows A.. by columns 1.., as a heatmap."""
-    n_rows, n_cols = (16, 24) if result.plate_wells == 384 else (8, 12)
-    z: list[list[float | None]] = [[None] * n_cols for _ in range(n_rows)]
-    text: list[list[str]] = [[""] * n_cols for _ in range(n_rows)]
-    for w in result.wells:
-        at = _well_index(w.well)
-        if at is None or not (0 <= at[0] < n_rows and 0 <= at[1] < n_cols):
-            continue
-        r, c = at
-        z[r][c] = w.signal if w.signal is not None and math.isfinite(w.signal) else None
-        what = w.compound or w.role
-        conc_text = "" if w.conc_molar is None else f" {w.conc_molar:.3g} M"
-        excluded = f" EXCLUDED: {w.excluded}" if w.excluded else ""
-        text[r][c] = f"{w.well} {what}{conc_text}{excluded}"
-    rows = [chr(65 + i) for i in range(n_rows)]
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "z": z,
-                "x": [str(i + 1) for i in range(n_cols)],
-                "y": rows,
-                "text": text,
-                "colorscale": "Viridis",
-                "colorbar": {"title": {"text": "signal (counts)"}},
-                "hovertemplate": "%{text}<br>%{z:.4g} counts<extra></extra>",
-            }
-        ],
-        "layout": {
-            "title": {"text": f"Plate {result.plate} [{result.block}]: raw signal", "y": 0.98},
-            "yaxis": {"autorange": "reversed", "title": {"text": "row"}},
-            "xaxis": {"side": "top", "tickmode": "linear", "dtick": 1},
-            "height": 380 if n_rows == 8 else 520,
-            "margin": {"t": 80, "r": 20},
-        },
-    }
 
 
 # --- compounds ------------------------------------------------------------------------------------

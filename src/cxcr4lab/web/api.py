@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
@@ -17,6 +17,7 @@ from cxcr4lab.web.analyses import (
     run_upload,
     xlsx_bytes,
 )
+from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, Readout, UploadKind
 from cxcr4lab.web.auth import Principal, api_principal
 from cxcr4lab.web.models import (
     AnalysisDetail,
@@ -30,7 +31,7 @@ from cxcr4lab.web.models import (
 from cxcr4lab.web.security import safe_filename
 from cxcr4lab.web.service import compound_rows, detail, readable, visible_record
 
-__all__ = ["download", "project_for", "read_upload", "router"]
+__all__ = ["Options", "assay_options", "download", "project_for", "read_upload", "router"]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "not logged in"},
@@ -119,6 +120,96 @@ async def read_upload(file: UploadFile, field: str, limit: int, *, table: bool) 
     return check_upload(field, file.filename, content, table=table)
 
 
+_Positive = {"gt": 0, "allow_inf_nan": False}
+
+
+def assay_options(
+    radioligand_conc: Annotated[
+        str, Form(max_length=50, description="binding: radioligand concentration, e.g. 0.1 nM")
+    ] = "0.1 nM",
+    kd: Annotated[str, Form(max_length=50, description="binding: radioligand Kd, e.g. 0.5 nM")] = (
+        "0.5 nM"
+    ),
+    agonist_conc: Annotated[
+        str,
+        Form(
+            max_length=50,
+            description="arrestin, calcium, chemotaxis: CXCL12 in the antagonist wells, e.g. "
+            "200 ng/mL or 12.5 nM (gives Kb; empty: no Kb)",
+        ),
+    ] = "",
+    agonist_ec50: Annotated[
+        str,
+        Form(
+            max_length=50,
+            description="arrestin, calcium: CXCL12 EC50 when the plate has no CXCL12 curve",
+        ),
+    ] = "",
+    agonist_hill: Annotated[
+        float, Form(**_Positive, description="arrestin, calcium: CXCL12 Hill slope")
+    ] = 1.0,
+    saturation: Annotated[
+        float | None,
+        Form(
+            **_Positive,
+            description="detector ceiling: readings at or above it are refused (viability: "
+            "default 4 OD)",
+        ),
+    ] = None,
+    injection_s: Annotated[
+        float | None, Form(**_Positive, description="calcium (needed): CXCL12 injection time, s")
+    ] = None,
+    window_s: Annotated[
+        float | None,
+        Form(**_Positive, description="calcium: response window after the injection, s (all)"),
+    ] = None,
+    readout: Annotated[
+        Readout,
+        Form(
+            description="calcium: peak or auc (default peak); chemotaxis (needed): counts, "
+            "absorbance or fluorescence"
+        ),
+    ] = "",
+    standard_model: Annotated[
+        Literal["linear", "4pl"], Form(description="chemotaxis: fluorescence standard curve")
+    ] = "linear",
+    cell_line: Annotated[
+        str, Form(max_length=100, description="chemotaxis, viability: cell line, e.g. PC-3")
+    ] = "",
+    exposure_h: Annotated[
+        float | None, Form(**_Positive, description="viability: exposure time, h")
+    ] = None,
+    model: Annotated[
+        Literal["auto", "4pl", "5pl"],
+        Form(description="elisa: standard curve (auto: F test 4PL vs 5PL)"),
+    ] = "auto",
+    weighting: Annotated[
+        Literal["none", "1/y", "1/y^2"], Form(description="elisa: standard curve weights")
+    ] = "none",
+) -> AssayOptions:
+    """The assay-specific form fields of an upload (each used by the assays it names)."""
+    return AssayOptions(
+        radioligand_conc=radioligand_conc,
+        kd=kd,
+        agonist_conc=agonist_conc,
+        agonist_ec50=agonist_ec50,
+        agonist_hill=agonist_hill,
+        saturation=saturation,
+        injection_s=injection_s,
+        window_s=window_s,
+        readout=readout,
+        standard_model=standard_model,
+        cell_line=cell_line,
+        exposure_h=exposure_h,
+        model=model,
+        weighting=weighting,
+    )
+
+
+Options = Annotated[AssayOptions, Depends(assay_options)]
+_KINDS = "; ".join(f"{k}: {a.label}" for k, a in PLATE_ASSAYS.items())
+
+
 @router.post(
     "/analyses",
     response_model=AnalysisDetail,
@@ -133,15 +224,23 @@ async def create_analysis(
     request: Request,
     who: Who,
     project: Annotated[str, Form(description="project name or id")],
-    plate: Annotated[UploadFile, File(description="plate export: CSV (grid or long) or xlsx")],
+    plate: Annotated[
+        UploadFile,
+        File(
+            description="plate export: CSV (grid or long) or xlsx; calcium: a kinetic export; "
+            "chemotaxis counts: a table well, field, count"
+        ),
+    ],
     layout: Annotated[UploadFile, File(description="wellmap TOML layout")],
-    kind: Annotated[str, Form()] = "binding",
-    radioligand_conc: Annotated[str, Form(description="e.g. 0.1 nM")] = "0.1 nM",
-    kd: Annotated[str, Form(description="radioligand Kd, e.g. 0.5 nM")] = "0.5 nM",
+    options: Options,
+    kind: Annotated[UploadKind, Form(description=f"the assay: {_KINDS}")] = "binding",
     title: Annotated[str | None, Form(max_length=200)] = None,
     block: Annotated[str | None, Form(max_length=100)] = None,
 ) -> dict[str, Any]:
-    """Upload a plate and its layout, analyse it and save it in the project."""
+    """Upload a plate and its layout, analyse it as assay ``kind`` and save it in the project.
+
+    Options apply to the assays their description names; empty ones take the assay's default.
+    """
     from starlette.concurrency import run_in_threadpool
 
     store = _store(request)
@@ -157,8 +256,7 @@ async def create_analysis(
             kind=kind,
             plate=plate_up,
             layout=layout_up,
-            radioligand_conc=radioligand_conc,
-            kd=kd,
+            options=options,
             title=title,
             block=block,
         )

@@ -60,8 +60,14 @@ class AnalysisDetail(AnalysisItem):
     software_version: str
     parameters: dict[str, Any]
     results: list[dict[str, Any]]
-    qc: dict[str, Any] | None = None
-    flags: dict[str, list[str]] = Field(default_factory=dict, description="compound -> flags")
+    qc: dict[str, Any] | None = Field(
+        default=None,
+        description="plate QC (Z', S/B, CVs; binding and inhibition plates) or run acceptance "
+        "(ELISA: LLOQ, ULOQ); always with passed and reasons",
+    )
+    flags: dict[str, list[str]] = Field(
+        default_factory=dict, description="compound (ELISA: sample and dilution) -> flags"
+    )
 
 
 class PotencyRow(BaseModel):

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError
-from cxcr4lab.store import Store
-from cxcr4lab.web.analyses import UPLOAD_KINDS, curves_figure, heatmap_figure, run_upload
-from cxcr4lab.web.api import project_for, read_upload
+from cxcr4lab.store import AnalysisRecord, Store
+from cxcr4lab.web.analyses import run_upload
+from cxcr4lab.web.api import Options, project_for, read_upload
+from cxcr4lab.web.assays import PLATE_ASSAYS
 from cxcr4lab.web.auth import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
@@ -26,6 +27,9 @@ from cxcr4lab.web.auth import (
 from cxcr4lab.web.security import csrf_token, csrf_valid, sign, unsign
 from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, readable
 from cxcr4lab.web.settings import Settings
+
+if TYPE_CHECKING:
+    from cxcr4lab.assays.readers import PlateData
 
 __all__ = ["render", "router"]
 
@@ -158,8 +162,9 @@ def analyses_page(
 
 
 @router.get("/upload")
-def upload_form(request: Request, who: Who) -> Response:
-    return render(request, "upload.html.j2", kinds=UPLOAD_KINDS, error=None, form={})
+def upload_form(request: Request, who: Who, kind: str = "binding") -> Response:
+    form = {"kind": kind if kind in PLATE_ASSAYS else "binding"}
+    return render(request, "upload.html.j2", assays=PLATE_ASSAYS, error=None, form=form)
 
 
 @router.post("/upload")
@@ -168,19 +173,26 @@ async def upload(
     who: Who,
     plate: Annotated[UploadFile, File()],
     layout: Annotated[UploadFile, File()],
+    options: Options,
     project: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form()] = "binding",
-    radioligand_conc: Annotated[str, Form()] = "0.1 nM",
-    kd: Annotated[str, Form()] = "0.5 nM",
+    kind: Annotated[str, Form(max_length=64)] = "binding",
     title: Annotated[str, Form(max_length=200)] = "",
     block: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
+    from dataclasses import asdict
+
     from starlette.concurrency import run_in_threadpool
 
     check_csrf(request, who, csrf)
     store = _store(request)
-    form = {"project": project, "radioligand_conc": radioligand_conc, "kd": kd, "title": title}
+    form = {
+        **{k: ("" if v is None else v) for k, v in asdict(options).items()},
+        "project": project,
+        "kind": kind,
+        "title": title,
+        "block": block,
+    }
     try:
         project_id = project_for(who, project)
         limit = _settings(request).max_upload_bytes
@@ -193,28 +205,28 @@ async def upload(
             kind=kind,
             plate=plate_up,
             layout=layout_up,
-            radioligand_conc=radioligand_conc,
-            kd=kd,
+            options=options,
             title=title,
             block=block,
         )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return render(
-            request, "upload.html.j2", status, kinds=UPLOAD_KINDS, error=str(exc), form=form
+            request, "upload.html.j2", status, assays=PLATE_ASSAYS, error=str(exc), form=form
         )
     return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
 
 
 @router.get("/analyses/{analysis_id}")
 def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
-    record, saved = readable(_store(request), who, analysis_id)
+    from cxcr4lab.web.figures import FIGURE_TITLES, figures_for
+
+    store = _store(request)
+    record, saved = readable(store, who, analysis_id)
     info = detail(record, saved)
-    figures: dict[str, Any] = {}
+    figures = figures_for(saved.result, _raw_plate(store, record))
     section = ""
-    if record.kind == "binding":
-        figures = {"curves": curves_figure(saved.result), "heatmap": heatmap_figure(saved.result)}
-    else:
+    if not figures:  # kinds without interactive figures show their report section
         from cxcr4lab.report.sections import render_section
 
         try:
@@ -230,9 +242,26 @@ def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Respon
         project=project,
         columns=columns,
         figures_json=json.dumps(figures, allow_nan=False).replace("</", "<\\/"),
-        has_figures=bool(figures),
+        plots=[(name, title) for name, title in FIGURE_TITLES.items() if name in figures],
         section=section,
     )
+
+
+def _raw_plate(store: Store, record: AnalysisRecord) -> PlateData | None:
+    """The stored plate reading of an ELISA analysis (its result keeps no per-well signal)."""
+    if record.kind != "elisa":
+        return None
+    from cxcr4lab.assays.readers import read_plates_bytes
+
+    ref = next((i for i in record.inputs if i.role == "plate"), None)
+    if ref is None:
+        return None
+    try:
+        plates = read_plates_bytes(store.input_content(ref.sha256), ref.name)
+    except Cxcr4labError:
+        return None
+    block = record.parameters.get("block")
+    return next((p for p in plates if p.block == block), plates[0] if plates else None)
 
 
 @router.get("/compounds")

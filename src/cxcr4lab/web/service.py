@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 
 from cxcr4lab.assays.binding import BindingResult
+from cxcr4lab.assays.elisa import ElisaResult
+from cxcr4lab.assays.qc import PlateQC
 from cxcr4lab.core.errors import NotFoundError
 from cxcr4lab.store import AnalysisRecord, Store
 from cxcr4lab.web.analyses import analysis_potencies, potency_rows
@@ -72,7 +74,6 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def detail(record: AnalysisRecord, saved: SavedAnalysis) -> dict[str, Any]:
     """The fields of :class:`~cxcr4lab.web.models.AnalysisDetail`."""
     result = saved.result
-    qc = getattr(result, "qc", None)
     curves = getattr(result, "curves", ())
     return {
         "id": record.id,
@@ -84,17 +85,33 @@ def detail(record: AnalysisRecord, saved: SavedAnalysis) -> dict[str, Any]:
         "software_version": record.software_version,
         "parameters": record.parameters,
         "results": frame_records(result.summary()),
-        "qc": _qc(record.result.get("qc"), qc),
-        "flags": {str(getattr(c, "compound", "")): list(getattr(c, "flags", ())) for c in curves},
+        "qc": _qc(result),
+        "flags": _flags(result, curves),
     }
 
 
-def _qc(stored: Any, qc: Any) -> dict[str, Any] | None:
-    """The stored QC dict plus its verdict (``passed``, ``reasons``)."""
-    if qc is None or not isinstance(stored, dict):
-        return None
-    reasons = getattr(qc, "reasons", ())
-    return {**stored, "passed": bool(getattr(qc, "passed", False)), "reasons": list(reasons)}
+def _qc(result: Any) -> dict[str, Any] | None:
+    """The plate QC (binding, inhibition plates) or the run acceptance (ELISA) with its verdict
+    (``passed``, ``reasons``); None for kinds without."""
+    qc = getattr(result, "qc", None) or getattr(getattr(result, "analysis", None), "qc", None)
+    if isinstance(qc, PlateQC):
+        return {**qc.to_dict(), "passed": qc.passed, "reasons": list(qc.reasons)}
+    if isinstance(result, ElisaResult):
+        return {
+            "passed": result.passed,
+            "reasons": list(result.reasons),
+            "lloq": result.lloq,
+            "uloq": result.uloq,
+            "unit": result.unit,
+        }
+    return None
+
+
+def _flags(result: Any, curves: Any) -> dict[str, list[str]]:
+    """Flags per compound (per sample for ELISA), as shown beside the results."""
+    if isinstance(result, ElisaResult):
+        return {f"{s.sample} x{s.dilution:g}": list(s.flags) for s in result.samples if s.flags}
+    return {str(getattr(c, "compound", "")): list(getattr(c, "flags", ())) for c in curves}
 
 
 def compound_rows(store: Store, who: Principal, compound: str) -> list[dict[str, Any]]:
