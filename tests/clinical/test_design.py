@@ -123,3 +123,25 @@ def test_bad_design_input() -> None:
         obf_boundaries([0.5, 0.4])
     with pytest.raises(InputError, match="equal"):
         two_proportion_n(0.2, 0.2)
+
+
+def test_escalation_table_and_round_trip() -> None:
+    import json
+
+    from cxcr4lab.clinical.design import ThreePlusThree, escalation_table
+
+    table = escalation_table((0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
+    # the published P(escalate) row (Storer 1989; Ivy et al. 2010 Table 1)
+    assert table["P(escalate)"].round(2).tolist() == [0.91, 0.71, 0.49, 0.31, 0.17, 0.08]
+    assert np.allclose(table["P(escalate)"] + table["P(stop: >= 2 DLT)"], 1.0)
+    # P(0/3) + P(1/3 then 0/3) is P(escalate); E[patients] = 3 + 3 P(exactly 1 of 3)
+    assert np.allclose(table["P(0/3)"] + table["P(1/3, then 0/3)"], table["P(escalate)"])
+    p = 0.3
+    assert table["E[patients at the dose]"][2] == pytest.approx(
+        3 + 3 * stats.binom.pmf(1, 3, p), abs=1e-12
+    )
+    r = three_plus_three([0.05, 0.05, 0.08, 0.1, 0.15, 0.2])
+    assert r.kind == "three_plus_three" and r.potencies() == []
+    assert ThreePlusThree.from_dict(json.loads(json.dumps(r.to_dict()))) == r
+    with pytest.raises(InputError, match="probability"):
+        escalation_table([1.5])

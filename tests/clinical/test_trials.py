@@ -68,6 +68,25 @@ def test_logrank_batch_equals_scipy_on_heavy_ties(rows: list[tuple[int, bool, in
 def test_logrank_batch_refuses_bad_times() -> None:
     with pytest.raises(InputError, match="time"):
         logrank_batch(np.array([[1.0, -1.0]]), np.array([[True, True]]), np.array([[0, 1]]))
+    with pytest.raises(InputError, match="arm must be 0"):
+        logrank_batch(np.array([[1.0, 2.0]]), np.array([[True, True]]), np.array([[0, 2]]))
+
+
+def test_logrank_batch_across_chunks_with_a_shared_arm_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cxcr4lab.clinical.trials as trials
+
+    monkeypatch.setattr(trials, "_CHUNK_BYTES", 8 * 40 * 7)  # 7 rows of 40 patients per chunk
+    rng = np.random.default_rng(4)
+    t = rng.exponential(5.0, (30, 40))
+    t[3] = np.round(t[3])  # one tied row among untied ones, in the first chunk
+    t[22, :2] = 0.0  # zero times (and a -0.0) in a later chunk
+    t[22, 2] = -0.0
+    e = rng.random(t.shape) < 0.6
+    arm_row = np.r_[np.ones(20, dtype=np.int64), np.zeros(20, dtype=np.int64)]
+    z, p = logrank_batch(t, e, arm_row)  # one arm row for every replicate (broadcast)
+    for i in range(len(t)):
+        sz, sp = _scipy(t[i], e[i], arm_row)
+        assert abs(sp - p[i]) < 1e-10 and abs(sz - z[i]) < 1e-10
 
 
 def test_piecewise_exponential_median_and_pieces() -> None:

@@ -6,5 +6,9 @@ survival and trial design.
 * :mod:`.recist`: RECIST 1.1 visit responses, best overall response, the assessment schedule;
 * :mod:`.response`: ORR and CBR with exact CIs, Fisher and CMH tests, count reconstruction;
 * :mod:`.safety`: AE incidence by term and maximum grade, exposure-adjusted rates, the
-  infusion-related-reaction aid.
+  infusion-related-reaction aid;
+* :mod:`.survival`: Kaplan-Meier, log-rank, Cox and RMST through lifelines;
+* :mod:`.design`: 3+3 dose escalation (exact), power and sample size, Lan-DeMets boundaries;
+* :mod:`.trials`: randomised two-arm trials simulated in vectorised replicates;
+* :mod:`.fortress`: from the Phase 1b expansion to the FORTRESS Phase 3, worked.
 """

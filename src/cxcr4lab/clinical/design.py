@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,7 @@ __all__ = [
     "BALIXAFORTIDE_LADDER",
     "ThreePlusThree",
     "escalation_probability",
+    "escalation_table",
     "logrank_events",
     "logrank_power",
     "obf_boundaries",
@@ -80,7 +82,10 @@ class ThreePlusThree:
     """Exact operating characteristics of a 3+3 escalation over a dose ladder.
 
     ``mtd_probability[j]`` is P(MTD = doses[j]); ``p_no_mtd`` is P(stop at the first dose).
+    The DLT probabilities are assumptions (a scenario), not estimates.
     """
+
+    kind: ClassVar[str] = "three_plus_three"
 
     doses: tuple[float, ...]
     dose_unit: str
@@ -91,6 +96,10 @@ class ThreePlusThree:
     p_no_mtd: float
     expected_patients: float
     expected_patients_per_dose: tuple[float, ...]
+
+    def potencies(self, source: str = "") -> list[Any]:
+        """No potencies here (app protocol)."""
+        return []
 
     def summary(self) -> pd.DataFrame:
         """One row per dose: P(DLT), P(reach), P(escalate), P(selected MTD), E[patients]."""
@@ -104,6 +113,44 @@ class ThreePlusThree:
                 "E[patients]": self.expected_patients_per_dose,
             }
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        return {"kind": self.kind, **d}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ThreePlusThree:
+        body: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k != "kind"
+        }
+        return cls(**body)
+
+
+def escalation_table(
+    dlt_probability: Sequence[float] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
+) -> pd.DataFrame:
+    """Per true DLT probability p at one dose: P(0/3), P(1/3 then 0/3), P(escalate), P(stop)
+    and the expected patients treated there (3 + 3 P(1/3)).
+
+    >>> escalation_table([0.3])["P(escalate)"].round(4).tolist()
+    [0.4943]
+    """
+    rows = []
+    for p in dlt_probability:
+        p = _prob(p, "dlt probability")
+        q = 1 - p
+        one = 3 * p * q**2
+        rows.append(
+            {
+                "P(DLT)": p,
+                "P(0/3)": q**3,
+                "P(1/3, then 0/3)": one * q**3,
+                "P(escalate)": escalation_probability(p),
+                "P(stop: >= 2 DLT)": 1 - escalation_probability(p),
+                "E[patients at the dose]": 3 + 3 * one,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def three_plus_three(

@@ -22,6 +22,7 @@ each row, group tied times as ``scipy.stats.logrank`` does, and return its two-s
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
@@ -88,49 +89,81 @@ def _tied_terms(ts: FloatArray, ev: FloatArray, a1: FloatArray) -> tuple[FloatAr
     )
 
 
+_LOW_BYTE = 0 if sys.byteorder == "little" else 7  # the least significant byte of a uint64
+_CHUNK_BYTES = 1 << 20
+"""Bytes of one (rows, patients) uint64 array per chunk of :func:`logrank_batch` (stays in L2)."""
+
+
+def _untied_terms(
+    t: FloatArray, code: NDArray[np.uint8], inv: FloatArray, inv2: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    """E, O, V of arm 1 for rows of distinct times, and which rows have (near-)tied times.
+
+    ``code`` is event + 2 * arm. One uint64 key per patient is sorted: the time's bits (floats
+    >= 0 sort as integers) with the lowest two replaced by the code. A row whose sorted keys
+    differ by < 4 somewhere has two times equal (or within 3 ulps): its terms here are wrong
+    and the caller recomputes it exactly. Otherwise position i has n - i patients at risk, of
+    whom n1_i (a suffix count of arm 1) in arm 1; E = sum d_i n1_i / N_i and
+    V = sum d_i n1_i (N_i - n1_i) / N_i^2 = E - sum d_i n1_i^2 / N_i^2.
+    """
+    n = t.shape[1]
+    key = np.add(t, 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    key &= ~np.uint64(3)
+    key |= code
+    key.sort(axis=1)
+    tied = np.any(np.diff(key, axis=1) < 4, axis=1)
+    cs: NDArray[np.uint8] = key.view(np.uint8)[:, _LOW_BYTE::8] & np.uint8(3)  # sorted codes
+    a1: NDArray[np.integer[Any]] = cs >> 1
+    c1: NDArray[np.signedinteger[Any]] = np.cumsum(
+        a1, axis=1, dtype=np.int16 if n < 2**15 else np.int64
+    )
+    n1 = c1[:, -1:] - c1
+    n1 += a1  # arm-1 patients at risk at each position
+    w = n1 * (cs & 1)  # n1 where the patient has the event, else 0
+    expected = np.einsum("ij,j->i", w, inv)
+    w2 = w.astype(np.int32 if n < 46_341 else np.int64) * n1
+    var = expected - np.einsum("ij,j->i", w2, inv2)
+    observed = np.count_nonzero(cs == 3, axis=1).astype(float)
+    return expected, observed, var, tied
+
+
 def logrank_batch(
     time: FloatArray, event: NDArray[np.bool_], arm: NDArray[np.integer[Any]]
 ) -> tuple[FloatArray, FloatArray]:
     """Two-sided log-rank test per row: (z statistic of arm 1 vs arm 0, p-value).
 
-    ``time``, ``event`` and ``arm`` are (replicates, patients) arrays. Tied times form one
-    risk-set step (hypergeometric variance), as ``scipy.stats.logrank(x=arm 0, y=arm 1)``, whose
-    statistic z is (O - E) / sqrt(V) of arm 0: z > 0 means more events than expected in control.
+    ``time``, ``event`` and ``arm`` (0 or 1) are (replicates, patients) arrays. Tied times form
+    one risk-set step (hypergeometric variance), as ``scipy.stats.logrank(x=arm 0, y=arm 1)``,
+    whose statistic z is (O - E) / sqrt(V) of arm 0: z > 0 means more events than expected in
+    control. Rows are processed in cache-sized chunks with one sort each; rows with tied times
+    are redone by an exact tie path.
     """
     t = np.asarray(time, dtype=float)
     if t.ndim != 2:
         raise InputError("time must be a (replicates, patients) array", field="time")
     if not np.all(t >= 0):  # also refuses NaN
         raise InputError("times must be >= 0 and not missing", field="time")
-    code = np.asarray(event, dtype=np.uint64) + 2 * np.asarray(arm, dtype=np.uint64)
-    # Sort one uint64 key per patient: the time's bits (>= 0 floats sort as integers) with the
-    # lowest two replaced by event and arm. Rows where two keys share their time part (equal
-    # times, or times within 3 ulps) go through the exact tie path below.
-    key = ((t + 0.0).view(np.uint64) & ~np.uint64(3)) | code
-    key.sort(axis=1)
-    cs = key & np.uint64(3)
-    ev = (cs & np.uint64(1)).astype(float)
-    a1 = (cs >> np.uint64(1)).astype(float)
-    high = key >> np.uint64(2)
-    tied = np.any(high[:, 1:] == high[:, :-1], axis=1)
+    ev = np.broadcast_to(np.asarray(event, dtype=bool), t.shape)
+    a = np.broadcast_to(np.asarray(arm), t.shape)
+    if a.dtype != np.bool_ and a.size and (a.min() < 0 or a.max() > 1):
+        raise InputError("arm must be 0 (control) or 1 (treatment)", field="arm")
     r, n = t.shape
+    at_risk = n - np.arange(n, dtype=float)
+    inv = 1.0 / at_risk
+    inv2 = inv * inv
     expected = np.empty(r)
     observed = np.empty(r)
     var = np.empty(r)
-    # Rows without tied times: one patient per step, n at risk = n - i.
-    free = ~tied
-    if free.any():
-        e_f, a_f = ev[free], a1[free]
-        n1_risk = a_f.sum(axis=1, keepdims=True) - np.cumsum(a_f, axis=1) + a_f
-        frac = n1_risk * (1.0 / (n - np.arange(n)))
-        ef = e_f * frac
-        expected[free] = ef.sum(axis=1)
-        observed[free] = (e_f * a_f).sum(axis=1)
-        var[free] = (ef * (1 - frac)).sum(axis=1)
+    tied = np.empty(r, dtype=bool)
+    rows = max(1, _CHUNK_BYTES // (8 * max(n, 1)))
+    for s in range(0, r, rows):
+        e = min(r, s + rows)
+        code = ev[s:e].view(np.uint8) | (a[s:e].astype(np.uint8) << np.uint8(1))
+        expected[s:e], observed[s:e], var[s:e], tied[s:e] = _untied_terms(t[s:e], code, inv, inv2)
     if tied.any():
         tt = t[tied]
         order = np.argsort(tt, axis=1, kind="stable")
-        c_t = np.take_along_axis(np.asarray(code, dtype=np.int64)[tied], order, axis=1)
+        c_t = np.take_along_axis(ev[tied] + 2 * a[tied].astype(np.int64), order, axis=1)
         expected[tied], observed[tied], var[tied] = _tied_terms(
             np.take_along_axis(tt, order, axis=1), (c_t & 1).astype(float), (c_t >> 1).astype(float)
         )
@@ -159,7 +192,7 @@ def sample_piecewise_exponential(
     cum = np.concatenate([[0.0], np.cumsum(hazards[:-1] * np.diff(knots))])
     target = rng.standard_exponential(size=size)  # cumulative hazard at the event
     if len(medians) == 1:
-        return np.asarray(target / hazards[0], dtype=float)
+        return np.asarray(np.divide(target, hazards[0], out=target), dtype=float)
     piece = np.searchsorted(cum, target, side="right") - 1
     return np.asarray(knots[piece] + (target - cum[piece]) / hazards[piece], dtype=float)
 
@@ -283,7 +316,8 @@ class TrialSimulation:
 
 @dataclass(frozen=True)
 class SimulatedTrials:
-    """Raw replicate arrays (replicates, n) of one simulation run."""
+    """Raw replicate arrays (replicates, n) of one simulation run (``arm`` is one row repeated,
+    a read-only view)."""
 
     arm: NDArray[np.int64]
     response: NDArray[np.bool_]
@@ -298,10 +332,11 @@ def simulate_raw(design: TrialDesign, replicates: int, rng: np.random.Generator)
     shape = (replicates, design.n)
     n1 = round(design.n * design.allocation)
     # Patients are exchangeable (iid entry and outcomes), so the arm can follow the column:
-    # the first n1 columns are treatment, the rest control.
-    arm = np.zeros(shape, dtype=np.int64)
-    arm[:, :n1] = 1
-    orr = np.where(arm[0] == 1, design.treatment.orr, design.control.orr)
+    # the first n1 columns are treatment, the rest control, in every row (a read-only view).
+    arm_row = np.zeros(design.n, dtype=np.int64)
+    arm_row[:n1] = 1
+    arm = np.broadcast_to(arm_row, shape)
+    orr = np.where(arm_row == 1, design.treatment.orr, design.control.orr)
     response = rng.random(shape) < orr
     t_event = np.empty(shape)
     t_event[:, :n1] = sample_piecewise_exponential(
@@ -310,7 +345,8 @@ def simulate_raw(design: TrialDesign, replicates: int, rng: np.random.Generator)
     t_event[:, n1:] = sample_piecewise_exponential(
         rng, (replicates, design.n - n1), design.control.medians, design.breaks
     )
-    censor = design.analysis_months - rng.uniform(0.0, design.accrual_months, size=shape)
+    censor = rng.uniform(0.0, design.accrual_months, size=shape)  # entry time
+    np.subtract(design.analysis_months, censor, out=censor)  # follow-up at the analysis
     np.maximum(censor, 0.0, out=censor)
     if design.dropout_per_month > 0:
         drop = rng.standard_exponential(size=shape)

@@ -4,7 +4,8 @@ Each module ``commands/<kind>.py`` defines any of
 
 * ``register(analyze_app)``: adds ``cxcr4lab analyze <assay> ...``;
 * ``register_top(app)``: adds top-level commands (``cxcr4lab nca``, ``cxcr4lab simulate``);
-* ``print_result(console, result, analysis_id)``: the terminal view of a stored result kind;
+* ``print_result(console, result, analysis_id)``: the terminal view of a stored result kind
+  (``commands/<kind>.py``, or a module listing the kind in ``RESULT_KINDS``);
 * ``dossier_runs()``: the bundled (simulated) examples the dossier analyses and stores.
 
 Modules import only typer/rich at the top, so ``cxcr4lab --help`` stays fast.
@@ -41,8 +42,15 @@ def command_modules() -> list[ModuleType]:
 
 
 def module_for_kind(kind: str) -> ModuleType | None:
-    """The command module of a result kind, if any."""
+    """The command module of a result kind: ``commands/<kind>.py``, else the module that lists
+    the kind in its ``RESULT_KINDS`` (one module may print several kinds), else None."""
+    name = f"{__name__}.{kind}"
     try:
-        return importlib.import_module(f"{__name__}.{kind}")
-    except ModuleNotFoundError:
-        return None
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+    for module in command_modules():
+        if kind in getattr(module, "RESULT_KINDS", ()):
+            return module
+    return None

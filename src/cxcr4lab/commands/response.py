@@ -11,7 +11,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.clinical.recist import RecistSettings, SubjectRecist
@@ -99,6 +105,7 @@ def response(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """ORR and CBR per arm with Clopper-Pearson CIs; Fisher exact test between two arms."""
     from cxcr4lab.clinical.recist import RecistSettings
@@ -136,6 +143,7 @@ def response(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

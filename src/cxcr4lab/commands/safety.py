@@ -11,7 +11,13 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.clinical.safety import SafetyResult
@@ -59,6 +65,7 @@ def safety(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """AE incidence by preferred term (any grade, grade >= 3, serious) with exact CIs and EAIR."""
     from cxcr4lab.workflows import read_input
@@ -76,6 +83,7 @@ def safety(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

@@ -11,13 +11,26 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.clinical.survival import SurvivalResult
     from cxcr4lab.store import InputBlob
 
-__all__ = ["analyse_survival_bytes", "dossier_runs", "print_result", "register_top", "survival"]
+__all__ = [
+    "SUBGROUPS",
+    "analyse_survival_bytes",
+    "dossier_runs",
+    "print_result",
+    "register_top",
+    "survival",
+]
 
 
 def register_top(app: typer.Typer) -> None:
@@ -79,6 +92,7 @@ def survival(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Kaplan-Meier medians with 95% CIs, log-rank test and Cox hazard ratios (months)."""
     from cxcr4lab.workflows import read_input
@@ -116,6 +130,7 @@ def survival(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 
@@ -162,8 +177,13 @@ def print_result(console: Console, result: SurvivalResult, analysis_id: int | No
         )
 
 
+SUBGROUPS = ("STRAT1", "CXCR4GR")
+"""ADSL columns of the dossier's subgroup hazard ratios (stratum, CXCR4 H-score group)."""
+
+
 def dossier_runs() -> list[DossierRun]:
-    """PFS and OS of the simulated FORTRESS-like data by arm, eribulin as reference."""
+    """PFS and OS of the simulated FORTRESS-like data by arm, eribulin as reference, with
+    subgroup HRs by stratum and CXCR4 H-score group."""
     from cxcr4lab.workflows import example_bytes
 
     def run_for(paramcd: str) -> DossierRun:
@@ -179,15 +199,22 @@ def dossier_runs() -> list[DossierRun]:
                 by="ARM",
                 reference="eribulin",
                 tau=12.0,
-                subgroups=("STRAT1",),
+                subgroups=SUBGROUPS,
             )
             blobs = [InputBlob(tte[0], "adtte", tte[1]), InputBlob(sl[0], "adsl", sl[1])]
-            params: dict[str, object] = {"paramcd": paramcd, "by": "ARM", "tau": 12.0}
+            params: dict[str, object] = {
+                "paramcd": paramcd,
+                "by": "ARM",
+                "reference": "eribulin",
+                "tau": 12.0,
+                "subgroups": list(SUBGROUPS),
+            }
             return result, blobs, params
 
         note = (
             f"{paramcd} of a SIMULATED FORTRESS-like trial (not patient data): Kaplan-Meier by "
-            "arm with R survfit's log CIs, log-rank and Cox HR (Efron ties)."
+            "arm with R survfit's log CIs and numbers at risk, log-rank, Cox HR (Efron ties) and "
+            "a forest plot of subgroup HRs (stratum TNBC / HR+; CXCR4 H-score HIGH >= 200 / LOW)."
         )
         return DossierRun(f"{paramcd}, simulated FORTRESS-like trial", run, (note,))
 

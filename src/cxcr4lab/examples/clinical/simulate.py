@@ -8,7 +8,9 @@ Nothing here is patient data. :func:`generate` builds, from a fixed seed, CDISC-
   9/24 grade 3/4 neutropenia;
 * ``fortress_*``: a FORTRESS-like (NCT03786094) two-arm trial, 162 vs 168 subjects: ORR 13.0 %
   vs 13.7 % (21/162, 23/168), CBR 16.7 % vs 19.6 %, median PFS 3.5 vs 4.0 and OS 11.0 vs 11.2
-  months, infusion-related reactions in 43.6 % of the combination arm.
+  months, infusion-related reactions in 43.6 % of the combination arm; a CXCR4 H-score
+  (``CXCR4HS``, 0-300) and its group (``CXCR4GR``: HIGH if >= 200, about 14 %) per subject,
+  independent of outcome.
 
 Tumour measurements come first; ADRS is derived from them by :mod:`cxcr4lab.clinical.recist`, so
 the tables agree. Times are study days (ADTTE ``AVALU = DAYS``; 30.4375 days a month).
@@ -31,12 +33,14 @@ from cxcr4lab.clinical.recist import (
     target_response,
 )
 
-__all__ = ["DAYS_PER_MONTH", "SEED", "ArmSpec", "generate", "simulate_arm"]
+__all__ = ["CXCR4_HIGH", "DAYS_PER_MONTH", "SEED", "ArmSpec", "generate", "simulate_arm"]
 
 SEED = 20190101
 DAYS_PER_MONTH = 30.4375
 COMBINATION = "balixafortide + eribulin"
 ERIBULIN = "eribulin"
+CXCR4_HIGH = 200
+"""H-score cut-off of the simulated CXCR4 "HIGH" subgroup (FORTRESS-like ADSL ``CXCR4GR``)."""
 
 
 @dataclass(frozen=True)
@@ -293,6 +297,12 @@ def _fortress(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                 }
             )
         ae.extend(rows)
+    # CXCR4 IHC H-score (0-300, seed facts [biomarker.cxcr4_ihc]), drawn last and independent of
+    # outcome: 300 x Beta(2, 2.75) puts about 14 % at >= 200, the "HIGH" group
+    # (phase1_high_fraction = 0.14).
+    hscore = np.rint(300 * rng.beta(2.0, 2.75, size=len(adsl))).astype(int)
+    adsl.insert(3, "CXCR4HS", hscore)
+    adsl.insert(4, "CXCR4GR", np.where(hscore >= CXCR4_HIGH, "HIGH", "LOW"))
     return _tables("fortress", adsl, parts, pd.DataFrame(ae))
 
 

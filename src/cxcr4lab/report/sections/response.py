@@ -8,7 +8,13 @@ from cxcr4lab.clinical.response import FisherTest, ResponseResult
 from cxcr4lab.report.figures import to_svg
 from cxcr4lab.report.html import environment
 
-__all__ = ["render", "swimmer_svg", "waterfall_svg"]
+__all__ = [
+    "render",
+    "swimmer_figure",
+    "swimmer_svg",
+    "waterfall_figure",
+    "waterfall_svg",
+]
 
 _BOR_COLOURS = {
     "CR": "#1a9641",
@@ -21,6 +27,11 @@ _BOR_COLOURS = {
 
 
 def waterfall_svg(result: ResponseResult) -> str:
+    """The waterfall plot as SVG text."""
+    return to_svg(waterfall_figure(result))
+
+
+def waterfall_figure(result: ResponseResult) -> Figure:
     """Best % change from baseline in the target-lesion sum, one bar per subject, by arm."""
     arms = list(dict.fromkeys(s.arm for s in result.subjects))
     fig = Figure(figsize=(8.0, 2.6 * len(arms)))
@@ -47,10 +58,15 @@ def waterfall_svg(result: ResponseResult) -> str:
     ]
     axes[0].legend(handles=handles, fontsize=7, ncols=5, loc="upper right")
     axes[-1].set_xlabel("subject (ordered); dashed line -30% (PR), dotted +20% (PD)")
-    return to_svg(fig)
+    return fig
 
 
 def swimmer_svg(result: ResponseResult, limit: int = 40) -> str:
+    """The swimmer plot as SVG text."""
+    return to_svg(swimmer_figure(result, limit))
+
+
+def swimmer_figure(result: ResponseResult, limit: int = 40) -> Figure:
     """Time on study (last assessment, weeks) per subject with first response and PD marked.
 
     At most ``limit`` subjects, the longest first (all subjects with a response included)."""
@@ -73,8 +89,8 @@ def swimmer_svg(result: ResponseResult, limit: int = 40) -> str:
     ax.set_yticks([])
     ax.set_xlabel("weeks from first dose (last tumour assessment)")
     ax.set_title(f"Swimmer plot: the {len(subs)} longest on study", fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
-    return to_svg(fig)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=4, frameon=False)
+    return fig
 
 
 def _fisher_line(name: str, f: FisherTest | None, pct: int) -> str:
