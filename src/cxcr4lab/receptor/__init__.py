@@ -9,4 +9,6 @@
 - :mod:`.calibration`: one balixafortide Kb against every published potency bound, and the
   fold-shift decomposition of the pERK/pAKT IC50s (:class:`~.calibration.ReceptorCalibration`).
 - :mod:`.virtual`: simulated plates for the assay analyses and a simulated Schild experiment.
+- :mod:`.schild_study`: the Schild experiment as a stored result (kind ``schild``).
+- :mod:`.recovery`: virtual plates analysed by the assay modules (kind ``virtual_recovery``).
 """

@@ -9,16 +9,20 @@ receptor reserve, amplification, curve shape).
 For the western blots (hyperbolic stages, no constitutive activity) the IC50 has the closed form
 Kb (1 + a (1 + tau_eff)), a = [A]/KA, tau_eff the cascade's effective transducer ratio; it is
 split into fold-shifts (agonist occupancy, then each stage's added reserve) that multiply to
-the predicted IC50 (:func:`shift_decomposition`).
+the predicted IC50 (:func:`shift_decomposition`); each fold is tagged with its mechanism
+(agonist concentration, receptor reserve at the G protein, kinase amplification) and
+:meth:`ReceptorCalibration.mechanism_table` multiplies them per mechanism.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
 
+from cxcr4lab.assays.potency import Potency
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.receptor.mechanistic import (
     CXCL12_MW,
@@ -34,7 +38,9 @@ from cxcr4lab.receptor.mechanistic import (
 __all__ = [
     "CELL_LINES",
     "CONDITIONS",
+    "MECHANISMS",
     "PUBLISHED",
+    "PUBLISHED_SOURCE",
     "AssayCondition",
     "AssayPrediction",
     "ModelParameter",
@@ -68,6 +74,12 @@ PUBLISHED: tuple[tuple[str, str, float], ...] = (
     ("pERK / pAKT inhibition (western blot)", "Namalwa, CXCL12 ~100 ng/mL", 200.0),
     ("pERK / pAKT inhibition (western blot)", "Jurkat, CXCL12 ~100 ng/mL", 400.0),
 )
+
+
+PUBLISHED_SOURCE = "seed technical guides, table 'In Vitro Activity' (seed_facts.toml [[potency]])"
+
+MECHANISMS = ("agonist concentration", "receptor reserve", "amplification")
+"""The three causes of the pERK/pAKT right-shift, in the order the folds are taken."""
 
 
 @dataclass(frozen=True)
@@ -128,13 +140,17 @@ class AssayPrediction:
 
 @dataclass(frozen=True)
 class ShiftFactor:
-    """One fold-shift between Kb and a western-blot IC50; ``cumulative_molar`` = Kb x product."""
+    """One fold-shift between Kb and a western-blot IC50; ``cumulative_molar`` = Kb x product.
+
+    ``mechanism`` is one of :data:`MECHANISMS` ("" in results stored before it existed).
+    """
 
     cell_line: str
     readout: str
     step: str
     fold: float
     cumulative_molar: float
+    mechanism: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,6 +179,33 @@ class ReceptorCalibration:
     @property
     def all_satisfied(self) -> bool:
         return all(p.satisfied for p in self.predictions)
+
+    @property
+    def limiting(self) -> AssayPrediction | None:
+        """The assay whose bound sets ``kb_max_molar`` (smallest bound / IC50), if defined."""
+        if self.kb_max_molar is None or not self.predictions:
+            return None
+        return min(self.predictions, key=lambda p: p.bound_molar / p.predicted_ic50_molar)
+
+    def kb_range_text(self) -> str:
+        """The range of Kb meeting every published bound, in words with units (nM)."""
+        lim = self.limiting
+        if self.kb_max_molar is None or lim is None:
+            return (
+                "No closed-form Kb range: with constitutive activity the IC50s are not "
+                "proportional to Kb."
+            )
+        return (
+            f"Kb consistent with every published bound: any Kb <= {self.kb_max_molar / _NM:.3g} "
+            "nM (the bounds are upper bounds on IC50s proportional to Kb, so there is no lower "
+            f"limit); the edge is set by {lim.assay}, {lim.system} ({lim.readout}: "
+            f"{lim.predicted_ic50_molar / _NM:.3g} nM predicted vs < {lim.bound_molar / _NM:.3g} "
+            "nM published)."
+        )
+
+    def potencies(self, source: str = "") -> list[Potency]:
+        """No potencies: predicted IC50s are model outputs, not estimates for the summary."""
+        return []
 
     def summary(self) -> pd.DataFrame:
         """One row per assay: agonist (nM), predicted IC50 (nM), bound (nM), IC50/Kb, met."""
@@ -197,6 +240,39 @@ class ReceptorCalibration:
                 for f in self.decomposition
             ]
         )
+
+    def mechanism_table(self) -> pd.DataFrame:
+        """Per western-blot readout: Kb times one fold per mechanism = predicted IC50 (nM).
+
+        The folds of :data:`MECHANISMS` multiply to IC50 / Kb; the binding IC50 (tracer at
+        0.1 nM) is shown beside it for the right-shift the seeds report.
+        """
+        binding = next((p for p in self.predictions if p.readout == "binding"), None)
+        rows = []
+        for cell, readout in dict.fromkeys((f.cell_line, f.readout) for f in self.decomposition):
+            steps = [f for f in self.decomposition if (f.cell_line, f.readout) == (cell, readout)]
+            pred = next(
+                (p for p in self.predictions if (p.cell_line, p.readout) == (cell, readout)), None
+            )
+            ic50 = steps[-1].cumulative_molar
+            rows.append(
+                {
+                    "cell line": cell,
+                    "readout": readout,
+                    "Kb (nM)": self.kb_molar / _NM,
+                    **{
+                        f"x {m}": math.prod(f.fold for f in steps if f.mechanism == m)
+                        for m in MECHANISMS
+                    },
+                    "product (IC50 / Kb)": math.prod(f.fold for f in steps),
+                    "predicted IC50 (nM)": ic50 / _NM,
+                    "published IC50 bound (nM)": None if pred is None else pred.bound_molar / _NM,
+                    "IC50 / binding IC50": (
+                        None if binding is None else ic50 / binding.predicted_ic50_molar
+                    ),
+                }
+            )
+        return pd.DataFrame(rows)
 
     def parameters_table(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(p) for p in self.parameters])
@@ -258,18 +334,19 @@ def shift_decomposition(model: Cxcr4Model, cond: AssayCondition) -> tuple[ShiftF
     cell = CELL_LINES[cond.cell]
     a = cond.agonist_molar / model.ka
     gains = model.gains(cond.readout, cell)
-    factors = [("agonist occupancy (Cheng-Prusoff, [A]/KA)", 1.0 + a)]
+    factors = [("agonist occupancy (Cheng-Prusoff, [A]/KA)", 1.0 + a, MECHANISMS[0])]
     previous = 1.0 + a
     for k, name in enumerate(_STEP_NAMES[cond.readout], start=1):
         tau = cascade_tau(gains[:k])
         now = 1.0 + a * (1.0 + tau)
-        factors.append((f"{name} (tau_eff {tau:.3g})", now / previous))
+        mechanism = MECHANISMS[1] if k == 1 else MECHANISMS[2]
+        factors.append((f"{name} (tau_eff {tau:.3g})", now / previous, mechanism))
         previous = now
     out = []
     cumulative = model.kb
-    for step, fold in factors:
+    for step, fold, mechanism in factors:
         cumulative *= fold
-        out.append(ShiftFactor(cell.name, cond.readout, step, fold, cumulative))
+        out.append(ShiftFactor(cell.name, cond.readout, step, fold, cumulative, mechanism))
     return tuple(out)
 
 
