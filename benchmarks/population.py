@@ -1,7 +1,8 @@
 """Throughput of the population simulator against a libroadrunner loop (issue 5 item 7).
 
-    uv run --frozen python benchmarks/population.py             # 1,000 patients (~1 min)
-    uv run --frozen python benchmarks/population.py --million   # also 1,000,000 through Dask
+    uv run --frozen python benchmarks/population.py                    # 1,000 patients (~1 min)
+    uv run --frozen python benchmarks/population.py --patients 20000   # also 20,000 through Dask
+    uv run --frozen python benchmarks/population.py --million          # also 1,000,000 (issue 5)
 
 The patients are SIMULATED (seeded): weight log-normal (median 70 kg, CV 20 %), height
 N(165, 7) cm, BSA by Mosteller; log-normal between-subject variability on eribulin CL and V1
@@ -17,15 +18,27 @@ Friberg states by Dormand-Prince 5(4)). The baseline: the SBML export run in lib
 (CVODE) patient by patient, dosing segment by segment. The ANC nadirs must agree to a relative
 1e-4. Compilation (or loading numba's cache) is timed apart and not counted. The last line reads
 ``population: X patients/s; libroadrunner loop: Y patients/s; ratio: R``.
+
+``--patients N`` (``--million``: N = 1,000,000) then streams N patients through
+:func:`cxcr4lab.sim.distributed.population_summaries` in chunks of ``--chunk-size``: each chunk
+is reduced on the worker to per-patient ANC nadir, time of nadir and AUCs plus a per-hour ANC
+histogram (5/50/95 % bands), so no trajectory outlives its chunk. Memory is the resident set of
+the whole process tree (this process and any children), sampled every 0.2 s with psutil, and
+``getrusage`` maxrss of self + children; the issue's requirement is 2 GiB at 1,000,000 patients.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import numpy as np
+import psutil
 from numpy.typing import NDArray
 
 from cxcr4lab.pkpd.neutropenia import IIV_CV_PERCENT, ctcae_grade, eribulin_neutropenia_model
@@ -74,10 +87,110 @@ def make_chunk(model: Model, lo: int, hi: int, seed: int = SEED) -> tuple[Array,
     return P, (et, ek, ec, ev * scale, ne)
 
 
+def tree_rss() -> int:
+    """Resident bytes of this process and all its children (numba/dask workers included)."""
+    me = psutil.Process()
+    total = me.memory_info().rss
+    for child in me.children(recursive=True):
+        with suppress(psutil.Error):
+            total += child.memory_info().rss
+    return int(total)
+
+
+@contextmanager
+def rss_sampler(every_s: float = 0.2) -> Iterator[list[int]]:
+    """Samples :func:`tree_rss` in a thread while the block runs; yields the list of samples."""
+    samples: list[int] = [tree_rss()]
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every_s):
+            samples.append(tree_rss())
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
+        samples.append(tree_rss())
+
+
+def maxrss_bytes() -> int:
+    """Peak resident set (Linux ru_maxrss, KiB) of this process plus its waited-for children."""
+    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return int((self_kib + children_kib) * 1024)
+
+
+def stream(model: Model, n: int, chunk_size: int) -> None:
+    """``n`` patients through Dask in chunks; prints throughput, peak memory and ANC bands."""
+    from cxcr4lab.sim.distributed import population_summaries
+
+    def chunk(lo: int, hi: int) -> tuple[Array, tuple]:  # type: ignore[type-arg]
+        return make_chunk(model, lo, hi)
+
+    gib = 2.0**30
+    t0 = time.perf_counter()
+    step = max(n // 20, 1)
+    shown = [0]
+
+    def progress(done: int, total: int) -> None:  # every 5 %, to stderr with an ETA
+        if done - shown[0] >= step or done == total:
+            shown[0] = done
+            s = time.perf_counter() - t0
+            eta = s / done * (total - done)
+            print(f"  {done:,}/{total:,} in {s:.0f} s, ETA {eta:.0f} s", file=sys.stderr)
+
+    with rss_sampler() as samples:
+        res = population_summaries(
+            model, chunk, n, T_OUT, observe="ANC", auc_of="Ce", chunk_size=chunk_size,
+            bands=(5, 50, 95), band_range=(0.01, 100.0), band_bins=800, progress=progress,
+            rtol=RTOL, atol=ATOL,
+        )  # fmt: skip
+    s = time.perf_counter() - t0
+    failed = (res["steps"] < 0) | ~np.isfinite(res["nadir"])
+    nadir = res["nadir"][~failed]
+    peak = max(samples)
+    half = len(samples) // 2
+    g3 = 100 * np.mean(ctcae_grade(nadir) >= 3)
+    p5, p50, p95 = res["p5_ANC"], res["p50_ANC"], res["p95_ANC"]
+    k = int(np.nanargmin(p50))
+    print(f"stream: SIMULATED patients through Dask, chunks of {chunk_size}")
+    rows = [
+        ("patients", f"{n:,}"),
+        ("integration failed (max_steps; excluded)", f"{int(failed.sum()):,}"),
+        ("wall time (s)", f"{s:.0f}"),
+        ("throughput (patients/s)", f"{n / s:,.0f}"),
+        ("process-tree RSS before (MiB)", f"{samples[0] / 2**20:,.0f}"),
+        ("process-tree RSS peak, 1st half (MiB)", f"{max(samples[: max(half, 1)]) / 2**20:,.0f}"),
+        ("process-tree RSS peak, 2nd half (MiB)", f"{max(samples[half:]) / 2**20:,.0f}"),
+        ("process-tree RSS peak (GiB)", f"{peak / gib:.3f}"),
+        ("getrusage maxrss self+children (GiB)", f"{maxrss_bytes() / gib:.3f}"),
+        ("ANC nadir median (10^9/L)", f"{np.median(nadir):.3f}"),
+        (
+            "ANC nadir 5-95 % (10^9/L)",
+            f"{np.percentile(nadir, 5):.3f}-{np.percentile(nadir, 95):.3f}",
+        ),
+        ("grade >= 3 neutropenia (%)", f"{g3:.1f}"),
+        (
+            "lowest median ANC band (day, 5/50/95 %)",
+            f"{T_OUT[k] / 24 + 1:.1f}: {p5[k]:.3f}/{p50[k]:.3f}/{p95[k]:.3f}",
+        ),
+    ]
+    for key, value in rows:
+        print(f"{key:<44}{value:>24}")
+    verdict = "within" if max(peak, maxrss_bytes()) <= 2 * gib else "ABOVE"
+    print(f"memory: {verdict} 2 GiB at {n:,} patients")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=N_PATIENTS)
-    parser.add_argument("--million", action="store_true", help="also 1,000,000 through Dask")
+    parser.add_argument("--patients", type=int, default=0, help="also N patients through Dask")
+    parser.add_argument("--million", action="store_true", help="--patients 1000000")
+    parser.add_argument("--chunk-size", type=int, default=2_000)
     args = parser.parse_args()
     model = eribulin_neutropenia_model(with_balixafortide=True)
 
@@ -133,25 +246,9 @@ def main() -> None:
     if not rel.max() <= 1e-4:
         raise SystemExit(f"nadirs disagree with libroadrunner: max relative {rel.max():.2e}")
 
-    if args.million:
-        from cxcr4lab.sim.distributed import population_summaries
-
-        def chunk(lo: int, hi: int) -> tuple[Array, tuple]:  # type: ignore[type-arg]
-            return make_chunk(model, lo, hi)
-
-        t0 = time.perf_counter()
-        res = population_summaries(
-            model, chunk, 1_000_000, T_OUT, observe="ANC", auc_of="Ce", chunk_size=2_000,
-            rtol=RTOL, atol=ATOL,
-        )  # fmt: skip
-        m_s = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-        g3 = 100 * np.mean(ctcae_grade(res["nadir"]) >= 3)
-        print(
-            f"million: {len(res['nadir']):,} patients in {m_s:.0f} s "
-            f"({len(res['nadir']) / m_s:,.0f} patients/s); grade >= 3 {g3:.1f} %; "
-            f"peak RSS {peak:.2f} GiB"
-        )
+    n_big = 1_000_000 if args.million else args.patients
+    if n_big:
+        stream(model, n_big, args.chunk_size)
     ours = args.n / ours_s
     theirs = args.n / rr_s
     print(

@@ -209,7 +209,9 @@ def module_source(model: Model, *, exact_linear: bool = True) -> str:
 
 def generated_module(model: Model, *, exact_linear: bool = True) -> ModuleType:
     """Import (writing first if needed) the generated module of ``model``."""
-    src = module_source(model, exact_linear=exact_linear)
+    src = model._sources.get(exact_linear)
+    if src is None:  # building the source is ms of work: once per model object
+        src = model._sources[exact_linear] = module_source(model, exact_linear=exact_linear)
     digest = hashlib.sha256(src.encode()).hexdigest()[:16]
     name = f"cxcr4lab_sim_{digest}"
     if name in sys.modules:

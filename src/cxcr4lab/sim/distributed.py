@@ -148,6 +148,7 @@ def population_summaries(
     band_range: tuple[float, float] | None = None,
     band_bins: int = 400,
     scheduler: str | Client | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **options: Any,
 ) -> dict[str, Array]:
     """Summaries of ``n`` subjects computed ``chunk_size`` at a time on Dask (see module doc).
@@ -159,6 +160,7 @@ def population_summaries(
     relative ``(upper/lower)**(1/band_bins) - 1`` for log bins); NaN where the percentile lies
     outside ``band_range``. A subject whose integration failed (``steps`` < 0) has NaN from the
     failure on: its ``nadir`` is NaN and the bands leave it out from then on.
+    ``progress(done, n)`` is called after every finished chunk.
     """
     if chunk_size < 1 or n < 1:
         raise InputError("n and chunk_size must be at least 1", field="chunk_size")
@@ -173,6 +175,7 @@ def population_summaries(
     bounds = [(lo, min(lo + chunk_size, n)) for lo in range(0, n, chunk_size)]
     parts: list[dict[str, Array] | None] = [None] * len(bounds)
     counts: NDArray[np.int64] | None = None
+    finished = 0
     with _client(scheduler) as client:
         threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
         in_flight = max(2, 2 * sum(threads.values()))
@@ -201,6 +204,9 @@ def population_summaries(
             if hist is not None:
                 counts = hist if counts is None else counts + hist
             parts[i] = part
+            finished += bounds[i][1] - bounds[i][0]
+            if progress is not None:
+                progress(finished, n)
             nxt = next(queue, None)
             if nxt is not None:
                 submit(nxt)

@@ -88,6 +88,8 @@ class Model:
     outputs: tuple[Output, ...] = ()
     description: str = ""
     _parsed: dict[str, Expression] = field(default_factory=dict, repr=False, compare=False)
+    # generated module source per codegen option (sim.codegen), built once per model
+    _sources: dict[bool, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         where = f"model {self.name!r}"
