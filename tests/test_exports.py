@@ -10,6 +10,7 @@ PACKAGES = [
     "cxcr4lab.core",
     "cxcr4lab.core.units",
     "cxcr4lab.core.errors",
+    "cxcr4lab.core.cluster",
     "cxcr4lab.fit",
     "cxcr4lab.assays",
     "cxcr4lab.compounds",

@@ -13,15 +13,12 @@ This module imports dask when it is imported; the rest of :mod:`cxcr4lab.fit` do
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from dask.distributed import Client, Future, LocalCluster, as_completed
+from dask.distributed import Client, Future, as_completed
 from numpy.typing import ArrayLike
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cxcr4lab.core.cluster import client_for, local_client
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.fit.batch import Array, BatchResult, _padded, fit_many
 from cxcr4lab.fit.models import Model
@@ -37,34 +34,6 @@ def _fit_chunk(
 ) -> BatchResult:
     x, y, w = data
     return fit_many(model, x, y, weights=w, alpha=alpha, max_iter=max_iter)
-
-
-@contextmanager
-def local_client(n_workers: int = 1, threads_per_worker: int | None = None) -> Iterator[Client]:
-    """An in-process ``LocalCluster`` (threads; dashboard on a free loopback port) and its client, closed on exit."""
-    threads = threads_per_worker or os.cpu_count() or 1
-    with (
-        LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=n_workers,
-            threads_per_worker=threads,
-            processes=False,
-            dashboard_address="127.0.0.1:0",  # no fixed port: 8787 may be taken
-        ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
-    ):
-        yield client
-
-
-@contextmanager
-def _client(scheduler: str | Client | None) -> Iterator[Client]:
-    if isinstance(scheduler, Client):
-        yield scheduler
-    elif scheduler is None:
-        with local_client() as client:
-            yield client
-    else:
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            yield client
 
 
 def fit_many_dask(
@@ -100,7 +69,7 @@ def fit_many_dask(
         TimeRemainingColumn(),
     )
     with (
-        _client(scheduler) as client,
+        client_for(scheduler) as client,
         Progress(
             *columns, console=Console(stderr=True), transient=True, disable=not progress
         ) as bar,

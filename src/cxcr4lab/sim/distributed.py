@@ -17,14 +17,14 @@ This module imports dask when it is imported; the rest of :mod:`cxcr4lab.sim` do
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from dask.distributed import Client, LocalCluster, as_completed
+from dask.distributed import Client, as_completed
 from numpy.typing import NDArray
 
+from cxcr4lab.core.cluster import client_for
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.sim.model import Model
 from cxcr4lab.sim.solve import run_packed
@@ -118,23 +118,6 @@ def summarize_chunk(
     return res
 
 
-@contextmanager
-def _client(scheduler: str | Client | None) -> Iterator[Client]:
-    if isinstance(scheduler, Client):
-        yield scheduler
-    elif scheduler is None:
-        with (
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=1, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0"
-            ) as cluster,
-            Client(cluster) as client,  # type: ignore[no-untyped-call]
-        ):
-            yield client
-    else:
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            yield client
-
-
 def population_summaries(
     model: Model,
     make_chunk: ChunkMaker,
@@ -176,7 +159,7 @@ def population_summaries(
     parts: list[dict[str, Array] | None] = [None] * len(bounds)
     counts: NDArray[np.int64] | None = None
     finished = 0
-    with _client(scheduler) as client:
+    with client_for(scheduler, threads_per_worker=1) as client:
         threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
         in_flight = max(2, 2 * sum(threads.values()))
         index: dict[object, int] = {}
