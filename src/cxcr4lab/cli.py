@@ -178,13 +178,17 @@ def dossier(
         "cxcr4lab-report"
     ),
     database: DatabaseOption = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", help="File the stored analyses under this web-app project."),
+    ] = None,
 ) -> None:
     """Analyse every bundled (simulated) example, store the analyses, and write the HTML dossier."""
     from rich.progress import Progress
 
     from cxcr4lab.commands import command_modules
     from cxcr4lab.report import render_report, write_report
-    from cxcr4lab.workflows import save_result
+    from cxcr4lab.workflows import find_project, save_result
 
     started = time.perf_counter()
     runs = [
@@ -196,12 +200,18 @@ def dossier(
     notes = list(dict.fromkeys(note for run in runs for note in run.notes))
     analyses = []
     with _store(database) as store, Progress(console=console, transient=True) as progress:
+        project_id = None if project is None else find_project(store, project, field="--project")
         task = progress.add_task("Analysing the examples", total=len(runs))
         for run in runs:
             progress.update(task, description=f"Analysing: {run.title}")
             result, inputs, parameters = run.run()
             saved = save_result(
-                store, result, title=run.title, inputs=inputs, parameters=parameters
+                store,
+                result,
+                title=run.title,
+                inputs=inputs,
+                parameters=parameters,
+                project_id=project_id,
             )
             analyses.append((saved.id, saved.title, saved.result))
             progress.advance(task)

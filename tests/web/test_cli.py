@@ -90,3 +90,14 @@ def test_cli_analyses_filed_under_a_project_are_seen_on_the_web(
     assert hidden.json()["total"] == 0
     assert page.status_code == 200 and page.json()["project_id"] == lab.id
     assert example_bytes("arrestin", "plate96_run1.csv")[0] in first["input_names"]
+
+
+def test_dossier_refuses_an_unknown_project_before_storing_anything(
+    cli: Callable[..., CliRun], db_url: str, tmp_path: Path
+) -> None:
+    run = cli("dossier", "--out", str(tmp_path / "report"), "--project", "nope")
+    assert run.code == 2
+    assert "--project: no project named 'nope'" in run.err
+    with Store(db_url) as store:
+        assert store.list() == []
+    assert not (tmp_path / "report").exists()
