@@ -373,6 +373,7 @@ def fit(
     import pandas as pd
     from rich.progress import Progress
 
+    from cxcr4lab.commands._shared import write_atomic
     from cxcr4lab.core.errors import InputError
     from cxcr4lab.fit.batch import fit_table
 
@@ -400,10 +401,7 @@ def fit(
             on_chunk=lambda n: progress.advance(task, n),
         )
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(out.name + ".partial")
-        table.to_csv(partial, index=False)
-        partial.replace(out)  # nothing half-written is left behind
+        write_atomic(out, table.to_csv(index=False))
     if as_json:
         sys.stdout.write(table.to_json(orient="records", double_precision=15, indent=2) + "\n")
         return

@@ -93,3 +93,12 @@ def test_dossier_run_fits_every_theoph_subject() -> None:
     assert isinstance(result, PkFitResult) and len(result.subjects) == 12
     assert all(s.converged and "failed" not in s.flags for s in result.subjects)
     assert parameters["model"] == "1cmt" and inputs[0].name == "theoph.csv"
+
+
+def test_pkfit_project_needs_saving_and_an_existing_project(cli: Cli) -> None:
+    data = str(DATA / "theoph.csv")
+    run = cli("pkfit", data, "--model", "1cmt", "--project", "lab", "--no-save")
+    assert run.code == 2 and "--project" in run.err
+    run = cli("pkfit", data, "--model", "1cmt", "--project", "nope")
+    assert run.code == 2 and "--project: no project named 'nope'" in run.err
+    assert cli("results", "list").out.startswith("No stored analyses")

@@ -210,3 +210,10 @@ def test_shipped_examples_are_what_the_seeded_generator_writes(tmp_path: Path) -
     assert len(tables) == 10
     for name in tables:
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
+
+
+def test_tr_rows_are_file_lines_even_for_a_filtered_frame() -> None:
+    frame = _tr(ADY=[-3, -3, 42, 43]).set_axis([10, 11, 12, 13])
+    with pytest.raises(InputError, match="more than one study day") as err:
+        validate_tr(frame, "tr.csv")
+    assert err.value.place.row == 5

@@ -361,3 +361,13 @@ def test_compiled_solver_on_exact_and_degenerate_curves() -> None:
     assert fast.converged[0] and fast.rss[0] == pytest.approx(0.0, abs=1e-20)
     np.testing.assert_allclose(fast.params[0], [0.0, 100.0, -7.5, 1.0], atol=1e-9)
     np.testing.assert_array_equal(fast.iterations[0], slow.iterations[0])
+
+
+def test_compiled_solver_shares_the_numpy_solvers_stopping_rules() -> None:
+    # the kernels keep their own copies of these (numba's cache does not see batch.py change)
+    from cxcr4lab.fit import _kernels, batch
+
+    names = ["_LN10", "_XTOL", "_FTOL", "_FTOL_HITS", "_DRIFT_RTOL", "_DRIFT_ITERS"]
+    names += ["_DRIFT_RATIO", "_GTOL", "_LAMBDA0", "_LAMBDA_MAX"]
+    for name in names:
+        assert getattr(_kernels, name) == getattr(batch, name), name

@@ -26,6 +26,7 @@ from cxcr4lab.pkpd.regimen_simulation import (
     DEFAULT_KD_MOLAR,
     RegimenSimulation,
     SimulationSettings,
+    assumption_notes,
     cd34_link,
     course_arrays,
     proportion_ci,
@@ -89,8 +90,29 @@ def test_cd34_link_reproduces_the_single_dose_peaks_it_was_built_from() -> None:
 @given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=30), st.floats(0.05, 0.95))
 def test_time_above_rows_is_time_above(values: list[float], threshold: float) -> None:
     t = np.cumsum(np.linspace(0.5, 1.5, len(values)))
-    got = time_above_rows(t, np.array([values]), threshold)[0]
-    assert got == pytest.approx(time_above(t, values, threshold), abs=1e-12)
+    got = time_above_rows(t, np.array([values, values[::-1]]), threshold)
+    # time_above itself runs on time_above_rows: the reference is a plain per-segment loop
+    assert got[0] == pytest.approx(_time_above_loop(t, values, threshold), abs=1e-12)
+    assert got[1] == pytest.approx(_time_above_loop(t, values[::-1], threshold), abs=1e-12)
+    assert time_above(t, values, threshold) == got[0]
+
+
+def _time_above_loop(t: np.ndarray, y: list[float], threshold: float) -> float:
+    total = 0.0
+    for t0, t1, y0, y1 in zip(t[:-1], t[1:], y[:-1], y[1:], strict=True):
+        if y0 >= threshold and y1 >= threshold:
+            total += t1 - t0
+        elif y0 >= threshold or y1 >= threshold:
+            tc = t0 + (threshold - y0) * (t1 - t0) / (y1 - y0)
+            total += (t1 - tc) if y1 >= threshold else (tc - t0)
+    return total
+
+
+def test_assumption_notes_quote_the_model_constants() -> None:
+    text = " ".join(assumption_notes(SimulationSettings()))
+    # BALIXAFORTIDE_HUMAN (pkpd.pk): CL 1.2 L/h, V1 5 L, Q2 5 L/h, V2 10 L -> t1/2 9.64 h
+    assert "CL 1.2 L/h, V1 5 L, Q 5 L/h, V2 10 L: terminal half-life 9.6 h" in text
+    assert "(fu 0.68)" in text and "Kd 0.15 nM" in text
 
 
 def test_proportion_ci_is_clopper_pearson() -> None:

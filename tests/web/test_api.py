@@ -122,6 +122,8 @@ def test_traversal_names_are_made_safe(lab: Lab) -> None:
     [
         ({"plate": ("p.xlsx", b"not a zip"), "layout": LAYOUT}, "p.xlsx"),
         ({"plate": ("p.exe", b"MZ\x00\x00"), "layout": LAYOUT}, "p.exe"),
+        ({"plate": ("p.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "layout": LAYOUT}, "p.xls"),
+        ({"plate": ("p.csv", b""), "layout": LAYOUT}, "p.csv"),
         ({"plate": PLATE, "layout": ("l.toml", b"\x00\x01binary")}, "l.toml"),
         ({"plate": ("p.csv", b"just,some\nwords,here\n"), "layout": LAYOUT}, "p.csv"),
         ({"plate": PLATE, "layout": ("l.toml", b"[well.A1\nconc = ")}, "l.toml"),

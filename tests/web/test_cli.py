@@ -101,3 +101,9 @@ def test_dossier_refuses_an_unknown_project_before_storing_anything(
     with Store(db_url) as store:
         assert store.list() == []
     assert not (tmp_path / "report").exists()
+
+
+def test_serve_refuses_a_non_positive_upload_limit(cli: Callable[..., CliRun]) -> None:
+    run = cli("serve", "--max-upload-mb", "0")
+    assert run.code == 2
+    assert "--max-upload-mb" in run.out + run.err

@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.tables import require_columns
 
 __all__ = [
     "ADRS_VALUES",
@@ -87,12 +88,29 @@ def read_clinical_bytes(content: bytes, name: str) -> tuple[pd.DataFrame, int]:
     return frame, base
 
 
+def _fresh(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with upper-case column names and positions 0..n-1 as the index."""
+    out = df.reset_index(drop=True)
+    out.columns = [str(c).upper() for c in out.columns]
+    return out
+
+
 def _require(df: pd.DataFrame, names: Iterable[str], file: str) -> None:
-    missing = [n for n in names if n not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}; present: {', '.join(df.columns)}", file=file
-        )
+    require_columns(df, names, place=Place(file=file))
+
+
+def _at(file: str, base: int, ids: list[str], i: int, column: str | None = None) -> Place:
+    """Where record ``i`` is: file, line/record number, column and subject."""
+    return Place(file=file, row=i + base, column=column, field=f"subject {ids[i]}")
+
+
+def _refuse_first(
+    problems: Iterable[str | None], column: str, file: str, base: int, ids: list[str]
+) -> None:
+    """Raise at the first record whose check gave a message (``None``: the record is fine)."""
+    for i, problem in enumerate(problems):
+        if problem is not None:
+            raise InputError(problem, place=_at(file, base, ids, i, column))
 
 
 def _text(df: pd.DataFrame, name: str) -> list[str]:
@@ -129,19 +147,19 @@ def _numbers(
     raw = _text(df, name)
     out = np.full(len(raw), np.nan)
     for i, r in enumerate(raw):
-        where = {"file": file, "row": i + base, "column": name, "field": f"subject {ids[i]}"}
+        where = _at(file, base, ids, i, name)
         if r == "" or r.upper() in {"NA", "NAN", "."}:
             if required:
-                raise InputError("value is missing", **where)  # type: ignore[arg-type]
+                raise InputError("value is missing", place=where)
             continue
         try:
             v = float(r)
         except ValueError:
-            raise InputError(f"{r!r} is not a number", **where) from None  # type: ignore[arg-type]
+            raise InputError(f"{r!r} is not a number", place=where) from None
         if not np.isfinite(v):
-            raise InputError("value is not finite", **where)  # type: ignore[arg-type]
+            raise InputError("value is not finite", place=where)
         if minimum is not None and v < minimum:
-            raise InputError(f"must be >= {minimum:g}, got {v:g}", **where)  # type: ignore[arg-type]
+            raise InputError(f"must be >= {minimum:g}, got {v:g}", place=where)
         out[i] = v
     return out
 
@@ -149,30 +167,24 @@ def _numbers(
 def _flag(df: pd.DataFrame, name: str, file: str, base: int, ids: list[str]) -> list[bool]:
     if name not in df.columns:
         return [False] * len(df)
-    out: list[bool] = []
-    for i, r in enumerate(_text(df, name)):
-        key = r.upper()
-        if key not in _YES | _NO:
-            raise InputError(
-                f"{r!r} is not Y or N",
-                file=file,
-                row=i + base,
-                column=name,
-                field=f"subject {ids[i]}",
-            )
-        out.append(key in _YES)
-    return out
+    raw = _text(df, name)
+    _refuse_first(
+        (None if r.upper() in _YES | _NO else f"{r!r} is not Y or N" for r in raw),
+        name,
+        file,
+        base,
+        ids,
+    )
+    return [r.upper() in _YES for r in raw]
 
 
 def _known_subjects(ids: list[str], adsl: pd.DataFrame | None, file: str, base: int) -> None:
     if adsl is None:
         return
     known = set(adsl["USUBJID"])
-    for i, s in enumerate(ids):
-        if s not in known:
-            raise InputError(
-                "subject is not in ADSL", file=file, row=i + base, column="USUBJID", field=s
-            )
+    _refuse_first(
+        (None if s in known else "subject is not in ADSL" for s in ids), "USUBJID", file, base, ids
+    )
 
 
 def _unique(df: pd.DataFrame, keys: list[str], file: str, base: int, what: str) -> None:
@@ -190,8 +202,7 @@ def _unique(df: pd.DataFrame, keys: list[str], file: str, base: int, what: str) 
 
 def validate_adsl(df: pd.DataFrame, file: str, *, row_base: int = 2) -> pd.DataFrame:
     """Subject-level table: one row per ``USUBJID``; ``ARM`` filled from ``TRT01A`` if absent."""
-    df = df.copy()
-    df.columns = [str(c).upper() for c in df.columns]
+    df = _fresh(df)
     _require(df, ["USUBJID"], file)
     if "ARM" not in df.columns:
         if "TRT01A" not in df.columns:
@@ -203,140 +214,143 @@ def validate_adsl(df: pd.DataFrame, file: str, *, row_base: int = 2) -> pd.DataF
     _unique(df, ["USUBJID"], file, row_base, "subject")
     if "TRTDURD" in df.columns:
         df["TRTDURD"] = _numbers(df, "TRTDURD", file, row_base, ids, required=False, minimum=0)
-    return df.reset_index(drop=True)
+    return df
 
 
 def validate_adrs(
     df: pd.DataFrame, file: str, *, adsl: pd.DataFrame | None = None, row_base: int = 2
 ) -> pd.DataFrame:
     """Response table: AVALC in :data:`ADRS_VALUES`; OVR records need ``ADY`` >= 0."""
-    df = df.copy()
-    df.columns = [str(c).upper() for c in df.columns]
+    df = _fresh(df)
     _require(df, ["USUBJID", "PARAMCD", "AVALC"], file)
     ids = _subject_ids(df, file, row_base)
     df["USUBJID"] = ids
     df["PARAMCD"] = [p.upper() for p in _text(df, "PARAMCD")]
     values = [v.upper() for v in _text(df, "AVALC")]
-    for i, v in enumerate(values):
-        if v not in ADRS_VALUES:
-            raise InputError(
-                f"{v!r} is not a RECIST response ({', '.join(ADRS_VALUES)})",
-                file=file,
-                row=i + row_base,
-                column="AVALC",
-                field=f"subject {ids[i]}",
-            )
+    known = ", ".join(ADRS_VALUES)
+    _refuse_first(
+        (None if v in ADRS_VALUES else f"{v!r} is not a RECIST response ({known})" for v in values),
+        "AVALC",
+        file,
+        row_base,
+        ids,
+    )
     df["AVALC"] = values
     if "ADY" not in df.columns:
         df["ADY"] = np.nan
     ady = _numbers(df, "ADY", file, row_base, ids, required=False, minimum=0)
-    for i, p in enumerate(df["PARAMCD"]):
-        if p == "OVR" and np.isnan(ady[i]):
-            raise InputError(
-                "ADY (study day) is missing for a visit response",
-                file=file,
-                row=i + row_base,
-                column="ADY",
-                field=f"subject {ids[i]}",
-            )
+    _refuse_first(
+        (
+            "ADY (study day) is missing for a visit response"
+            if p == "OVR" and np.isnan(d)
+            else None
+            for p, d in zip(df["PARAMCD"], ady, strict=True)
+        ),
+        "ADY",
+        file,
+        row_base,
+        ids,
+    )
     df["ADY"] = ady
     if "VISIT" in df.columns:
         df["VISIT"] = _text(df, "VISIT")
         _unique(df, ["USUBJID", "PARAMCD", "VISIT"], file, row_base, "visit")
     _unique(df, ["USUBJID", "PARAMCD", "ADY"], file, row_base, "assessment day")
     _known_subjects(ids, adsl, file, row_base)
-    return df.reset_index(drop=True)
+    return df
 
 
 def validate_adtte(
     df: pd.DataFrame, file: str, *, adsl: pd.DataFrame | None = None, row_base: int = 2
 ) -> pd.DataFrame:
     """Time-to-event table: ``AVAL`` >= 0 (in ``AVALU``, default days), ``CNSR`` 0 or 1."""
-    df = df.copy()
-    df.columns = [str(c).upper() for c in df.columns]
+    df = _fresh(df)
     _require(df, ["USUBJID", "PARAMCD", "AVAL", "CNSR"], file)
     ids = _subject_ids(df, file, row_base)
     df["USUBJID"] = ids
     df["PARAMCD"] = [p.upper() for p in _text(df, "PARAMCD")]
     df["AVAL"] = _numbers(df, "AVAL", file, row_base, ids, minimum=0)
     cnsr = _numbers(df, "CNSR", file, row_base, ids)
-    for i, c in enumerate(cnsr):
-        if c not in (0.0, 1.0):
-            raise InputError(
-                f"CNSR must be 0 (event) or 1 (censored), got {c:g}",
-                file=file,
-                row=i + row_base,
-                column="CNSR",
-                field=f"subject {ids[i]}",
-            )
+    _refuse_first(
+        (
+            None if c in (0.0, 1.0) else f"CNSR must be 0 (event) or 1 (censored), got {c:g}"
+            for c in cnsr
+        ),
+        "CNSR",
+        file,
+        row_base,
+        ids,
+    )
     df["CNSR"] = cnsr.astype(int)
     if "AVALU" not in df.columns:
         df["AVALU"] = "DAYS"
     df["AVALU"] = [u.upper() or "DAYS" for u in _text(df, "AVALU")]
     _unique(df, ["USUBJID", "PARAMCD"], file, row_base, "endpoint record")
     _known_subjects(ids, adsl, file, row_base)
-    return df.reset_index(drop=True)
+    return df
 
 
 def validate_adae(
     df: pd.DataFrame, file: str, *, adsl: pd.DataFrame | None = None, row_base: int = 2
 ) -> pd.DataFrame:
     """Adverse events: ``AETOXGR`` an integer CTCAE grade 1-5, ``AESER`` Y/N, ``ASTDY`` >= 1."""
-    df = df.copy()
-    df.columns = [str(c).upper() for c in df.columns]
+    df = _fresh(df)
     _require(df, ["USUBJID", "AEDECOD", "AETOXGR"], file)
     ids = _subject_ids(df, file, row_base)
     df["USUBJID"] = ids
     terms = _text(df, "AEDECOD")
-    for i, t in enumerate(terms):
-        if not t:
-            raise InputError(
-                "AEDECOD (preferred term) is missing",
-                file=file,
-                row=i + row_base,
-                column="AEDECOD",
-                field=f"subject {ids[i]}",
-            )
+    _refuse_first(
+        (None if t else "AEDECOD (preferred term) is missing" for t in terms),
+        "AEDECOD",
+        file,
+        row_base,
+        ids,
+    )
     df["AEDECOD"] = [t.upper() for t in terms]
     grades = _numbers(df, "AETOXGR", file, row_base, ids)
-    for i, g in enumerate(grades):
-        if g not in (1.0, 2.0, 3.0, 4.0, 5.0):
-            raise InputError(
-                f"CTCAE grade must be an integer 1-5, got {g:g}",
-                file=file,
-                row=i + row_base,
-                column="AETOXGR",
-                field=f"subject {ids[i]}",
-            )
+    _refuse_first(
+        (
+            None
+            if g in (1.0, 2.0, 3.0, 4.0, 5.0)
+            else f"CTCAE grade must be an integer 1-5, got {g:g}"
+            for g in grades
+        ),
+        "AETOXGR",
+        file,
+        row_base,
+        ids,
+    )
     df["AETOXGR"] = grades.astype(int)
     df["AESER"] = _flag(df, "AESER", file, row_base, ids)
     if "ASTDY" in df.columns:
         df["ASTDY"] = _numbers(df, "ASTDY", file, row_base, ids, required=False, minimum=1)
     _known_subjects(ids, adsl, file, row_base)
-    return df.reset_index(drop=True)
+    return df
 
 
 def validate_tr(
     df: pd.DataFrame, file: str, *, adsl: pd.DataFrame | None = None, row_base: int = 2
 ) -> pd.DataFrame:
     """Tumour measurements, one row per lesion per visit (see the module docstring)."""
-    df = df.copy()
-    df.columns = [str(c).upper() for c in df.columns]
+    df = _fresh(df)
     _require(df, ["USUBJID", "VISIT", "ADY", "LESIONID", "TARGET"], file)
     ids = _subject_ids(df, file, row_base)
     df["USUBJID"] = ids
     df["VISIT"] = [v.upper() for v in _text(df, "VISIT")]
     df["LESIONID"] = _text(df, "LESIONID")
     ady = _numbers(df, "ADY", file, row_base, ids)
-    for i, (v, d) in enumerate(zip(df["VISIT"], ady, strict=True)):
-        if v != "BASELINE" and d <= 0:
-            raise InputError(
-                f"study day must be > 0 after baseline, got {d:g}",
-                file=file,
-                row=i + row_base,
-                column="ADY",
-                field=f"subject {ids[i]}",
-            )
+    _refuse_first(
+        (
+            f"study day must be > 0 after baseline, got {d:g}"
+            if v != "BASELINE" and d <= 0
+            else None
+            for v, d in zip(df["VISIT"], ady, strict=True)
+        ),
+        "ADY",
+        file,
+        row_base,
+        ids,
+    )
     df["ADY"] = ady
     df["TARGET"] = _flag(df, "TARGET", file, row_base, ids)
     df["NODE"] = _flag(df, "NODE", file, row_base, ids)
@@ -347,15 +361,19 @@ def validate_tr(
     if "NTSTAT" not in df.columns:
         df["NTSTAT"] = ""
     status = [s.upper() for s in _text(df, "NTSTAT")]
-    for i, s in enumerate(status):
-        if not df["TARGET"].iloc[i] and not df["NEW"].iloc[i] and s not in NTSTAT_VALUES:
-            raise InputError(
-                f"non-target status {s!r} is not one of {', '.join(NTSTAT_VALUES)}",
-                file=file,
-                row=i + row_base,
-                column="NTSTAT",
-                field=f"subject {ids[i]}",
-            )
+    known = ", ".join(NTSTAT_VALUES)
+    _refuse_first(
+        (
+            f"non-target status {s!r} is not one of {known}"
+            if not target and not new and s not in NTSTAT_VALUES
+            else None
+            for s, target, new in zip(status, df["TARGET"], df["NEW"], strict=True)
+        ),
+        "NTSTAT",
+        file,
+        row_base,
+        ids,
+    )
     df["NTSTAT"] = status
     _unique(df, ["USUBJID", "VISIT", "LESIONID"], file, row_base, "lesion record at a visit")
     days = df.groupby(["USUBJID", "VISIT"])["ADY"].nunique()
@@ -385,23 +403,23 @@ def validate_tr(
     subjects_with_baseline = set(baseline["USUBJID"])
     for i in range(len(df)):
         row = df.iloc[i]
-        where = {"file": file, "row": i + row_base, "field": f"subject {row['USUBJID']}"}
+        where = _at(file, row_base, ids, i)
         if row["USUBJID"] not in subjects_with_baseline:
-            raise InputError("subject has no BASELINE visit", **where)  # type: ignore[arg-type]
+            raise InputError("subject has no BASELINE visit", place=where)
         if row["VISIT"] == "BASELINE":
             if row["NEW"]:
-                raise InputError("a new lesion cannot be at baseline", **where)  # type: ignore[arg-type]
+                raise InputError("a new lesion cannot be at baseline", place=where)
             if row["TARGET"] and np.isnan(row["DIAM"]):
                 raise InputError(
                     "target lesion has no baseline diameter",
                     column="DIAM",
-                    **where,  # type: ignore[arg-type]
+                    place=where,
                 )
         elif row["TARGET"] and (row["USUBJID"], row["LESIONID"]) not in base_lesions:
             raise InputError(
                 f"target lesion {row['LESIONID']} is measured without a baseline measurement",
                 column="LESIONID",
-                **where,  # type: ignore[arg-type]
+                place=where,
             )
     _known_subjects(ids, adsl, file, row_base)
-    return df.reset_index(drop=True)
+    return df

@@ -39,7 +39,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from cxcr4lab.clinical.trials import ArmSpec, TrialDesign, simulate_raw
+from cxcr4lab.clinical.response import clopper_pearson
+from cxcr4lab.clinical.trials import ArmSpec, TrialDesign, pooled_z, proportion_ci, simulate_raw
 from cxcr4lab.core.errors import InputError
 
 __all__ = [
@@ -133,8 +134,6 @@ class FortressResult:
 
     def summary(self) -> pd.DataFrame:
         """The scenario table (percentages carry % in their names)."""
-        from cxcr4lab.clinical.trials import proportion_ci
-
         half = self.n_randomised // 2
         rows = []
         for s in self.scenarios:
@@ -194,13 +193,6 @@ def _tuples(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
-def _z_two_proportions(x1: FloatArray, x0: FloatArray, n: int) -> FloatArray:
-    pool = (x1 + x0) / (2 * n)
-    se = np.sqrt(pool * (1 - pool) * 2 / n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.where(se > 0, (x1 - x0) / n / se, 0.0), dtype=float)
-
-
 def _responders(
     orr_combination: FloatArray | float,
     orr_control: FloatArray | float,
@@ -221,7 +213,7 @@ def _responders(
 
 def _benefit(x1: FloatArray, x0: FloatArray, n_per_arm: int) -> int:
     """Trials significant in favour of the combination (two-sided 0.05 pooled z test)."""
-    return int(np.sum(_z_two_proportions(x1, x0, n_per_arm) > stats.norm.ppf(0.975)))
+    return int(np.sum(pooled_z(x1, n_per_arm, x0, n_per_arm) > stats.norm.ppf(0.975)))
 
 
 def _published_difference_pct() -> float:
@@ -240,8 +232,6 @@ def orr_benefit_probability(
     21/161 - 22/161 = -0.62 pp).
 
     True ORRs may be scalars or arrays of ``replicates`` draws (predictive probability)."""
-    from cxcr4lab.clinical.trials import proportion_ci
-
     x1, x0 = _responders(orr_combination, orr_control, n_per_arm, rng, replicates)
     wins = _benefit(x1, x0, n_per_arm)
     diff = 100 * (x1 - x0) / n_per_arm
@@ -279,14 +269,12 @@ def fortress_analysis(
     >>> r.phase1b_responses, r.phase1b_n, [round(x, 4) for x in r.phase1b_exact_ci]
     (9, 24, [0.188, 0.5941])
     """
-    from cxcr4lab.clinical.trials import proportion_ci
-
     if replicates < 100:
         raise InputError("use at least 100 replicates", field="replicates")
     if n_per_arm < 1:
         raise InputError(f"n per arm must be >= 1, got {n_per_arm}", field="n_per_arm")
     rng = np.random.default_rng(seed)
-    exact = stats.binomtest(PHASE1B_RESPONSES, PHASE1B_N).proportion_ci(method="exact")
+    exact = clopper_pearson(PHASE1B_RESPONSES, PHASE1B_N)
     a, b = 0.5 + PHASE1B_RESPONSES, 0.5 + PHASE1B_N - PHASE1B_RESPONSES
     post = stats.beta(a, b)
     ctl = stats.beta(*CONTROL_PRIOR)
@@ -355,13 +343,8 @@ def fortress_analysis(
     r1, n1, r0, n0 = FORTRESS_ORR
     published_p = float(stats.fisher_exact([[r1, n1 - r1], [r0, n0 - r0]]).pvalue)
     null_x1, null_x0 = _responders(base, base, n_per_arm, rng, replicates)
-    null_p = 2 * stats.norm.sf(np.abs(_z_two_proportions(null_x1, null_x0, n_per_arm)))
-    published_z_p = float(
-        2
-        * stats.norm.sf(
-            abs(_z_two_proportions(np.array([float(r1)]), np.array([float(r0)]), n1)[0])
-        )
-    )
+    null_p = 2 * stats.norm.sf(np.abs(pooled_z(null_x1, n_per_arm, null_x0, n_per_arm)))
+    published_z_p = float(2 * stats.norm.sf(abs(pooled_z(float(r1), n1, float(r0), n0))))
     p_orr = float(np.mean(null_p >= published_z_p - 1e-12))
 
     # PFS under the null: both arms median 3.75 months, 432 patients, analysis at 30 months.
@@ -388,7 +371,7 @@ def fortress_analysis(
         seed=seed,
         phase1b_responses=PHASE1B_RESPONSES,
         phase1b_n=PHASE1B_N,
-        phase1b_exact_ci=(float(exact.low), float(exact.high)),
+        phase1b_exact_ci=exact,
         posterior_mean=float(post.mean()),
         posterior_ci=_beta_ci(a, b),
         control_prior=CONTROL_PRIOR,

@@ -40,6 +40,7 @@ __all__ = [
     "TrialDesign",
     "TrialSimulation",
     "logrank_batch",
+    "pooled_z",
     "proportion_ci",
     "sample_piecewise_exponential",
     "simulate_raw",
@@ -356,15 +357,18 @@ def simulate_raw(design: TrialDesign, replicates: int, rng: np.random.Generator)
     return SimulatedTrials(arm, response, time, t_event <= censor)
 
 
-def _orr_pvalues(arm: NDArray[np.int64], response: NDArray[np.bool_]) -> FloatArray:
-    n1 = arm.sum(axis=1)
-    n0 = arm.shape[1] - n1
-    x1 = (response & (arm == 1)).sum(axis=1)
-    x0 = response.sum(axis=1) - x1
+def pooled_z(x1: Any, n1: Any, x0: Any, n0: Any) -> FloatArray:
+    """Pooled two-proportion z statistic of x1/n1 against x0/n0 (0 where both rates are 0 or 1)."""
     pool = (x0 + x1) / (n0 + n1)
     se = np.sqrt(pool * (1 - pool) * (1 / n0 + 1 / n1))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, (x1 / n1 - x0 / n0) / se, 0.0)
+        return np.asarray(np.where(se > 0, (x1 / n1 - x0 / n0) / se, 0.0), dtype=float)
+
+
+def _orr_pvalues(arm: NDArray[np.int64], response: NDArray[np.bool_]) -> FloatArray:
+    n1 = arm.sum(axis=1)
+    x1 = (response & (arm == 1)).sum(axis=1)
+    z = pooled_z(x1, n1, response.sum(axis=1) - x1, arm.shape[1] - n1)
     return np.asarray(2 * stats.norm.sf(np.abs(z)), dtype=float)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ __all__ = [
     "TitleOption",
     "conc",
     "project_for_save",
+    "write_atomic",
 ]
 
 DatabaseOption = Annotated[
@@ -57,3 +59,12 @@ def conc(text: str, field: str, *, mw_g_per_mol: float | None = None) -> float:
     from cxcr4lab.core.units import to_molar
 
     return to_molar(text, place=Place(field=field), allow_zero=False, mw_g_per_mol=mw_g_per_mol)
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) to ``path``, parents created, via a temporary file
+    renamed into place, so no half-written file is left behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    part.replace(path)

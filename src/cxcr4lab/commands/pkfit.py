@@ -11,7 +11,14 @@ from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
 from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import DatabaseOption, JsonOption, SaveOption, TitleOption
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from cxcr4lab.pkpd.pkfit import Estimate, PkFitResult, PkFitSettings
@@ -79,6 +86,7 @@ def analyze_pkfit(
     save: SaveOption = True,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
+    project: ProjectOption = None,
 ) -> None:
     """Fit 1/2/3-compartment models per subject: CL, V, Q, ka with 95% CIs, t1/2, Vss, AUC."""
     from cxcr4lab.pkpd.pkfit import PkFitSettings
@@ -96,7 +104,7 @@ def analyze_pkfit(
     content = read_input(data)
     result = analyse_pkfit_bytes(data.name, content, settings)
     if out is not None:
-        result.summary().to_csv(out, index=False)
+        write_atomic(out, result.summary().to_csv(index=False))
     finish(
         result,
         [(data.name, "data", content)],
@@ -106,6 +114,7 @@ def analyze_pkfit(
         as_json=as_json,
         database=database,
         print_result=print_result,
+        project=project,
     )
 
 

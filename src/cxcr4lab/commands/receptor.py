@@ -31,6 +31,7 @@ from cxcr4lab.commands._shared import (
     SaveOption,
     TitleOption,
     conc,
+    write_atomic,
 )
 from cxcr4lab.commands.receptor_calibration import print_result as print_calibration
 from cxcr4lab.commands.schild import print_result as print_schild
@@ -216,14 +217,6 @@ def analyze_command(assay: str, plate_path: Path, layout_path: Path, vp: Virtual
     return args
 
 
-def _write(path: Path, content: bytes) -> None:
-    """Write via a temporary file, so no half-written file is left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(content)
-    part.replace(path)
-
-
 def plate(
     assay: Annotated[str, typer.Argument(help="binding, arrestin, calcium or chemotaxis.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Plate file to write (CSV).")],
@@ -258,8 +251,8 @@ def plate(
     layout_path = layout or out.with_name(f"{out.stem}_layout.toml")
     if layout_path.resolve() == out.resolve():
         raise InputError("the layout must not overwrite the plate file", field="--layout")
-    _write(out, vp.plate)
-    _write(layout_path, vp.layout)
+    write_atomic(out, vp.plate)
+    write_atomic(layout_path, vp.layout)
     console = Console()
     console.print(
         f"[bold]SIMULATED {escape(assay)} plate[/bold] (model Kb {model.kb / 1e-9:.3g} nM, seed "

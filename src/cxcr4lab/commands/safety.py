@@ -70,10 +70,9 @@ def safety(
     """AE incidence by preferred term (any grade, grade >= 3, serious) with exact CIs and EAIR."""
     from cxcr4lab.workflows import read_input
 
-    inputs = [(adae.name, "adae", read_input(adae)), (adsl.name, "adsl", read_input(adsl))]
-    result = analyse_safety_bytes(
-        (inputs[0][0], inputs[0][2]), (inputs[1][0], inputs[1][2]), by=by, min_pct=min_pct
-    )
+    ae, sl = (adae.name, read_input(adae)), (adsl.name, read_input(adsl))
+    result = analyse_safety_bytes(ae, sl, by=by, min_pct=min_pct)
+    inputs = [(ae[0], "adae", ae[1]), (sl[0], "adsl", sl[1])]
     finish(
         result,
         inputs,

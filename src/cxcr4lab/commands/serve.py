@@ -29,7 +29,7 @@ def serve(
         ),
     ] = None,
     max_upload_mb: Annotated[
-        float, typer.Option("--max-upload-mb", help="Largest accepted upload, MiB.")
+        float, typer.Option("--max-upload-mb", min=0.01, help="Largest accepted upload, MiB.")
     ] = 50.0,
     secure_cookies: Annotated[
         bool, typer.Option("--secure-cookies", help="Mark cookies Secure (behind HTTPS).")

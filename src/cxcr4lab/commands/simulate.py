@@ -32,6 +32,7 @@ from cxcr4lab.commands._shared import (
     SaveOption,
     TitleOption,
     conc,
+    write_atomic,
 )
 from cxcr4lab.commands.mobilization import print_result as print_mobilization
 from cxcr4lab.commands.regimen_comparison import print_result as print_comparison
@@ -403,9 +404,7 @@ def sbml(
     text = to_sbml(chosen)
     if out.parent and not out.parent.exists():
         raise InputError("the folder does not exist", file=str(out.parent))
-    partial = out.with_name(out.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(out)  # nothing half-written is left behind
+    write_atomic(out, text)
     Console().print(
         f"SBML L3V2 of {chosen.name} written to {out}: {len(chosen.states)} states, "
         f"{len(chosen.parameters)} parameters, {len(chosen.outputs)} outputs; amounts in mg, "

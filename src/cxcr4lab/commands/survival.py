@@ -97,12 +97,14 @@ def survival(
     """Kaplan-Meier medians with 95% CIs, log-rank test and Cox hazard ratios (months)."""
     from cxcr4lab.workflows import read_input
 
-    tte_bytes = read_input(adtte)
-    sl_bytes = None if adsl is None else read_input(adsl)
+    inputs = [(adtte.name, "adtte", read_input(adtte))]
+    if adsl is not None:
+        inputs.append((adsl.name, "adsl", read_input(adsl)))
+    named = {role: (name, content) for name, role, content in inputs}
     landmarks = tuple(landmark) if landmark else (6.0, 12.0)
     result = analyse_survival_bytes(
-        (adtte.name, tte_bytes),
-        None if adsl is None or sl_bytes is None else (adsl.name, sl_bytes),
+        named["adtte"],
+        named.get("adsl"),
         paramcd=paramcd,
         by=by,
         reference=reference,
@@ -110,9 +112,6 @@ def survival(
         tau=tau,
         subgroups=tuple(subgroup or ()),
     )
-    inputs = [(adtte.name, "adtte", tte_bytes)]
-    if adsl is not None and sl_bytes is not None:
-        inputs.append((adsl.name, "adsl", sl_bytes))
     params = {
         "paramcd": paramcd,
         "by": by,

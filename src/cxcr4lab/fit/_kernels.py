@@ -25,6 +25,9 @@ __all__ = ["lm_sigmoid", "sigmoid_starts"]
 
 Array = NDArray[np.float64]
 
+# The stopping rules of ``cxcr4lab.fit.batch``, copied rather than imported: numba freezes a
+# global into the compiled code and its disk cache only notices changes to this file, so an
+# imported value changed in batch.py would go unseen. tests/fit/test_batch.py checks they agree.
 _LN10: Final = math.log(10.0)
 _XTOL: Final = 1e-10
 _FTOL: Final = 1e-12
@@ -233,6 +236,32 @@ def _fit_one(
     return rss, done and finite, its
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _fit_rows(
+    lo: int,
+    hi: int,
+    X: Array,
+    Y: Array,
+    SW: Array,
+    P0: Array,
+    max_iter: int,
+    P_out: Array,
+    A_out: Array,
+    rss_out: Array,
+    conv_out: NDArray[np.bool_],
+    iter_out: NDArray[np.int64],
+) -> None:
+    """Fit rows ``lo`` to ``hi - 1`` in this thread, with one set of work arrays."""
+    k = P0.shape[0]
+    V = np.empty((9, k))
+    M = np.empty((3, k, k))
+    for i in range(lo, hi):
+        rss, conv, its = _fit_one(X[i], Y[i], SW[i], P0, i, max_iter, P_out, A_out, V, M)
+        rss_out[i] = rss
+        conv_out[i] = conv
+        iter_out[i] = its
+
+
 @njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def _batch_parallel(
     X: Array,
@@ -247,16 +276,23 @@ def _batch_parallel(
     iter_out: NDArray[np.int64],
 ) -> None:
     """Fit every row, the rows spread over numba's threads."""
-    n, k = X.shape[0], P0.shape[0]
+    n = X.shape[0]
     n_chunks = min(n, 512)
     for c in prange(n_chunks):
-        V = np.empty((9, k))
-        M = np.empty((3, k, k))
-        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            rss, conv, its = _fit_one(X[i], Y[i], SW[i], P0, i, max_iter, P_out, A_out, V, M)
-            rss_out[i] = rss
-            conv_out[i] = conv
-            iter_out[i] = its
+        _fit_rows(
+            c * n // n_chunks,
+            (c + 1) * n // n_chunks,
+            X,
+            Y,
+            SW,
+            P0,
+            max_iter,
+            P_out,
+            A_out,
+            rss_out,
+            conv_out,
+            iter_out,
+        )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -273,14 +309,7 @@ def _batch_serial(
     iter_out: NDArray[np.int64],
 ) -> None:
     """Fit every row in this thread (no numba threading: safe in any thread)."""
-    k = P0.shape[0]
-    V = np.empty((9, k))
-    M = np.empty((3, k, k))
-    for i in range(X.shape[0]):
-        rss, conv, its = _fit_one(X[i], Y[i], SW[i], P0, i, max_iter, P_out, A_out, V, M)
-        rss_out[i] = rss
-        conv_out[i] = conv
-        iter_out[i] = its
+    _fit_rows(0, X.shape[0], X, Y, SW, P0, max_iter, P_out, A_out, rss_out, conv_out, iter_out)
 
 
 # numba's default (workqueue) threading layer must not be entered by two threads at once: the

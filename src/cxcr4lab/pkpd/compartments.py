@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.pkpd.pk import mammillary_equations
 from cxcr4lab.sim import Model, Output, Parameter, State
 
 __all__ = [
@@ -199,14 +200,10 @@ def sim_model(structure: Structure, params: dict[str, float] | None = None) -> M
     values = {name: 1.0 for name in structure.param_names} | dict(params or {})
     v1 = "V" if n == 1 else "V1"
     peripheral = [("Q", "V2")] if n == 2 else [("Q2", "V2"), ("Q3", "V3")] if n == 3 else []
-    central = f"-(CL/{v1})*A1"
-    equations: dict[str, str] = {}
-    for k, (q, v) in enumerate(peripheral, start=2):
-        central += f" - ({q}/{v1})*A1 + ({q}/{v})*A{k}"
-        equations[f"A{k}"] = f"({q}/{v1})*A1 - ({q}/{v})*A{k}"
+    equations = mammillary_equations(v1, peripheral)
     states = [State(f"A{k}", "mg") for k in range(1, n + 1)]
     if structure.oral:
-        central += " + ka*Ad"
+        equations["A1"] += " + ka*Ad"
         equations["Ad"] = "-ka*Ad"
         states.append(State("Ad", "mg"))
     units = {"ka": "1/h"} | {v: "L" for v in structure.volumes}
@@ -218,7 +215,7 @@ def sim_model(structure: Structure, params: dict[str, float] | None = None) -> M
         f"pkfit_{structure.name}_{'oral' if structure.oral else 'iv'}",
         states=tuple(states),
         parameters=parameters,
-        equations={"A1": central, **equations},
+        equations=equations,
         outputs=(Output("C", f"A1/{v1}", "mg/L"),),
         description="compartment model of cxcr4lab.pkpd.compartments",
     )

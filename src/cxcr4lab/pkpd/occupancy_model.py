@@ -38,6 +38,7 @@ __all__ = [
     "OccupancyModel",
     "occupancy_course",
     "time_above",
+    "time_above_rows",
 ]
 
 Array = NDArray[np.float64]
@@ -175,15 +176,22 @@ def time_above(times: ArrayLike, values: ArrayLike, threshold: float) -> float:
         raise InputError(f"times must increase; time #{i + 1} is {t[i]:g}", field="times")
     if not math.isfinite(threshold):
         raise InputError(f"threshold must be finite, got {threshold!r}", field="threshold")
-    total = 0.0
-    for t0, t1, y0, y1 in zip(t[:-1], t[1:], y[:-1], y[1:], strict=True):
-        a0, a1 = y0 >= threshold, y1 >= threshold
-        if a0 and a1:
-            total += t1 - t0
-        elif a0 or a1:
-            tc = t0 + (threshold - y0) * (t1 - t0) / (y1 - y0)
-            total += (t1 - tc) if a1 else (tc - t0)
-    return float(total)
+    return float(time_above_rows(t, y, threshold)[0])
+
+
+def time_above_rows(times: ArrayLike, values: ArrayLike, threshold: float) -> Array:
+    """Per row of ``values`` (subjects x times) the time with ``values >= threshold``, crossings
+    by linear interpolation (:func:`time_above` for many rows at once)."""
+    t = np.asarray(times, float)
+    y = np.atleast_2d(np.asarray(values, float))
+    if y.shape[1] != t.size or t.size < 2 or np.any(np.diff(t) <= 0):
+        raise InputError("need increasing times and one column per time", field="times")
+    y0, y1, dt = y[:, :-1], y[:, 1:], np.diff(t)[None, :]
+    a0, a1 = y0 >= threshold, y1 >= threshold
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # discarded cells
+        frac = np.where(a0 != a1, (threshold - y0) / (y1 - y0), 0.0)
+    part = np.where(a0 & a1, dt, np.where(a1 & ~a0, dt * (1 - frac), np.where(a0, dt * frac, 0)))
+    return np.asarray(part.sum(axis=1), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ CL = 3.2 L/h (1.78 L/h/m^2), V1 = 4 L, Q2 = 20 L/h, V2 = 15 L, Q3 = 6 L/h, V3 = 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cxcr4lab.pkpd.occupancy_model import BALIXAFORTIDE_FU
 from cxcr4lab.sim import Model, Output, Parameter, State, system_matrix
 
 __all__ = [
@@ -42,23 +43,28 @@ __all__ = [
     "BALIXAFORTIDE_HUMAN",
     "ERIBULIN_HUMAN",
     "half_lives",
+    "mammillary_equations",
     "one_compartment",
     "terminal_half_life",
     "three_compartment",
     "two_compartment",
 ]
 
-#: Unbound fraction of balixafortide in human plasma (32 % bound; seed_facts).
-BALIXAFORTIDE_FU = 1.0 - 0.32
+
+def mammillary_equations(v1: str, peripheral: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Right-hand sides of the mammillary IV model: amounts ``A1`` (central, clearance ``CL``,
+    volume ``v1``) and ``A2, A3, ...``, one per ``(clearance, volume)`` name pair of
+    ``peripheral``."""
+    out = f"-(CL/{v1})*A1"
+    eqs: dict[str, str] = {}
+    for k, (q, v) in enumerate(peripheral, start=2):
+        out += f" - ({q}/{v1})*A1 + ({q}/{v})*A{k}"
+        eqs[f"A{k}"] = f"({q}/{v1})*A1 - ({q}/{v})*A{k}"
+    return {"A1": out, **eqs}
 
 
 def _eq(n: int) -> dict[str, str]:
-    out = "-(CL/V1)*A1"
-    eqs: dict[str, str] = {}
-    for k in range(2, n + 1):
-        out += f" - (Q{k}/V1)*A1 + (Q{k}/V{k})*A{k}"
-        eqs[f"A{k}"] = f"(Q{k}/V1)*A1 - (Q{k}/V{k})*A{k}"
-    return {"A1": out, **eqs}
+    return mammillary_equations("V1", [(f"Q{k}", f"V{k}") for k in range(2, n + 1)])
 
 
 def _params(n: int, values: Mapping[str, float]) -> tuple[Parameter, ...]:

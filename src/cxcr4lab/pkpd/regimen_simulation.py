@@ -41,8 +41,8 @@ from cxcr4lab.core.errors import InputError
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
 from cxcr4lab.pkpd.neutropenia import FRIBERG_ERIBULIN, IIV_CV_PERCENT, ctcae_grade
-from cxcr4lab.pkpd.occupancy_model import OccupancyModel
-from cxcr4lab.pkpd.pk import BALIXAFORTIDE_HUMAN, ERIBULIN_HUMAN
+from cxcr4lab.pkpd.occupancy_model import BALIXAFORTIDE_FU, OccupancyModel, time_above_rows
+from cxcr4lab.pkpd.pk import BALIXAFORTIDE_HUMAN, ERIBULIN_HUMAN, terminal_half_life
 from cxcr4lab.pkpd.pk_batch import (
     DoseChanges,
     breakpoints,
@@ -189,21 +189,6 @@ class SimulationSettings:
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) CI of k/n, as R's ``binom.test``."""
     return clopper_pearson(k, n, level)
-
-
-def time_above_rows(times: ArrayLike, values: ArrayLike, threshold: float) -> Array:
-    """Per row of ``values`` (subjects x times) the time with ``values >= threshold``, crossings
-    by linear interpolation (vectorised :func:`~cxcr4lab.pkpd.occupancy_model.time_above`)."""
-    t = np.asarray(times, float)
-    y = np.atleast_2d(np.asarray(values, float))
-    if y.shape[1] != t.size or t.size < 2 or np.any(np.diff(t) <= 0):
-        raise InputError("need increasing times and one column per time", field="times")
-    y0, y1, dt = y[:, :-1], y[:, 1:], np.diff(t)[None, :]
-    a0, a1 = y0 >= threshold, y1 >= threshold
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # discarded cells
-        frac = np.where(a0 != a1, (threshold - y0) / (y1 - y0), 0.0)
-    part = np.where(a0 & a1, dt, np.where(a1 & ~a0, dt * (1 - frac), np.where(a0, dt * frac, 0)))
-    return np.asarray(part.sum(axis=1), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -355,7 +340,8 @@ def course_arrays(
     by_drug = {d: events[events["DRUG"] == d] for d in DRUGS}
     bal = dose_changes(by_drug["balixafortide"], ids)
     eri = dose_changes(by_drug["eribulin"], ids)
-    t = _grid(regimen, settings, breakpoints([bal, eri]))
+    changes = breakpoints([bal, eri])
+    t = _grid(regimen, settings, changes)
     _check_size(len(ids), t.size)
     col = {c: population[c].to_numpy(float) for c in population.columns if c != "ID"}
 
@@ -388,7 +374,7 @@ def course_arrays(
         cd34=link.count(ce),
         anc=anc,
         eribulin_times=eri.time,
-        changes=breakpoints([bal, eri]),
+        changes=changes,
         cycle_h=regimen.cycle_days * 24.0,
     )
 
@@ -608,14 +594,16 @@ def assumption_notes(settings: SimulationSettings, link: Cd34Link | None = None)
     notes = [
         f"SIMULATED virtual patients (seed {settings.seed}), not observed data.",
         "Balixafortide human PK parameters are assumptions consistent with the seed facts "
-        "(2-compartment, CL 1.2 L/h, V1 5 L, Q 5 L/h, V2 10 L: terminal half-life 9.6 h within "
-        "the reported 7-15 h, dose-linear, Cmax at the end of the infusion, 32 % plasma protein "
+        f"(2-compartment, CL {_B['CL']:g} L/h, V1 {_B['V1']:g} L, Q {_B['Q2']:g} L/h, "
+        f"V2 {_B['V2']:g} L: terminal half-life {terminal_half_life(BALIXAFORTIDE_HUMAN):.1f} h "
+        "within the reported 7-15 h, dose-linear, Cmax at the end of the infusion, 32 % plasma protein "
         "binding), not fitted to human concentrations; between-subject CV 30 % on CL and V1 "
         "assumed; allometry on body weight (exponents 0.75 and 1).",
         "Eribulin PK: typical values inside the Halaven label ranges, CV 30 % on CL and V1 "
         "assumed. Friberg neutropenia model and its variability: van Hasselt et al. 2013. "
         "Balixafortide has no effect on the ANC in this model.",
-        f"Receptor occupancy of plasma CXCR4 from the unbound concentration (fu 0.68) with Kd "
+        f"Receptor occupancy of plasma CXCR4 from the unbound concentration (fu "
+        f"{BALIXAFORTIDE_FU:g}) with Kd "
         f"{settings.kd_molar * 1e9:.3g} nM (default: the Kb calibrated to the published in-vitro "
         "IC50 bounds); no CXCL12 competition; tissue (marrow, tumour) occupancy not modelled.",
     ]

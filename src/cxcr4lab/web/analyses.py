@@ -63,7 +63,9 @@ def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -
     suffix = safe.rsplit(".", 1)[-1].lower() if "." in safe else ""
     is_zip = content.startswith(_ZIP)
     if content.startswith(_OLE):
-        raise InputError("old binary .xls files are not read; save as .xlsx or CSV", file=safe)
+        raise InputError(
+            "old binary .xls files are not read; save as .xlsx or CSV", file=safe, field=field
+        )
     if table and suffix == "xlsx":
         if not is_zip:
             raise InputError("named .xlsx but is not an xlsx (zip) file", file=safe, field=field)
@@ -71,7 +73,9 @@ def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -
     allowed = ("csv", "tsv", "txt") if table else ("toml",)
     if suffix not in allowed:
         kinds = ", ".join("." + s for s in (*allowed, *(("xlsx",) if table else ())))
-        raise InputError(f"file type .{suffix or '?'} is not accepted here; use {kinds}", file=safe)
+        raise InputError(
+            f"file type .{suffix or '?'} is not accepted here; use {kinds}", file=safe, field=field
+        )
     if is_zip or b"\x00" in content[:8192]:
         raise InputError(f"named .{suffix} but holds binary data", file=safe, field=field)
     try:

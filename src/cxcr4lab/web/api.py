@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Respon
 from fastapi.responses import HTMLResponse
 
 from cxcr4lab.core.errors import InputError, NotFoundError
-from cxcr4lab.store import Store
 from cxcr4lab.web.analyses import (
     Upload,
     check_upload,
@@ -18,7 +17,7 @@ from cxcr4lab.web.analyses import (
     xlsx_bytes,
 )
 from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, Readout, UploadKind
-from cxcr4lab.web.auth import Principal, api_principal
+from cxcr4lab.web.auth import Principal, api_principal, app_store
 from cxcr4lab.web.models import (
     AnalysisDetail,
     AnalysisItem,
@@ -40,11 +39,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 AnalysisId = Annotated[int, Path(ge=1, le=2**31 - 1, description="analysis id")]
 router = APIRouter(prefix="/api", responses=_ERRORS)
 Who = Annotated[Principal, Depends(api_principal)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 @router.get("/health", responses={}, tags=["meta"])
@@ -79,7 +73,7 @@ def list_analyses(
     per_page: Annotated[int, Query(ge=1, le=200)] = 25,
 ) -> AnalysisPage:
     """Analyses of the caller's projects, newest first; ``search`` matches titles and file names."""
-    store = _store(request)
+    store = app_store(request)
     ids = who.project_ids
     rows = store.list(
         kind=kind, search=search, project_ids=ids, limit=per_page, offset=(page - 1) * per_page
@@ -243,7 +237,7 @@ async def create_analysis(
     """
     from starlette.concurrency import run_in_threadpool
 
-    store = _store(request)
+    store = app_store(request)
     project_id = project_for(who, project)
     limit = request.app.state.settings.max_upload_bytes
     plate_up = await read_upload(plate, "plate", limit, table=True)
@@ -269,21 +263,21 @@ async def create_analysis(
 @router.get("/analyses/{analysis_id}", response_model=AnalysisDetail, tags=["analyses"])
 def get_analysis(request: Request, who: Who, analysis_id: AnalysisId) -> dict[str, Any]:
     """One analysis with its results table, QC and flags."""
-    record, saved = readable(_store(request), who, analysis_id)
+    record, saved = readable(app_store(request), who, analysis_id)
     return detail(record, saved)
 
 
 @router.get("/analyses/{analysis_id}/result", tags=["analyses"])
 def get_result(request: Request, who: Who, analysis_id: AnalysisId) -> dict[str, Any]:
     """The full stored result object as JSON (``to_dict`` of the result kind)."""
-    record = visible_record(_store(request), who, analysis_id)
+    record = visible_record(app_store(request), who, analysis_id)
     return record.result
 
 
 @router.delete("/analyses/{analysis_id}", status_code=204, tags=["analyses"])
 def delete_analysis(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
     """Delete an analysis of one of the caller's projects."""
-    store = _store(request)
+    store = app_store(request)
     visible_record(store, who, analysis_id)
     store.delete(analysis_id)
     return Response(status_code=204)
@@ -312,7 +306,7 @@ def results_csv(
     table: Annotated[str, Query(pattern="^(results|wells)$")] = "results",
 ) -> Response:
     """The results (or wells) table as CSV; formula-like cells are escaped."""
-    _, saved = readable(_store(request), who, analysis_id)
+    _, saved = readable(app_store(request), who, analysis_id)
     frames = export_frames(saved.result)
     if table not in frames:
         raise NotFoundError(f"analysis {analysis_id} has no {table} table")
@@ -324,7 +318,7 @@ def results_csv(
 @router.get("/analyses/{analysis_id}/results.xlsx", tags=["downloads"], responses=_FILE)
 def results_xlsx(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
     """Results and wells as an xlsx workbook; formula-like cells are escaped."""
-    _, saved = readable(_store(request), who, analysis_id)
+    _, saved = readable(app_store(request), who, analysis_id)
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return download(xlsx_bytes(export_frames(saved.result)), media, f"analysis_{analysis_id}.xlsx")
 
@@ -334,7 +328,7 @@ def report_html(request: Request, who: Who, analysis_id: AnalysisId) -> Response
     """The self-contained HTML report of the analysis."""
     from cxcr4lab.report import render_report
 
-    _, saved = readable(_store(request), who, analysis_id)
+    _, saved = readable(app_store(request), who, analysis_id)
     html = render_report([(saved.id, saved.title, saved.result)], title=saved.title)
     return download(
         html.encode("utf-8"), "text/html; charset=utf-8", f"analysis_{analysis_id}_report.html"
@@ -344,4 +338,4 @@ def report_html(request: Request, who: Who, analysis_id: AnalysisId) -> Response
 @router.get("/compounds/{name}", response_model=CompoundPotencies, tags=["compounds"])
 def compound(request: Request, who: Who, name: str) -> dict[str, Any]:
     """Potencies of a compound across the caller's analyses (nM, 95% CI) and the literature."""
-    return {"compound": name, "potencies": compound_rows(_store(request), who, name)}
+    return {"compound": name, "potencies": compound_rows(app_store(request), who, name)}

@@ -21,6 +21,8 @@ __all__ = [
     "LoginRequired",
     "Principal",
     "api_principal",
+    "app_settings",
+    "app_store",
     "check_csrf",
     "page_principal",
     "principal",
@@ -52,12 +54,14 @@ class Principal:
         return frozenset(p.id for p in self.projects)
 
 
-def _store(request: Request) -> Store:
+def app_store(request: Request) -> Store:
+    """The app's store (``app.state.store``)."""
     store: Store = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
+    """The app's settings (``app.state.settings``)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -67,7 +71,7 @@ def principal(request: Request) -> Principal | None:
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    store, settings = _store(request), _settings(request)
+    store, settings = app_store(request), app_settings(request)
     accounts = store.accounts
     header = request.headers.get("authorization", "")
     user: UserInfo | None = None
@@ -101,7 +105,7 @@ def api_principal(request: Request) -> Principal:
         )
     if found.session_secret is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
         token = request.headers.get("x-csrf-token")
-        if not csrf_valid(token, found.session_secret, _settings(request).secret_key):
+        if not csrf_valid(token, found.session_secret, app_settings(request).secret_key):
             raise HTTPException(status_code=403, detail="missing or wrong X-CSRF-Token header")
     return found
 
@@ -118,5 +122,5 @@ def page_principal(request: Request) -> Principal:
 def check_csrf(request: Request, who: Principal, token: str | None) -> None:
     """403 unless ``token`` (a form field) is the CSRF token of this session."""
     secret = who.session_secret or ""
-    if not secret or not csrf_valid(token, secret, _settings(request).secret_key):
+    if not secret or not csrf_valid(token, secret, app_settings(request).secret_key):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")

@@ -205,6 +205,42 @@ def _label(compound: str, parameter: str, estimate: str) -> str:
     return f"{compound}: {parameter} {estimate}{unit}"
 
 
+def _points(wells: Iterable[Any], value: str) -> tuple[list[Point], list[Point]]:
+    """The dosed wells' ``value`` as plotted points: (used, excluded with the reason)."""
+    used: list[Point] = []
+    masked: list[Point] = []
+    for w in wells:
+        if not w.conc_molar:
+            continue
+        y = getattr(w, value)
+        if w.excluded:
+            masked.append((w.conc_molar, y, f"{w.well}: {w.excluded}"))
+        else:
+            used.append((w.conc_molar, y, w.well))
+    return used, masked
+
+
+def _signal_cells(wells: Iterable[Any]) -> list[tuple[str, float | None, str]]:
+    """Each well's signal and hover text, for :func:`heatmap_figure`."""
+    return [
+        (w.well, w.signal, _well_text(w.well, w.compound or w.role, w.conc_molar, w.excluded))
+        for w in wells
+    ]
+
+
+def _vline(x: float) -> dict[str, Any]:
+    """A dotted vertical line across the plot at ``x``."""
+    return {
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "line": {"dash": "dot", "color": "#888"},
+    }
+
+
 # --- per result kind ------------------------------------------------------------------------------
 
 
@@ -215,23 +251,8 @@ def _binding(result: BindingResult) -> dict[str, Figure]:
     for c in result.curves:
         pts = [w for w in result.wells if w.compound == c.compound and w.role == "sample"]
         estimate, _ = potency_text(c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar, c)
-        series.append(
-            Series(
-                c.compound,
-                [
-                    (w.conc_molar, w.specific_pct, w.well)
-                    for w in pts
-                    if w.conc_molar and not w.excluded
-                ],
-                [
-                    (w.conc_molar, w.specific_pct, f"{w.well}: {w.excluded}")
-                    for w in pts
-                    if w.conc_molar and w.excluded
-                ],
-                c.fit,
-                _label(c.compound, "IC50", estimate),
-            )
-        )
+        used, masked = _points(pts, "specific_pct")
+        series.append(Series(c.compound, used, masked, c.fit, _label(c.compound, "IC50", estimate)))
     curves = dose_response_figure(
         series,
         title="Competition binding",
@@ -239,12 +260,10 @@ def _binding(result: BindingResult) -> dict[str, Figure]:
         y_title="specific binding (% of total)",
         alpha=result.settings.alpha,
     )
-    cells = [
-        (w.well, w.signal, _well_text(w.well, w.compound or w.role, w.conc_molar, w.excluded))
-        for w in result.wells
-    ]
     title = f"Plate {result.plate} [{result.block}]: raw signal"
-    heat = heatmap_figure(cells, result.plate_wells, title=title, unit="counts")
+    heat = heatmap_figure(
+        _signal_cells(result.wells), result.plate_wells, title=title, unit="counts"
+    )
     return {"curves": curves, "heatmap": heat}
 
 
@@ -255,15 +274,7 @@ def _inhibition(
 
     def points(role: str, compound: str) -> tuple[list[Point], list[Point]]:
         pts = [w for w in plate.wells if w.role == role and w.compound == compound]
-        used = [
-            (w.conc_molar, w.response_pct, w.well) for w in pts if w.conc_molar and not w.excluded
-        ]
-        masked = [
-            (w.conc_molar, w.response_pct, f"{w.well}: {w.excluded}")
-            for w in pts
-            if w.conc_molar and w.excluded
-        ]
-        return used, masked
+        return _points(pts, "response_pct")
 
     series = []
     for c in plate.curves:
@@ -290,11 +301,8 @@ def _inhibition(
             y_title="response (% of control)",
             alpha=alpha,
         )
-    cells = [
-        (w.well, w.signal, _well_text(w.well, w.compound or w.role, w.conc_molar, w.excluded))
-        for w in plate.wells
-    ]
     title = f"Plate {name} [{block}]: signal per well as analysed"
+    cells = _signal_cells(plate.wells)
     figures["heatmap"] = heatmap_figure(cells, plate.plate_wells, title=title, unit=unit)
     return figures
 
@@ -331,17 +339,7 @@ def _traces(result: CalciumResult) -> Figure:
             },
             "xaxis": {"title": {"text": "time (s)"}},
             "yaxis": {"title": {"text": "dF/F0"}},
-            "shapes": [
-                {
-                    "type": "line",
-                    "x0": injection,
-                    "x1": injection,
-                    "yref": "paper",
-                    "y0": 0,
-                    "y1": 1,
-                    "line": {"dash": "dot", "color": "#888"},
-                }
-            ],
+            "shapes": [_vline(injection)],
             "height": 460,
             "margin": {"t": 50, "r": 20},
         },
@@ -397,19 +395,7 @@ def _elisa(result: ElisaResult, plate: PlateData | None) -> dict[str, Figure]:
             "hovertemplate": "%{text}: %{x:.4g}, OD %{y:.3f}<extra></extra>",
         }
     )
-    shapes = [
-        {
-            "type": "line",
-            "x0": v,
-            "x1": v,
-            "yref": "paper",
-            "y0": 0,
-            "y1": 1,
-            "line": {"dash": "dot", "color": "#888"},
-        }
-        for v in (result.lloq, result.uloq)
-        if v is not None
-    ]
+    shapes = [_vline(v) for v in (result.lloq, result.uloq) if v is not None]
     figures = {
         "standard": {
             "data": traces,

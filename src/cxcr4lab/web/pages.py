@@ -8,44 +8,34 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError
 from cxcr4lab.store import AnalysisRecord, Store
 from cxcr4lab.web.analyses import run_upload
-from cxcr4lab.web.api import Options, project_for, read_upload
+from cxcr4lab.web.api import AnalysisId, Options, project_for, read_upload
 from cxcr4lab.web.assays import PLATE_ASSAYS
 from cxcr4lab.web.auth import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
     Principal,
+    app_settings,
+    app_store,
     check_csrf,
     page_principal,
     principal,
 )
 from cxcr4lab.web.security import csrf_token, csrf_valid, sign, unsign
 from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, readable
-from cxcr4lab.web.settings import Settings
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.readers import PlateData
 
 __all__ = ["render", "router"]
 
-AnalysisId = Annotated[int, Path(ge=1, le=2**31 - 1, description="analysis id")]
 router = APIRouter(include_in_schema=False)
 Who = Annotated[Principal, Depends(page_principal)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -69,7 +59,7 @@ def home() -> RedirectResponse:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     cookie = request.cookies.get(PRELOGIN_COOKIE)
     pre = unsign(cookie, settings.secret_key) if cookie else None
     fresh = pre is None
@@ -100,17 +90,17 @@ def login(
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/analyses",
 ) -> Response:
-    settings = _settings(request)
+    settings = app_settings(request)
     cookie = request.cookies.get(PRELOGIN_COOKIE)
     pre = unsign(cookie, settings.secret_key) if cookie else None
     if pre is None or not csrf_valid(csrf, pre, settings.secret_key):
         return render(
             request, "error.html.j2", 403, message="CSRF check failed; reload the login page"
         )
-    user = _store(request).accounts.authenticate(username, password)
+    user = app_store(request).accounts.authenticate(username, password)
     if user is None:
         return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
-    secret = _store(request).accounts.create_session(
+    secret = app_store(request).accounts.create_session(
         user.id, timedelta(hours=settings.session_hours)
     )
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -130,7 +120,7 @@ def login(
 def logout(request: Request, who: Who, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, who, csrf)
     if who.session_secret:
-        _store(request).accounts.end_session(who.session_secret)
+        app_store(request).accounts.end_session(who.session_secret)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -144,7 +134,7 @@ def analyses_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     per_page = 25
-    store = _store(request)
+    store = app_store(request)
     ids = who.project_ids
     rows = store.list(search=q, project_ids=ids, limit=per_page, offset=(page - 1) * per_page)
     total = store.count(search=q, project_ids=ids)
@@ -185,7 +175,7 @@ async def upload(
     from starlette.concurrency import run_in_threadpool
 
     check_csrf(request, who, csrf)
-    store = _store(request)
+    store = app_store(request)
     form = {
         **{k: ("" if v is None else v) for k, v in asdict(options).items()},
         "project": project,
@@ -195,7 +185,7 @@ async def upload(
     }
     try:
         project_id = project_for(who, project)
-        limit = _settings(request).max_upload_bytes
+        limit = app_settings(request).max_upload_bytes
         plate_up = await read_upload(plate, "plate", limit, table=True)
         layout_up = await read_upload(layout, "layout", limit, table=False)
         saved = await run_in_threadpool(
@@ -221,7 +211,7 @@ async def upload(
 def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
     from cxcr4lab.web.figures import FIGURE_TITLES, figures_for
 
-    store = _store(request)
+    store = app_store(request)
     record, saved = readable(store, who, analysis_id)
     info = detail(record, saved)
     figures = figures_for(saved.result, _raw_plate(store, record))
@@ -269,7 +259,7 @@ def compounds_page(request: Request, who: Who) -> Response:
     from cxcr4lab.compounds import load_registry
     from cxcr4lab.web.analyses import analysis_potencies
 
-    store = _store(request)
+    store = app_store(request)
     ids = [s.id for s in store.list(project_ids=who.project_ids, limit=COMPOUND_SCAN_LIMIT)]
     counts: dict[str, int] = {}
     for _, potency in analysis_potencies(store, ids):
@@ -285,7 +275,7 @@ def compounds_page(request: Request, who: Who) -> Response:
 
 @router.get("/compounds/{name}")
 def compound_page(request: Request, who: Who, name: str) -> Response:
-    rows = compound_rows(_store(request), who, name)
+    rows = compound_rows(app_store(request), who, name)
     info = None
     try:
         from cxcr4lab.compounds import load_registry

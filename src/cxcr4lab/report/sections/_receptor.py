@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxcr4lab.report.html import environment
+from cxcr4lab.report.html import environment, fmt
 
-__all__ = ["Cell", "TableData", "fixed", "nm", "num", "render_receptor", "verdict"]
+__all__ = ["Cell", "TableData", "fixed", "nm", "render_receptor", "verdict"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,6 @@ class TableData:
         }
 
 
-def num(v: float | None, digits: int = 3) -> str:
-    """A number for people (``n/a`` when missing or not finite)."""
-    return "n/a" if v is None or not math.isfinite(v) else f"{v:.{digits}g}"
-
-
 def fixed(v: float | None, decimals: int = 3) -> str:
     """A number with fixed decimals (pA2, slopes), ``n/a`` when missing or not finite."""
     return "n/a" if v is None or not math.isfinite(v) else f"{v:.{decimals}f}"
@@ -59,7 +54,7 @@ def fixed(v: float | None, decimals: int = 3) -> str:
 
 def nm(molar: float | None, digits: int = 3) -> str:
     """mol/L shown in nM."""
-    return "n/a" if molar is None else num(molar / 1e-9, digits)
+    return "n/a" if molar is None else fmt(molar / 1e-9, digits)
 
 
 def verdict(ok: bool, yes: str = "ok", no: str = "miss") -> Cell:

@@ -15,11 +15,11 @@ from matplotlib.patches import Patch
 
 from cxcr4lab.receptor.calibration import MECHANISMS, PUBLISHED_SOURCE, ReceptorCalibration
 from cxcr4lab.report.figures import to_svg
+from cxcr4lab.report.html import fmt
 from cxcr4lab.report.sections._receptor import (
     Cell,
     TableData,
     nm,
-    num,
     render_receptor,
     verdict,
 )
@@ -128,7 +128,7 @@ def render(analysis_id: int, title: str, result: ReceptorCalibration) -> str:
                 Cell(nm(p.predicted_ic50_molar)),
                 Cell(f"< {nm(p.bound_molar)}"),
                 Cell("seed technical guides", "l"),
-                Cell(num(p.predicted_ic50_molar / kb, 4)),
+                Cell(fmt(p.predicted_ic50_molar / kb, 4)),
                 verdict(p.satisfied),
             ]
             for p in result.predictions
@@ -167,14 +167,14 @@ def render(analysis_id: int, title: str, result: ReceptorCalibration) -> str:
                     [
                         str(r["cell line"]),
                         str(r["readout"]),
-                        num(r["Kb (nM)"]),
-                        num(r["x agonist concentration"]),
-                        num(r["x receptor reserve"]),
-                        num(r["x amplification"]),
-                        num(r["product (IC50 / Kb)"], 4),
-                        num(r["predicted IC50 (nM)"]),
-                        f"< {num(r['published IC50 bound (nM)'])}",
-                        num(r["IC50 / binding IC50"], 4),
+                        fmt(r["Kb (nM)"]),
+                        fmt(r["x agonist concentration"]),
+                        fmt(r["x receptor reserve"]),
+                        fmt(r["x amplification"]),
+                        fmt(r["product (IC50 / Kb)"], 4),
+                        fmt(r["predicted IC50 (nM)"]),
+                        f"< {fmt(r['published IC50 bound (nM)'])}",
+                        fmt(r["IC50 / binding IC50"], 4),
                     ]
                     for _, r in mech.iterrows()
                 ],
@@ -182,7 +182,7 @@ def render(analysis_id: int, title: str, result: ReceptorCalibration) -> str:
                     "With hyperbolic stages IC50 = Kb (1 + a (1 + tau_eff)), a = [CXCL12]/KA: "
                     f"agonist concentration is the Cheng-Prusoff factor 1 + a (CXCL12 100 ng/mL "
                     f"= {nm(western.agonist_molar if western else None)} nM = "
-                    f"{num(a_over_ka)} KA), receptor reserve the G protein stage's added "
+                    f"{fmt(a_over_ka)} KA), receptor reserve the G protein stage's added "
                     "factor, amplification the kinase stages' (RAS, RAF/MEK, ERK; PI3K, AKT). "
                     "The three folds multiply to IC50 / Kb exactly. "
                     + (
@@ -205,7 +205,7 @@ def render(analysis_id: int, title: str, result: ReceptorCalibration) -> str:
                         f.readout,
                         f.step,
                         f.mechanism,
-                        num(f.fold),
+                        fmt(f.fold),
                         nm(f.cumulative_molar),
                     ]
                     for f in result.decomposition
@@ -219,7 +219,7 @@ def render(analysis_id: int, title: str, result: ReceptorCalibration) -> str:
             "Model parameters (assumptions unless a source is given)",
             ["parameter", "value", "unit", "source"],
             [
-                [p.name, Cell(num(p.value, 4)), Cell(p.unit, "l"), Cell(p.source, "l")]
+                [p.name, Cell(fmt(p.value, 4)), Cell(p.unit, "l"), Cell(p.source, "l")]
                 for p in result.parameters
             ],
             collapsed=True,

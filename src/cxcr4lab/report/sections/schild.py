@@ -14,10 +14,10 @@ from matplotlib.figure import Figure
 
 from cxcr4lab.receptor.schild_study import SchildStudy
 from cxcr4lab.report.figures import to_svg
+from cxcr4lab.report.html import fmt
 from cxcr4lab.report.sections._receptor import (
     TableData,
     fixed,
-    num,
     render_receptor,
     verdict,
 )
@@ -92,8 +92,8 @@ def render(analysis_id: int, title: str, result: SchildStudy) -> str:
     lead = [
         f"pA2 {s.pa2:.3f} (95% CI {fixed(lo)}-{fixed(hi)}, profile likelihood) against the "
         f"model's pKb {s.pkb:.3f}: {'inside' if s.pkb_in_ci else 'outside'} the CI. As a Kb: "
-        f"{num(10.0**-s.pa2 / 1e-9)} nM (95% CI {num(kb_lo)}-{num(kb_hi)} nM) vs "
-        f"{num(s.kb_molar / 1e-9)} nM. Schild slope {s.schild_slope:.3f}: a slope of 1 is "
+        f"{fmt(10.0**-s.pa2 / 1e-9)} nM (95% CI {fmt(kb_lo)}-{fmt(kb_hi)} nM) vs "
+        f"{fmt(s.kb_molar / 1e-9)} nM. Schild slope {s.schild_slope:.3f}: a slope of 1 is "
         "simple competition, where pA2 = pKb.",
     ]
     est = s.summary()
@@ -126,7 +126,7 @@ def render(analysis_id: int, title: str, result: SchildStudy) -> str:
     ratios = TableData(
         "Dose ratios",
         list(dr.columns),
-        [[num(v, 4) for v in row] for row in dr.itertuples(index=False)],
+        [[fmt(v, 4) for v in row] for row in dr.itertuples(index=False)],
         notes=[
             "Gaddum's 1 + [B]/Kb is the shift a competitive antagonist of the model's Kb gives."
         ],

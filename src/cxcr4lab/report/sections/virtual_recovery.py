@@ -8,7 +8,8 @@ from matplotlib.figure import Figure
 
 from cxcr4lab.receptor.recovery import VirtualRecovery
 from cxcr4lab.report.figures import to_svg
-from cxcr4lab.report.sections._receptor import TableData, nm, num, render_receptor, verdict
+from cxcr4lab.report.html import fmt
+from cxcr4lab.report.sections._receptor import TableData, nm, render_receptor, verdict
 
 __all__ = ["recovery_figure", "render"]
 
@@ -70,7 +71,7 @@ def render(analysis_id: int, title: str, result: VirtualRecovery) -> str:
                 r.parameter,
                 nm(r.estimate_molar),
                 f"{nm(r.lower_molar)}-{nm(r.upper_molar)}",
-                num(None if r.estimate_molar is None else r.estimate_molar / r.true_molar),
+                fmt(None if r.estimate_molar is None else r.estimate_molar / r.true_molar),
                 verdict(r.covered, "yes", "no"),
                 ", ".join(r.flags) or "-",
             ]
