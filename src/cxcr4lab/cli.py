@@ -157,9 +157,11 @@ def report(
     database: DatabaseOption = None,
 ) -> None:
     """Write a self-contained HTML report of one stored analysis."""
+    from cxcr4lab.core.files import check_output
     from cxcr4lab.report import render_report, write_report
     from cxcr4lab.workflows import load_analysis
 
+    check_output(out, field="--out", folder=True)
     with _store(database) as store:
         saved = load_analysis(store, analysis_id)
         url = store.url
@@ -187,9 +189,11 @@ def dossier(
     from rich.progress import Progress
 
     from cxcr4lab.commands import command_modules
+    from cxcr4lab.core.files import check_output
     from cxcr4lab.report import render_report, write_report
     from cxcr4lab.workflows import find_project, save_result
 
+    check_output(out, field="--out", folder=True)
     started = time.perf_counter()
     runs = [
         run
@@ -370,22 +374,31 @@ def fit(
     unit), log10_ic50 (of mol/L) with its SE, rss, n and flags. A curve that cannot be fitted
     is flagged, not fatal.
     """
+    import io
+
     import pandas as pd
     from rich.progress import Progress
 
     from cxcr4lab.commands._shared import write_atomic
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
+    from cxcr4lab.core.export import safe_csv
+    from cxcr4lab.core.files import check_output, read_input
+    from cxcr4lab.core.limits import check_text_table
     from cxcr4lab.fit.batch import fit_table
 
     name = curves.name
-    if not curves.is_file():
-        raise InputError("no such file", file=str(curves))
+    if out is not None:
+        check_output(out, field="--out")
+    content = read_input(curves, field="CURVES")
+    check_text_table(content, name, delimiters=",")
     try:
-        df = pd.read_csv(curves, dtype={"curve_id": str}, skipinitialspace=True)
+        df = pd.read_csv(io.BytesIO(content), dtype={"curve_id": str}, skipinitialspace=True)
     except pd.errors.EmptyDataError:
         raise InputError("the file is empty", file=name) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file as CSV ({exc})", file=name) from None
+        raise InputError(f"cannot read the file as CSV ({quote(str(exc))})", file=name) from None
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"cannot read the file as CSV ({type(exc).__name__})", file=name) from None
     n_curves = df["curve_id"].nunique() if "curve_id" in df.columns else 0
     chunk = 20_000
     with Progress(
@@ -401,7 +414,7 @@ def fit(
             on_chunk=lambda n: progress.advance(task, n),
         )
     if out is not None:
-        write_atomic(out, table.to_csv(index=False))
+        write_atomic(out, safe_csv(table), field="--out")
     if as_json:
         sys.stdout.write(table.to_json(orient="records", double_precision=15, indent=2) + "\n")
         return
@@ -431,6 +444,17 @@ def main() -> None:
         if debug:
             raise
         Console(stderr=True, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), str(exc)))
+        raise SystemExit(2) from None
+    except OSError as exc:  # last resort: files are read and written through core.files
+        if debug:
+            raise
+        from cxcr4lab.core.errors import quote
+
+        where = "" if exc.filename is None else f"{quote(str(exc.filename))}: "
+        reason = exc.strerror or type(exc).__name__
+        Console(stderr=True, soft_wrap=True).print(
+            Text.assemble(("error: ", "bold red"), f"{where}{reason}")
+        )
         raise SystemExit(2) from None
 
 

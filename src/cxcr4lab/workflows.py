@@ -24,7 +24,8 @@ from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout_bytes
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import MAX_FILE_BYTES, read_plates_bytes
-from cxcr4lab.core.errors import InputError, NotFoundError
+from cxcr4lab.core.errors import InputError, NotFoundError, quote
+from cxcr4lab.core.files import read_input as read_file
 from cxcr4lab.store import InputBlob, Store
 
 __all__ = [
@@ -96,17 +97,14 @@ def compound_mw(name: str) -> float | None:
         return None
 
 
-def read_input(path: Path) -> bytes:
-    """The bytes of an input file, refusing missing and oversized files."""
-    if not path.exists():
-        raise InputError("file not found", file=str(path))
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=path.name)
-    return path.read_bytes()
+def read_input(path: Path, field: str | None = None) -> bytes:
+    """The bytes of an input file given as option ``field``, refusing missing, oversized,
+    unreadable and non-regular files (see :func:`cxcr4lab.core.files.read_input`)."""
+    return read_file(path, field=field, limit=MAX_FILE_BYTES)
 
 
-def _named(source: Path | tuple[str, bytes]) -> tuple[str, bytes]:
-    return (source.name, read_input(source)) if isinstance(source, Path) else source
+def _named(source: Path | tuple[str, bytes], field: str | None = None) -> tuple[str, bytes]:
+    return (source.name, read_input(source, field)) if isinstance(source, Path) else source
 
 
 def find_project(store: Store, name: str, *, field: str = "project") -> int:
@@ -118,7 +116,7 @@ def find_project(store: Store, name: str, *, field: str = "project") -> int:
         names = store.accounts.project_names()
         known = f"projects: {', '.join(names)}" if names else "there are no projects yet"
         raise InputError(
-            f"no project named {name!r} ({known}; create one with `cxcr4lab project create`)",
+            f"no project named {quote(name)} ({known}; create one with `cxcr4lab project create`)",
             field=field,
         ) from None
 
@@ -151,7 +149,7 @@ def load_analysis(store: Store, analysis_id: int) -> SavedAnalysis:
     cls = result_types().get(record.kind)
     if cls is None:
         raise NotFoundError(
-            f"analysis {analysis_id} is of kind {record.kind!r}, which this version cannot read"
+            f"analysis {analysis_id} is of kind {quote(record.kind)}, which this version cannot read"
         )
     return SavedAnalysis(record.id, record.title, cls.from_dict(record.result))
 
@@ -178,8 +176,8 @@ def analyse_binding(
 ) -> BindingRun:
     """Read and analyse a binding plate. ``plate`` and ``layout`` are paths or
     ``(file name, content)`` pairs (uploads, bundled examples)."""
-    plate_name, plate_bytes = _named(plate)
-    layout_name, layout_bytes = _named(layout)
+    plate_name, plate_bytes = _named(plate, "PLATE")
+    layout_name, layout_bytes = _named(layout, "--layout")
     plates = read_plates_bytes(plate_bytes, plate_name)
     if block is None and len(plates) > 1:
         listed = ", ".join(repr(p.block) for p in plates)
@@ -189,7 +187,7 @@ def analyse_binding(
     chosen = plates[0] if block is None else next((p for p in plates if p.block == block), None)
     if chosen is None:
         raise InputError(
-            f"no block named {block!r}; blocks: {', '.join(p.block for p in plates)}",
+            f"no block named {quote(block)}; blocks: {', '.join(quote(p.block) for p in plates)}",
             file=plate_name,
         )
     lay = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw)

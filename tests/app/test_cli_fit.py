@@ -99,4 +99,4 @@ def test_bad_files_give_one_line_and_status_2(
 
 def test_a_missing_file(cli: Cli, tmp_path: Path) -> None:
     run = cli("fit", str(tmp_path / "nope.csv"))
-    assert run.code == 2 and "no such file" in run.err
+    assert run.code == 2 and "file not found" in run.err

@@ -302,7 +302,7 @@ def test_wellmap_error_names_the_file_not_a_temporary_path(tmp_path: Path) -> No
 
 
 def test_missing_layout_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="layout file not found") as err:
+    with pytest.raises(InputError, match="layout file: file not found") as err:
         read_layout(tmp_path / "absent.toml")
     assert "absent.toml" in str(err.value)
 

@@ -186,7 +186,7 @@ def test_mass_concentration_top_with_mw() -> None:
     factor=st.floats(min_value=1.01, max_value=100.0),
     points=st.integers(min_value=2, max_value=24),
     well=st.floats(min_value=1e-6, max_value=1e-3),
-    stock_over_top=st.one_of(st.none(), st.floats(min_value=1.0, max_value=1e4)),
+    stock_over_top=st.one_of(st.none(), st.floats(min_value=1.0, max_value=50.0)),  # <= 5 M
 )
 def test_dilution_properties(
     top: float, factor: float, points: int, well: float, stock_over_top: float | None

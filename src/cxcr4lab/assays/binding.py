@@ -28,6 +28,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.qc import PlateQC, QCThresholds, percent_of_controls, plate_qc
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.units import check_range
 from cxcr4lab.fit import (
     ONE_SITE_COMPETITION,
     FitResult,
@@ -59,6 +60,7 @@ class BindingSettings:
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise InputError(f"must be a positive concentration, got {v!r} mol/L", field=name)
+            check_range(v, "concentration", place=Place(field=name))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> BindingSettings:
@@ -187,7 +189,15 @@ class BindingResult:
                     above = c.fit.params["log10_ic50"] > c.fit.x_max
                     bound = ">" if above else "<"
                     edge = c.conc_max_molar if above else c.conc_min_molar
-                    value = edge if parameter == "IC50" else edge * c.ki_molar / c.ic50_molar
+                    value = (
+                        edge
+                        if parameter == "IC50"
+                        else cheng_prusoff_ki(
+                            ic50=edge,
+                            ligand=self.settings.radioligand_molar,
+                            kd=self.settings.kd_molar,
+                        )
+                    )
                     lo = hi = None
                 out.append(
                     Potency(
@@ -348,15 +358,21 @@ def _fit_compound(
     prof = fit.profile("log10_ic50")
     lo, hi = (prof.lower, prof.upper) if prof is not None else (None, None)
     ic50 = 10.0 ** fit.params["log10_ic50"]
+    factor = 1.0 + settings.radioligand_molar / settings.kd_molar
+    if not (math.isfinite(ic50) and ic50 > 0 and ic50 / factor > 0):
+        # a Ki that underflows to 0 (or an IC50 that overflows) is never stored as a number
+        raise InputError(
+            f"the fitted log10 IC50 {fit.params['log10_ic50']:.4g} gives no usable Ki "
+            f"(outside what a float holds): check the concentrations of {name}",
+            place=place,
+        )
     ic50_lo = None if lo is None else 10.0**lo
     ic50_hi = None if hi is None else 10.0**hi
 
-    def ki(v: float | None) -> float | None:
-        return (
-            None
-            if v is None
-            else cheng_prusoff_ki(ic50=v, ligand=settings.radioligand_molar, kd=settings.kd_molar)
-        )
+    def ki(v: float | None) -> float | None:  # a CI bound beyond what a float holds: open
+        if v is None or not (math.isfinite(v) and v / factor > 0):
+            return None
+        return cheng_prusoff_ki(ic50=v, ligand=settings.radioligand_molar, kd=settings.kd_molar)
 
     return CompetitionCurve(
         compound=name,

@@ -38,7 +38,7 @@ import pandas as pd
 
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.fit import LINEAR, QUADRATIC, FitResult, fit_curve
 from cxcr4lab.fit.weights import weights_for
@@ -102,12 +102,13 @@ class BioanalysisSettings:
     def __post_init__(self) -> None:
         if self.regression not in ("linear", "quadratic"):
             raise InputError(
-                f"regression must be linear or quadratic, got {self.regression!r}",
+                f"regression must be linear or quadratic, got {quote(self.regression)}",
                 field="regression",
             )
         if self.weighting not in ("none", "1/x", "1/x^2"):
             raise InputError(
-                f"weighting must be none, 1/x or 1/x^2, got {self.weighting!r}", field="weighting"
+                f"weighting must be none, 1/x or 1/x^2, got {quote(self.weighting)}",
+                field="weighting",
             )
         if self.mw_g_per_mol is not None and not self.mw_g_per_mol > 0:
             raise InputError("molecular weight must be > 0", field="mw_g_per_mol")
@@ -259,7 +260,7 @@ def analyse(table: Table, settings: BioanalysisSettings) -> BioanalysisResult:
         kind = _TYPES.get(str(t).lower())
         if kind is None:
             raise InputError(
-                f"unknown sample type {t!r}; one of blank, zero, calibrator, qc, unknown",
+                f"unknown sample type {quote(t)}; one of blank, zero, calibrator, qc, unknown",
                 place=place,
                 row=table.line(i),
                 column="type",
@@ -388,7 +389,7 @@ def _to_ng_per_ml(value: float, unit: str) -> float:
     f = factor.get(unit.lower().replace(" ", ""))
     if f is None:
         raise InputError(
-            f"unit {unit!r} is not a mass concentration (ng/mL, pg/mL, µg/mL)", field="unit"
+            f"unit {quote(unit)} is not a mass concentration (ng/mL, pg/mL, µg/mL)", field="unit"
         )
     return value * f
 

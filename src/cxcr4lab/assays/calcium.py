@@ -41,7 +41,7 @@ from cxcr4lab.assays.inhibition import (
 from cxcr4lab.assays.kinetic import KineticData
 from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "ASSAY",
@@ -77,13 +77,13 @@ class CalciumSettings:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.injection_s) and self.injection_s > 0):
             raise InputError(
-                f"must be a positive time in s, got {self.injection_s!r}", field="injection_s"
+                f"must be a positive time in s, got {quote(self.injection_s)}", field="injection_s"
             )
         if self.readout not in ("peak", "auc"):
-            raise InputError(f"must be 'peak' or 'auc', got {self.readout!r}", field="readout")
+            raise InputError(f"must be 'peak' or 'auc', got {quote(self.readout)}", field="readout")
         if self.window_s is not None and not (math.isfinite(self.window_s) and self.window_s > 0):
             raise InputError(
-                f"must be a positive time in s, got {self.window_s!r}", field="window_s"
+                f"must be a positive time in s, got {quote(self.window_s)}", field="window_s"
             )
 
     @classmethod

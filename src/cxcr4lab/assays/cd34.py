@@ -34,7 +34,7 @@ from scipy.stats import chi2
 from cxcr4lab.assays.flow import Events, RectGate, apply_gates
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 
 __all__ = [
@@ -257,7 +257,7 @@ def counts_from_events(
     for role, gate in asdict(names).items():
         if gate is not None and gate not in defined:
             raise InputError(
-                f"the gate file has no gate {gate!r} for {role}; gates: {', '.join(sorted(defined))}",
+                f"the gate file has no gate {quote(gate)} for {role}; gates: {', '.join(sorted(defined))}",
                 file=events.source,
                 field=role,
             )

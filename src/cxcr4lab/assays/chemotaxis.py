@@ -50,7 +50,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.assays.tabular import Table
 from cxcr4lab.assays.wells import normalise_well, well_position
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.fit import FitResult, fit_curve, get_model
 
@@ -101,12 +101,12 @@ class ChemotaxisSettings:
     def __post_init__(self) -> None:
         if self.readout not in _UNITS:
             raise InputError(
-                f"must be counts, absorbance or fluorescence, got {self.readout!r}",
+                f"must be counts, absorbance or fluorescence, got {quote(self.readout)}",
                 field="readout",
             )
         if self.standard_model not in _MODEL_NAMES:
             raise InputError(
-                f"must be linear or 4pl, got {self.standard_model!r}", field="standard_model"
+                f"must be linear or 4pl, got {quote(self.standard_model)}", field="standard_model"
             )
 
     @classmethod
@@ -533,7 +533,7 @@ def _plate_standard(
             n = math.nan
         if not (math.isfinite(n) and n >= 0):
             raise InputError(
-                f"cells = {v!r} is not a number of cells >= 0",
+                f"cells = {quote(v)} is not a number of cells >= 0",
                 file=layout.source,
                 well=w,
                 column="cells",
@@ -608,7 +608,7 @@ def analyse_counts(table: Table, layout: Layout, settings: ChemotaxisSettings) -
     for w, r in roles.items():
         if r in ("standard", "blank"):
             raise InputError(
-                f"role {r!r} has no meaning for microscope counts", file=layout.source, well=w
+                f"role {quote(r)} has no meaning for microscope counts", file=layout.source, well=w
             )
         if w not in values:
             raise InputError(f"no counts for this {r} insert", place=place, well=w)

@@ -34,7 +34,7 @@ import pandas as pd
 from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.fit import FitResult, compare_fits, fit_curve, get_model
 from cxcr4lab.fit.weights import weights_for
 
@@ -70,7 +70,9 @@ class ElisaSettings:
 
     def __post_init__(self) -> None:
         if self.model not in ("auto", "4pl", "5pl"):
-            raise InputError(f"model must be auto, 4pl or 5pl, got {self.model!r}", field="model")
+            raise InputError(
+                f"model must be auto, 4pl or 5pl, got {quote(self.model)}", field="model"
+            )
         if not self.saturation > 0:
             raise InputError("saturation must be > 0", field="saturation")
 
@@ -351,9 +353,9 @@ def _number(rec: dict[Hashable, Any], key: str, source: str, default: float | No
     try:
         value = float(str(raw))
     except ValueError:
-        raise InputError(f"{raw!r} is not a number", place=where) from None
+        raise InputError(f"{quote(raw)} is not a number", place=where) from None
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{key} must be a finite number >= 0, got {raw!r}", place=where)
+        raise InputError(f"{key} must be a finite number >= 0, got {quote(raw)}", place=where)
     return value
 
 

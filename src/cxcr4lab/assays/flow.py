@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote, shorten
+from cxcr4lab.core.limits import MAX_TOML_BYTES, check_size, check_toml
 
 __all__ = ["Events", "RectGate", "apply_gates", "read_fcs_bytes", "read_gates_bytes"]
 
@@ -66,7 +67,9 @@ class Events:
             if pns and pns == name:
                 return pnn
         listed = ", ".join(f"{n} ({s})" if s else n for n, s in self.labels.items())
-        raise InputError(f"no channel {name!r}; channels: {listed}", file=self.source, field=field)
+        raise InputError(
+            f"no channel {quote(name)}; channels: {listed}", file=self.source, field=field
+        )
 
     def values(self, name: str) -> NDArray[np.float64]:
         pnn = self.channel(name)
@@ -79,6 +82,7 @@ def read_fcs_bytes(content: bytes, name: str) -> Events:
 
     if not content:
         raise InputError("file is empty", file=name)
+    check_size(content, name)
     if not content[:3] == b"FCS":
         raise InputError("not an FCS file (it does not start with 'FCS')", file=name)
     try:
@@ -89,7 +93,8 @@ def read_fcs_bytes(content: bytes, name: str) -> Events:
             sample = flowkit.Sample(io.BytesIO(content), sample_id=name)
     except Exception as exc:  # flowio/flowkit raise many kinds of errors for broken files
         raise InputError(
-            f"FlowKit cannot read this FCS file ({type(exc).__name__}: {exc})", file=name
+            f"FlowKit cannot read this FCS file ({type(exc).__name__}: {shorten(str(exc))})",
+            file=name,
         ) from None
     labels = {
         str(n): str(s or "") for n, s in zip(sample.pnn_labels, sample.pns_labels, strict=True)
@@ -99,10 +104,15 @@ def read_fcs_bytes(content: bytes, name: str) -> Events:
 
 def read_gates_bytes(content: bytes, name: str) -> tuple[RectGate, ...]:
     """Read the TOML gate description (see the module docstring)."""
+    check_size(content, name, limit=MAX_TOML_BYTES)
     try:
-        doc = tomllib.loads(content.decode("utf-8-sig"))
+        text = content.decode("utf-8-sig")
+        check_toml(text, name)  # tomllib recurses once per level of nesting
+        doc = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a valid TOML gate file ({exc})", file=name) from None
+        raise InputError(f"not a valid TOML gate file ({shorten(str(exc))})", file=name) from None
+    except RecursionError:
+        raise InputError("not a valid TOML gate file (nested too deeply)", file=name) from None
     raw = doc.get("gate")
     if not isinstance(raw, list) or not raw:
         raise InputError("no [[gate]] entries", file=name)
@@ -115,25 +125,26 @@ def read_gates_bytes(content: bytes, name: str) -> tuple[RectGate, ...]:
         parent = str(g.get("parent", "root"))
         if parent != "root" and parent not in {x.name for x in gates}:
             raise InputError(
-                f"parent {parent!r} of gate {gname!r} is not defined above it", place=where
+                f"parent {quote(parent)} of gate {quote(gname)} is not defined above it",
+                place=where,
             )
         if gname in {x.name for x in gates} or gname == "root":
-            raise InputError(f"gate name {gname!r} is used twice", place=where)
+            raise InputError(f"gate name {quote(gname)} is used twice", place=where)
         ranges = g.get("range")
         if not isinstance(ranges, dict) or not ranges:
-            raise InputError(f"gate {gname!r} has no [gate.range] entries", place=where)
+            raise InputError(f"gate {quote(gname)} has no [gate.range] entries", place=where)
         dims = []
         for channel, r in ranges.items():
             if not isinstance(r, dict) or not (set(r) <= {"min", "max"}) or not r:
                 raise InputError(
-                    f"gate {gname!r}, channel {channel!r}: give {{ min = ..., max = ... }}",
+                    f"gate {quote(gname)}, channel {quote(channel)}: give {{ min = ..., max = ... }}",
                     place=where,
                 )
             lo = _bound(r.get("min"), gname, channel, where)
             hi = _bound(r.get("max"), gname, channel, where)
             if lo is not None and hi is not None and lo >= hi:
                 raise InputError(
-                    f"gate {gname!r}, channel {channel!r}: min {lo:g} is not below max {hi:g}",
+                    f"gate {quote(gname)}, channel {quote(channel)}: min {lo:g} is not below max {hi:g}",
                     place=where,
                 )
             dims.append((str(channel), lo, hi))
@@ -144,8 +155,14 @@ def read_gates_bytes(content: bytes, name: str) -> tuple[RectGate, ...]:
 def _bound(v: object, gate: str, channel: str, where: Place) -> float | None:
     if v is None:
         return None
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**1000:
+        raise InputError(
+            f"gate {quote(gate)}, channel {quote(channel)}: {quote(v)} is too large", place=where
+        )
     if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(float(v)):
-        raise InputError(f"gate {gate!r}, channel {channel!r}: {v!r} is not a number", place=where)
+        raise InputError(
+            f"gate {quote(gate)}, channel {quote(channel)}: {quote(v)} is not a number", place=where
+        )
     return None if math.isinf(float(v)) else float(v)
 
 
@@ -158,7 +175,7 @@ def apply_gates(events: Events, gates: tuple[RectGate, ...]) -> dict[str, NDArra
     for g in gates:
         dims = [
             flowkit.Dimension(
-                events.channel(ch, field=f"gate {g.name!r}"), range_min=lo, range_max=hi
+                events.channel(ch, field=f"gate {quote(g.name)}"), range_min=lo, range_max=hi
             )
             for ch, lo, hi in g.ranges
         ]

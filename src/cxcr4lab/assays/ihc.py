@@ -33,7 +33,7 @@ import pandas as pd
 
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_unique
 
 __all__ = ["IhcResult", "IhcSettings", "PatientScore", "analyse", "h_score"]
@@ -83,7 +83,7 @@ class IhcSettings:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.cutoff) and 0 <= self.cutoff < 300):
             raise InputError(
-                f"H-score cut-off must be in [0, 300), got {self.cutoff!r}", field="cutoff"
+                f"H-score cut-off must be in [0, 300), got {quote(self.cutoff)}", field="cutoff"
             )
         if not (self.sum_tolerance_pct >= 0):
             raise InputError("tolerance must be >= 0", field="sum_tolerance_pct")
@@ -123,7 +123,7 @@ class IhcResult:
         for p in self.patients:
             if p.patient == name:
                 return p
-        raise KeyError(f"no patient {name!r}")
+        raise KeyError(f"no patient {quote(name)}")
 
     def summary(self) -> pd.DataFrame:
         """One row per patient: % cells per intensity, H-score (0-300) and the call."""
@@ -294,7 +294,7 @@ def _from_cells(table: Table, patient_col: str, settings: IhcSettings) -> IhcRes
                 else "is not an intensity class"
             )
             raise InputError(
-                f"intensity {c!r} {problem}: use 0, 1+, 2+ or 3+",
+                f"intensity {quote(c)} {problem}: use 0, 1+, 2+ or 3+",
                 file=table.source,
                 row=table.line(i),
                 column=col,

@@ -43,6 +43,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.qc import PlateQC, QCThresholds, percent_of_controls, plate_qc
 from cxcr4lab.assays.wells import FORMATS, PlateFormat, well_position
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.units import check_range
 from cxcr4lab.fit import (
     FOUR_PL,
     FitResult,
@@ -113,6 +114,8 @@ class PlateSettings:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise InputError(f"must be positive, got {v!r}", field=name)
+            if v is not None and name != "saturation":
+                check_range(v, "concentration", place=Place(field=name))
         if not (math.isfinite(self.agonist_hill) and self.agonist_hill > 0):
             raise InputError(
                 f"must be a positive slope, got {self.agonist_hill!r}", field="agonist_hill"
@@ -680,8 +683,15 @@ def _fit_compound(
     lo = None if lo_log is None else float(10.0**lo_log)
     hi = None if hi_log is None else float(10.0**hi_log)
     kb = kb_lo = kb_hi = None
-    if settings.agonist_molar is not None and ec50 is not None:
-        kb, kb_lo, kb_hi = _kb_interval(ic50, lo, hi, settings.agonist_molar, ec50, hill, cov, t_ag)
+    if settings.agonist_molar is not None and ec50 is not None and math.isfinite(ic50) and ic50 > 0:
+        try:
+            kb, kb_lo, kb_hi = _kb_interval(
+                ic50, lo, hi, settings.agonist_molar, ec50, hill, cov, t_ag
+            )
+        except ArithmeticError:  # e.g. ([A]/EC50)^n beyond a float: no Kb rather than 0 or inf
+            kb = kb_lo = kb_hi = None
+        if kb is not None and not (math.isfinite(kb) and kb > 0):
+            kb = kb_lo = kb_hi = None  # never store a Kb that underflowed to 0
     return InhibitionCurve(
         compound=name,
         fit=fit,

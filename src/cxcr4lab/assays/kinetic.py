@@ -25,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from cxcr4lab.assays.readers import MAX_FILE_BYTES, _csv_cells, _decode, _number, _xlsx_cells
+from cxcr4lab.assays.readers import _csv_cells, _decode, _number, _xlsx_cells
 from cxcr4lab.assays.wells import PlateFormat, format_for_wells, normalise_well
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.files import read_input
+from cxcr4lab.core.limits import check_size
 
 __all__ = ["KineticData", "read_kinetic", "read_kinetic_bytes"]
 
@@ -56,9 +58,7 @@ class KineticData:
 
 def read_kinetic(path: str | Path) -> KineticData:
     p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", file=str(p))
-    return read_kinetic_bytes(p.read_bytes(), p.name)
+    return read_kinetic_bytes(read_input(p, field="kinetic file"), p.name)
 
 
 def _scale(header: str) -> float:
@@ -72,8 +72,7 @@ def _scale(header: str) -> float:
 
 def read_kinetic_bytes(content: bytes, name: str) -> KineticData:
     """Read a kinetic export given as bytes (CSV/TSV/TXT or XLSX, the first sheet with data)."""
-    if len(content) > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", file=name)
+    check_size(content, name)
     if not content.strip():
         raise InputError("file is empty", file=name)
     sheet: str | None = None
@@ -114,7 +113,7 @@ def _value(raw: str, comma: bool, place: Place) -> float:
         )
     v = _number(raw, comma)
     if v is None or not math.isfinite(v):
-        raise InputError(f"{raw!r} is not a finite number", place=place)
+        raise InputError(f"{quote(raw)} is not a finite number", place=place)
     return v
 
 

@@ -27,7 +27,9 @@ from typing import cast
 import pandas as pd
 
 from cxcr4lab.assays.wells import FORMATS, PlateFormat, format_for_wells, well_position
-from cxcr4lab.core.errors import InputError, Place, UnitError
+from cxcr4lab.core.errors import InputError, Place, UnitError, quote, shorten
+from cxcr4lab.core.files import read_input
+from cxcr4lab.core.limits import MAX_NAME_CHARS, MAX_TOML_BYTES, check_size, check_toml
 from cxcr4lab.core.units import to_molar
 
 __all__ = ["ROLE_ALIASES", "Layout", "read_layout", "read_layout_bytes"]
@@ -98,9 +100,8 @@ class Layout:
 def read_layout(path: str | Path, *, mw_lookup: MwLookup | None = None) -> Layout:
     """Read and check a wellmap TOML layout file."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("layout file not found", file=str(p))
-    return read_layout_bytes(p.read_bytes(), p.name, mw_lookup=mw_lookup)
+    content = read_input(p, field="layout file", limit=MAX_TOML_BYTES)
+    return read_layout_bytes(content, p.name, mw_lookup=mw_lookup)
 
 
 def read_layout_bytes(content: bytes, name: str, *, mw_lookup: MwLookup | None = None) -> Layout:
@@ -109,11 +110,18 @@ def read_layout_bytes(content: bytes, name: str, *, mw_lookup: MwLookup | None =
 
     import wellmap
 
+    check_size(content, name, limit=MAX_TOML_BYTES)
     try:
         text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("not a valid TOML layout (not UTF-8 text)", file=name) from None
+    check_toml(text, name)  # tomllib recurses once per level of nesting
+    try:
         tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not a valid TOML layout ({exc})", file=name) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not a valid TOML layout ({shorten(str(exc))})", file=name) from None
+    except RecursionError:
+        raise InputError("not a valid TOML layout (nested too deeply)", file=name) from None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "layout.toml"
         path.write_text(text, encoding="utf-8")
@@ -122,18 +130,32 @@ def read_layout_bytes(content: bytes, name: str, *, mw_lookup: MwLookup | None =
         except Exception as exc:  # wellmap raises its own LayoutError and others
             message = str(exc).replace(str(path), name).strip().splitlines()
             raise InputError(
-                f"wellmap could not read the layout: {' '.join(message)}", file=name
+                f"wellmap could not read the layout: {shorten(' '.join(message), 300)}",
+                file=name,
             ) from None
     if raw.empty:
         raise InputError("layout defines no wells", file=name)
     experiment: dict[str, object] = {}
     if "plate" in raw.columns:
-        stated = raw["plate"].dropna().unique()
+        stated: list[object] = []
+        for value in raw["plate"]:
+            if _missing(value):
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise InputError(
+                    f"plate = {quote(value)} is not a plate format (6, 24, 96, 384, 1536)",
+                    file=name,
+                    field="[expt] plate",
+                )
+            if value not in stated:
+                stated.append(value)
         if len(stated) > 1:
             raise InputError(
-                f"plate format given twice differently: {list(stated)}", file=name, field="plate"
+                f"plate format given twice differently: {quote(stated)}",
+                file=name,
+                field="[expt] plate",
             )
-        if len(stated):
+        if stated:
             experiment["plate"] = stated[0]
     return _check(raw, name, experiment, mw_lookup)
 
@@ -149,11 +171,12 @@ def _check(
     for rec in records:
         well = str(rec["well"])
         place = Place(file=name, well=well)
+        _check_values(rec, place)
         role_raw = rec.get("role")
         role = "empty" if _missing(role_raw) else ROLE_ALIASES.get(str(role_raw).strip().lower())
         if role is None:
             raise InputError(
-                f"unknown role {role_raw!r}; roles: {', '.join(sorted(set(ROLE_ALIASES.values())))}",
+                f"unknown role {quote(role_raw)}; roles: {', '.join(sorted(set(ROLE_ALIASES.values())))}",
                 place=place,
                 column="role",
             )
@@ -163,7 +186,10 @@ def _check(
             raise InputError("sample well has no concentration ('conc')", place=place)
         if role == "sample" and compound is None:
             raise InputError("sample well has no 'compound'", place=place)
-        exclude = None if _missing(rec.get("exclude")) else str(rec["exclude"])
+        excluded = rec.get("exclude")
+        if isinstance(excluded, bool):
+            excluded = "excluded" if excluded else None
+        exclude = None if _missing(excluded) else str(excluded)
         rows.append(
             {
                 "well": well,
@@ -189,7 +215,7 @@ def _format(table: pd.DataFrame, experiment: dict[str, object], name: str) -> Pl
     fmt = next((f for f in FORMATS if str(f.wells) == str(stated)), None)
     if fmt is None:
         raise InputError(
-            f"plate = {stated!r} is not a plate format (6, 24, 96, 384, 1536)",
+            f"plate = {quote(stated)} is not a plate format (6, 24, 96, 384, 1536)",
             file=name,
             field="[expt] plate",
         )
@@ -201,6 +227,42 @@ def _format(table: pd.DataFrame, experiment: dict[str, object], name: str) -> Pl
             field="[expt] plate",
         )
     return fmt
+
+
+_TEXT_KEYS = ("role", "compound", "conc_unit")  # text (a compound may be named by a number)
+
+
+def _check_values(rec: dict[str, object], place: Place) -> None:
+    """Refuse TOML values of the wrong kind (arrays, tables, booleans, dates) in a well's keys,
+    before any of them is hashed, compared or converted."""
+    for key, value in rec.items():
+        if key in _WELLMAP_KEYS - {"role", "compound", "conc", "conc_unit", "exclude"}:
+            continue
+        if isinstance(value, list | tuple | dict | set):
+            raise InputError(
+                f"{shorten(str(key), 40)} = {quote(value)}: a well's value must be text or a number, "
+                "not an array or table",
+                place=place,
+                column=str(key),
+            )
+        wrong = isinstance(value, bool) or not isinstance(value, str | int | float)
+        if key in _TEXT_KEYS and not _missing(value) and wrong:
+            raise InputError(
+                f"{key} = {quote(value)} must be text (in quotes)", place=place, column=key
+            )
+        if isinstance(value, str) and len(value) > MAX_NAME_CHARS:
+            raise InputError(
+                f"{shorten(str(key), 40)} = {quote(value)} is longer than the "
+                f"{MAX_NAME_CHARS} characters a layout value may have",
+                place=place,
+                column=str(key),
+            )
+        if key == "exclude" and not _missing(value) and not isinstance(value, str | bool):
+            raise InputError(
+                f"exclude = {quote(value)} must be a reason in quotes (or true)",
+                place=place,
+                column=key,
+            )
 
 
 def _missing(v: object) -> bool:
@@ -222,12 +284,11 @@ def _concentration(
     mw = mw_lookup(compound) if (mw_lookup is not None and compound is not None) else None
     cplace = Place(file=place.file, well=place.well, column="conc")
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise UnitError(f"concentration {value!r} is not a number with a unit", place=cplace)
+        raise UnitError(f"concentration {quote(value)} is not a number with a unit", place=cplace)
     if not isinstance(value, str) and unit_s is None:
         raise UnitError(
-            f'concentration {value!r} has no unit: write conc = "{value} nM" or set conc_unit',
+            f'concentration {quote(value)} has no unit: write conc = "{value:g} nM" or set '
+            "conc_unit",
             place=cplace,
         )
-    return to_molar(
-        value if isinstance(value, str) else float(value), unit_s, mw_g_per_mol=mw, place=cplace
-    )
+    return to_molar(value, unit_s, mw_g_per_mol=mw, place=cplace)  # an int too big: UnitError

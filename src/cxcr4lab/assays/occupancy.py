@@ -29,7 +29,7 @@ import pandas as pd
 from cxcr4lab.assays.flow import Events, RectGate, apply_gates
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 
 __all__ = [
@@ -163,7 +163,7 @@ class OccupancyResult:
 def _stain(text: str, place: Place) -> Literal["cxcr4", "isotype"]:
     s = _STAINS.get(text.strip().lower())
     if s is None:
-        raise InputError(f"unknown stain {text!r}; use cxcr4 or isotype", place=place)
+        raise InputError(f"unknown stain {quote(text)}; use cxcr4 or isotype", place=place)
     return "cxcr4" if s == "cxcr4" else "isotype"
 
 
@@ -221,7 +221,7 @@ def mfi_from_events(
     """The MFI of ``channel`` in ``gate`` of one FCS file (FlowKit gating)."""
     if gate not in {g.name for g in gates}:
         raise InputError(
-            f"no gate {gate!r}; gates: {', '.join(g.name for g in gates)}",
+            f"no gate {quote(gate)}; gates: {', '.join(g.name for g in gates)}",
             file=events.source,
             field="gate",
         )
@@ -229,7 +229,7 @@ def mfi_from_events(
     values = events.values(channel)[member]
     if len(values) < min_events:
         raise InputError(
-            f"only {len(values)} events in gate {gate!r}; at least {min_events} needed for an MFI",
+            f"only {len(values)} events in gate {quote(gate)}; at least {min_events} needed for an MFI",
             file=events.source,
         )
     mfi = float(np.median(values) if statistic == "median" else np.mean(values))

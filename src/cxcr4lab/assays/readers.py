@@ -36,12 +36,11 @@ from cxcr4lab.assays.wells import (
     row_letters,
     well_position,
 )
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.files import read_input
+from cxcr4lab.core.limits import MAX_FILE_BYTES, check_size, check_text_table, check_xlsx
 
 __all__ = ["MAX_FILE_BYTES", "PlateData", "read_plate", "read_plates", "read_plates_bytes"]
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
-"""Plate exports are kilobytes; anything past this is refused rather than parsed."""
 
 _SIGNAL_NAMES = (
     "signal",
@@ -85,21 +84,12 @@ def read_plate(path: str | Path, *, block: str | None = None) -> PlateData:
 def read_plates(path: str | Path) -> list[PlateData]:
     """Every plate in ``path`` (CSV/TSV/TXT or XLSX)."""
     p = Path(path)
-    if not p.exists():
-        raise InputError("file not found", file=str(p))
-    if p.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(
-            f"file is larger than {MAX_FILE_BYTES // 2**20} MiB; not a plate export", file=p.name
-        )
-    return read_plates_bytes(p.read_bytes(), p.name)
+    return read_plates_bytes(read_input(p, field="plate file", limit=MAX_FILE_BYTES), p.name)
 
 
 def read_plates_bytes(content: bytes, name: str) -> list[PlateData]:
     """Every plate in ``content``, a file called ``name`` (its suffix chooses CSV or XLSX)."""
-    if len(content) > MAX_FILE_BYTES:
-        raise InputError(
-            f"file is larger than {MAX_FILE_BYTES // 2**20} MiB; not a plate export", file=name
-        )
+    check_size(content, name, limit=MAX_FILE_BYTES)
     if not content.strip():
         raise InputError("file is empty", file=name)
     suffix = Path(name).suffix.lower()
@@ -131,7 +121,7 @@ def read_plates_bytes(content: bytes, name: str) -> list[PlateData]:
 def _choose(plates: Sequence[PlateData], block: str | None, name: str) -> PlateData:
     if block is None:
         if len(plates) > 1:
-            listed = ", ".join(repr(p.block) for p in plates)
+            listed = ", ".join(quote(p.block) for p in plates)
             raise InputError(
                 f"file holds {len(plates)} plates ({listed}); choose one by its block name",
                 file=name,
@@ -141,7 +131,8 @@ def _choose(plates: Sequence[PlateData], block: str | None, name: str) -> PlateD
         if p.block == block:
             return p
     raise InputError(
-        f"no block named {block!r}; blocks: {', '.join(p.block for p in plates)}", file=name
+        f"no block named {quote(block)}; blocks: {', '.join(quote(p.block) for p in plates)}",
+        file=name,
     )
 
 
@@ -169,6 +160,7 @@ def _decode(content: bytes, name: str) -> str:
 
 
 def _csv_cells(text: str, name: str) -> tuple[list[list[str]], bool]:
+    check_text_table(text, name)
     sample = text[:20000]
     counts = {d: sample.count(d) for d in (",", ";", "\t")}
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
@@ -178,7 +170,9 @@ def _csv_cells(text: str, name: str) -> tuple[list[list[str]], bool]:
         rows = [[c.strip() for c in row] for row in reader]
     except csv.Error as exc:  # e.g. a field past csv's size limit in a file that is not a table
         raise InputError(
-            f"cannot read as a delimited text table ({exc})", file=name, row=reader.line_num
+            f"cannot read as a delimited text table ({quote(str(exc))})",
+            file=name,
+            row=reader.line_num,
         ) from None
     # Comment lines ("# ...") carry provenance, not readings; keep the line count for messages.
     rows = [[] if row and row[0].startswith("#") else row for row in rows]
@@ -186,13 +180,15 @@ def _csv_cells(text: str, name: str) -> tuple[list[list[str]], bool]:
 
 
 def _xlsx_cells(content: bytes, name: str) -> list[tuple[str | None, list[list[str]]]]:
+    check_xlsx(content, name)  # sizes, ratios and cells, before openpyxl decompresses anything
     try:
         book = pd.read_excel(
             io.BytesIO(content), sheet_name=None, header=None, dtype=object, engine="openpyxl"
         )
     except Exception as exc:  # openpyxl raises many kinds of errors for broken files
         raise InputError(
-            f"cannot read as an xlsx workbook ({type(exc).__name__}: {exc})", file=name
+            f"cannot read as an xlsx workbook ({type(exc).__name__}: {quote(str(exc))})",
+            file=name,
         ) from None
     out: list[tuple[str | None, list[list[str]]]] = []
     for sheet, frame in book.items():
@@ -253,7 +249,7 @@ def _long_plates(
     if signal_col is None:
         raise InputError(
             f"long table has no signal column (one of {', '.join(_SIGNAL_NAMES)}); columns: "
-            + ", ".join(cells[first]),
+            + quote(", ".join(cells[first]), limit=200),
             place=where,
             row=first + 1,
         )
@@ -276,7 +272,7 @@ def _long_plates(
         value = math.nan if not raw else _number(raw, decimal_comma)
         if value is None:
             raise InputError(
-                f"{raw!r} is not a number",
+                f"{quote(raw)} is not a number",
                 file=name,
                 sheet=sheet,
                 row=line,
@@ -338,7 +334,9 @@ def _grid_plates(
                 value = math.nan if not raw else _number(raw, decimal_comma)
                 if value is None or math.isinf(value):
                     problem = "is not a number" if value is None else "is infinite"
-                    raise InputError(f"{raw!r} {problem}", place=where, row=i + 2 + r, well=well)
+                    raise InputError(
+                        f"{quote(raw)} {problem}", place=where, row=i + 2 + r, well=well
+                    )
                 values.append((well, value))
             r += 1
         if r != height:

@@ -12,16 +12,16 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.limits import check_size, check_text_table, check_xlsx
 
 __all__ = ["Table", "column_name", "read_table_bytes", "text_column"]
-
-_MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,14 +47,17 @@ def column_name(text: str) -> str:
 
 def read_table_bytes(content: bytes, name: str) -> Table:
     """Read a CSV/TSV/TXT (delimiter sniffed) or XLSX table given as bytes."""
-    if len(content) > _MAX_BYTES:
-        raise InputError(f"file is larger than {_MAX_BYTES // 2**20} MiB; not a table", file=name)
+    check_size(content, name)
     if not content.strip():
         raise InputError("file is empty", file=name)
     suffix = Path(name).suffix.lower()
     comments = 0
     try:
         if suffix in {".xlsx", ".xlsm"}:
+            try:
+                check_xlsx(content, name)  # before openpyxl decompresses anything
+            except InputError as exc:
+                raise InputError(f"cannot read as a table ({exc.message})", file=name) from None
             frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
         else:
             if content[:4] == b"PK\x03\x04":
@@ -65,6 +68,7 @@ def read_table_bytes(content: bytes, name: str) -> Table:
                 text = content.decode("latin-1")
             if "\x00" in text:
                 raise InputError("file is binary, not a text table", file=name)
+            check_text_table(text, name)  # before splitting lines or pandas builds anything
             lines = text.splitlines()
             while comments < len(lines) and lines[comments].lstrip().startswith("#"):
                 comments += 1
@@ -78,12 +82,13 @@ def read_table_bytes(content: bytes, name: str) -> Table:
         raise
     except Exception as exc:  # pandas/openpyxl raise many kinds of errors for broken files
         raise InputError(
-            f"cannot read as a table ({type(exc).__name__}: {exc})", file=name
+            f"cannot read as a table ({type(exc).__name__}: {quote(str(exc))})", file=name
         ) from None
     frame.columns = [column_name(str(c)) for c in frame.columns]
-    dup = [c for c in set(frame.columns) if list(frame.columns).count(c) > 1]
+    counts = Counter(frame.columns)
+    dup = [c for c in frame.columns if counts[c] > 1]
     if dup:
-        raise InputError(f"column {dup[0]!r} appears twice", file=name, row=comments + 1)
+        raise InputError(f"column {quote(dup[0])} appears twice", file=name, row=comments + 1)
     frame = frame.dropna(how="all").reset_index(drop=True)
     if frame.empty:
         raise InputError("the table has a header but no data rows", file=name)

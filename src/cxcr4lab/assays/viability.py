@@ -49,7 +49,7 @@ from cxcr4lab.assays.inhibition import (
 from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "ASSAY",
@@ -87,7 +87,7 @@ class ViabilitySettings:
             math.isfinite(self.exposure_h) and self.exposure_h > 0
         ):
             raise InputError(
-                f"must be a positive time in h, got {self.exposure_h!r}", field="exposure_h"
+                f"must be a positive time in h, got {quote(self.exposure_h)}", field="exposure_h"
             )
 
     @classmethod
@@ -152,7 +152,7 @@ class ViabilityResult:
         for g in self.gi50:
             if g.compound.lower() == compound.lower():
                 return g
-        raise KeyError(f"no GI50 for {compound!r}")
+        raise KeyError(f"no GI50 for {quote(compound)}")
 
     def summary(self) -> pd.DataFrame:
         """One row per compound: IC50 (4PL midpoint) and GI50 (50 % of vehicle) in nM with CIs,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 
 __all__ = [
     "FORMATS",
@@ -72,7 +72,7 @@ def parse_well(text: str, *, place: Place | None = None) -> tuple[str, int]:
     m = _WELL.match(str(text))
     if not m or int(m.group(2)) < 1:
         raise InputError(
-            f"{text!r} is not a well name (expected e.g. A1 or B03)",
+            f"{quote(text)} is not a well name (expected e.g. A1 or B03)",
             place=place or Place(field="well"),
         )
     return m.group(1).upper(), int(m.group(2))

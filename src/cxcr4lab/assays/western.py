@@ -45,7 +45,7 @@ import pandas as pd
 
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.core.units import to_molar
 from cxcr4lab.fit import (
@@ -107,12 +107,15 @@ class WesternSettings:
     def __post_init__(self) -> None:
         if self.normalise_to not in ("total", "loading"):
             raise InputError(
-                f"must be 'total' or 'loading', got {self.normalise_to!r}", field="normalise_to"
+                f"must be 'total' or 'loading', got {quote(self.normalise_to)}",
+                field="normalise_to",
             )
         if not 0 < self.alpha < 1:
-            raise InputError(f"must be between 0 and 1, got {self.alpha!r}", field="alpha")
+            raise InputError(f"must be between 0 and 1, got {quote(self.alpha)}", field="alpha")
         if self.agonist_molar is not None and not self.agonist_molar > 0:
-            raise InputError(f"must be positive, got {self.agonist_molar!r}", field="agonist_molar")
+            raise InputError(
+                f"must be positive, got {quote(self.agonist_molar)}", field="agonist_molar"
+            )
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> WesternSettings:
@@ -236,7 +239,7 @@ class WesternResult:
         for c in self.combined:
             if c.target.lower() == target.lower() and c.compound.lower() == compound.lower():
                 return c
-        raise KeyError(f"no combined curve for {target!r} / {compound!r}")
+        raise KeyError(f"no combined curve for {quote(target)} / {quote(compound)}")
 
     def blot_curve(self, target: str, compound: str, blot: str) -> BlotCurve:
         for c in self.blot_curves:
@@ -246,7 +249,7 @@ class WesternResult:
                 blot,
             ):
                 return c
-        raise KeyError(f"no curve for {target!r} / {compound!r} on blot {blot!r}")
+        raise KeyError(f"no curve for {quote(target)} / {quote(compound)} on blot {quote(blot)}")
 
     def summary(self) -> pd.DataFrame:
         """One row per target, compound and fit (each blot, then ``combined``): IC50 in nM
@@ -376,7 +379,7 @@ def _role(text: str | None, compound: str | None, where: Place) -> Role:
         if t in ("sample", "compound"):
             return "sample"
         raise InputError(
-            f"unknown role {text!r}; roles: stimulated, unstimulated, sample", place=where
+            f"unknown role {quote(text)}; roles: stimulated, unstimulated, sample", place=where
         )
     name = (compound or "").strip().lower()
     if name in _STIMULATED:

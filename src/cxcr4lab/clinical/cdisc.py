@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.limits import check_parquet, check_size, check_text_table
 from cxcr4lab.core.tables import require_columns
 
 __all__ = [
@@ -59,13 +60,13 @@ def read_clinical_bytes(content: bytes, name: str) -> tuple[pd.DataFrame, int]:
     Returns the frame (upper-case column names) and the row base: the number to add to a 0-based
     position to get the line (CSV: header is line 1, so 2) or record number (binary formats: 1).
     """
-    if len(content) > _MAX_BYTES:
-        raise InputError("file is too large for a clinical table", file=name)
+    check_size(content, name, limit=_MAX_BYTES)
     if not content.strip():
         raise InputError("file is empty", file=name)
     suffix = Path(name).suffix.lower()
     try:
         if suffix in {".parquet", ".pq"}:
+            check_parquet(content, name)
             frame, base = pd.read_parquet(io.BytesIO(content)), 1
         elif suffix == ".xpt":
             import pyreadstat
@@ -76,12 +77,15 @@ def read_clinical_bytes(content: bytes, name: str) -> tuple[pd.DataFrame, int]:
                 frame, _meta = pyreadstat.read_xport(str(path))
             base = 1
         else:
+            check_text_table(content, name, delimiters=",")
             frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
             base = 2
     except InputError:
         raise
     except Exception as exc:  # any reader failure is the user's file, said once
-        raise InputError(f"cannot read as a {suffix or 'CSV'} table: {exc}", file=name) from None
+        raise InputError(
+            f"cannot read as a {suffix or 'CSV'} table: {quote(str(exc))}", file=name
+        ) from None
     frame.columns = [str(c).strip().upper() for c in frame.columns]
     if len(frame) == 0:
         raise InputError("the table has no data rows", file=name)
@@ -155,7 +159,7 @@ def _numbers(
         try:
             v = float(r)
         except ValueError:
-            raise InputError(f"{r!r} is not a number", place=where) from None
+            raise InputError(f"{quote(r)} is not a number", place=where) from None
         if not np.isfinite(v):
             raise InputError("value is not finite", place=where)
         if minimum is not None and v < minimum:
@@ -169,7 +173,7 @@ def _flag(df: pd.DataFrame, name: str, file: str, base: int, ids: list[str]) -> 
         return [False] * len(df)
     raw = _text(df, name)
     _refuse_first(
-        (None if r.upper() in _YES | _NO else f"{r!r} is not Y or N" for r in raw),
+        (None if r.upper() in _YES | _NO else f"{quote(r)} is not Y or N" for r in raw),
         name,
         file,
         base,
@@ -229,7 +233,10 @@ def validate_adrs(
     values = [v.upper() for v in _text(df, "AVALC")]
     known = ", ".join(ADRS_VALUES)
     _refuse_first(
-        (None if v in ADRS_VALUES else f"{v!r} is not a RECIST response ({known})" for v in values),
+        (
+            None if v in ADRS_VALUES else f"{quote(v)} is not a RECIST response ({known})"
+            for v in values
+        ),
         "AVALC",
         file,
         row_base,
@@ -364,7 +371,7 @@ def validate_tr(
     known = ", ".join(NTSTAT_VALUES)
     _refuse_first(
         (
-            f"non-target status {s!r} is not one of {known}"
+            f"non-target status {quote(s)} is not one of {known}"
             if not target and not new and s not in NTSTAT_VALUES
             else None
             for s, target, new in zip(status, df["TARGET"], df["NEW"], strict=True)

@@ -31,7 +31,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "BOR_ORDER",
@@ -71,7 +71,7 @@ class RecistSettings:
         for name in ("confirm_days", "min_sd_days", "window_days"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
-                raise InputError(f"must be a number >= 0, got {v!r}", field=name)
+                raise InputError(f"must be a number >= 0, got {quote(v)}", field=name)
 
 
 def target_response(

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cxcr4lab.clinical.recist import RecistSettings, SubjectRecist, best_overall_response
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "ArmResponse",
@@ -364,7 +364,7 @@ def response_rates(
     notes: list[str] = []
     if adsl is not None:
         if by not in adsl.columns:
-            raise InputError(f"column {by!r} is not in ADSL", field="--by", column=by)
+            raise InputError(f"column {quote(by)} is not in ADSL", field="--by", column=by)
         groups = dict(zip(adsl["USUBJID"], adsl[by].astype(str), strict=True))
         strata = (
             dict(zip(adsl["USUBJID"], adsl[stratum].astype(str), strict=True))
@@ -372,7 +372,9 @@ def response_rates(
             else {}
         )
         if stratum and stratum not in adsl.columns:
-            raise InputError(f"column {stratum!r} is not in ADSL", field="--strata", column=stratum)
+            raise InputError(
+                f"column {quote(stratum)} is not in ADSL", field="--strata", column=stratum
+            )
         subjects_all = list(adsl["USUBJID"])
     else:
         groups = {u: "all" for u in adrs["USUBJID"]}

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from cxcr4lab.clinical.response import clopper_pearson
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "IRR_SOURCE",
@@ -188,7 +188,7 @@ def ae_incidence(
     ``min_pct`` (any grade, in every arm) are left out of the table but not out of ``ANY TEAE``.
     """
     if by not in adsl.columns:
-        raise InputError(f"column {by!r} is not in ADSL", field="--by", column=by)
+        raise InputError(f"column {quote(by)} is not in ADSL", field="--by", column=by)
     arm_of = dict(zip(adsl["USUBJID"], adsl[by].astype(str), strict=True))
     ae = adae.assign(_ARM=[arm_of.get(u, "") for u in adae["USUBJID"]])
     missing = ae.loc[ae["_ARM"] == "", "USUBJID"]
@@ -280,7 +280,7 @@ class IrrAction:
 def irr_action(grade: int) -> IrrAction:
     """CTCAE grade (1-5) of an infusion-related reaction -> the management action."""
     if grade not in (1, 2, 3, 4, 5):
-        raise InputError(f"CTCAE grade must be 1-5, got {grade!r}", field="grade")
+        raise InputError(f"CTCAE grade must be 1-5, got {quote(grade)}", field="grade")
     if grade <= 2:
         return IrrAction(
             grade,

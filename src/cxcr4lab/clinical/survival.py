@@ -24,7 +24,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -95,7 +95,7 @@ def validate_survival(
             raise InputError(f"time {t[i]:g} is negative", column=time_column, **where(i))
         if e_raw[i] not in (0.0, 1.0):
             raise InputError(
-                f"event must be coded 0 or 1, got {np.asarray(event, dtype=object)[i]!r}",
+                f"event must be coded 0 or 1, got {quote(np.asarray(event, dtype=object)[i])}",
                 column=event_column,
                 **where(i),
             )
@@ -541,7 +541,7 @@ def analyse_survival(
     levels = sorted(set(labels))
     ref = reference if reference is not None else levels[0]
     if group is not None and ref not in levels:
-        raise InputError(f"reference {ref!r} is not a level of {group}", column=group)
+        raise InputError(f"reference {quote(ref)} is not a level of {group}", column=group)
     curves = tuple(
         kaplan_meier(t[data["_g"] == lv], e[data["_g"] == lv], group=lv, conf_level=conf_level)
         for lv in levels
@@ -645,13 +645,13 @@ def analyse_adtte(
     if part.empty:
         found = ", ".join(sorted(set(tte["PARAMCD"]))) or "none"
         raise InputError(
-            f"no {paramcd!r} records (PARAMCD found: {found})", file=source, column="PARAMCD"
+            f"no {quote(paramcd)} records (PARAMCD found: {found})", file=source, column="PARAMCD"
         )
     units = part["AVALU"].map(_TO_MONTHS)
     if units.isna().any():
         i = int(np.flatnonzero(units.isna().to_numpy())[0])
         raise InputError(
-            f"unknown AVALU {part['AVALU'].iloc[i]!r} (DAYS, WEEKS, MONTHS, YEARS)",
+            f"unknown AVALU {quote(part['AVALU'].iloc[i])} (DAYS, WEEKS, MONTHS, YEARS)",
             file=source,
             row=int(part["_ROW"].iloc[i]),
             column="AVALU",

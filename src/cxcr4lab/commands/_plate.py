@@ -67,41 +67,45 @@ def agonist_molar(text: str | None, option: str) -> float | None:
     return conc(text, option, mw_g_per_mol=compound_mw("CXCL12"))
 
 
-def named(source: Path | tuple[str, bytes]) -> tuple[str, bytes]:
+def named(source: Path | tuple[str, bytes], field: str | None = None) -> tuple[str, bytes]:
+    """A path read (errors name ``field``, the option or argument) or a (name, bytes) pair."""
     from cxcr4lab.workflows import read_input
 
-    return (source.name, read_input(source)) if isinstance(source, Path) else source
+    return (source.name, read_input(source, field)) if isinstance(source, Path) else source
 
 
 def read_plate_input(
-    source: Path | tuple[str, bytes], block: str | None
+    source: Path | tuple[str, bytes], block: str | None, field: str = "PLATE"
 ) -> tuple[PlateData, InputBlob]:
     """The chosen plate of a plate export and the file as an input blob."""
     from cxcr4lab.assays.readers import read_plates_bytes
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.store import InputBlob
 
-    name, content = named(source)
+    name, content = named(source, field)
     plates = read_plates_bytes(content, name)
     if block is None and len(plates) > 1:
-        listed = ", ".join(repr(p.block) for p in plates)
+        listed = ", ".join(quote(p.block) for p in plates)
         raise InputError(
             f"file holds {len(plates)} plates ({listed}); choose one with --block", file=name
         )
     chosen = plates[0] if block is None else next((p for p in plates if p.block == block), None)
     if chosen is None:
         raise InputError(
-            f"no block named {block!r}; blocks: {', '.join(p.block for p in plates)}", file=name
+            f"no block named {quote(block)}; blocks: {', '.join(quote(p.block) for p in plates)}",
+            file=name,
         )
     return chosen, InputBlob(name, "plate", content)
 
 
-def read_layout_input(source: Path | tuple[str, bytes]) -> tuple[Layout, InputBlob]:
+def read_layout_input(
+    source: Path | tuple[str, bytes], field: str = "--layout"
+) -> tuple[Layout, InputBlob]:
     from cxcr4lab.assays.layout import read_layout_bytes
     from cxcr4lab.store import InputBlob
     from cxcr4lab.workflows import compound_mw
 
-    name, content = named(source)
+    name, content = named(source, field)
     return read_layout_bytes(content, name, mw_lookup=compound_mw), InputBlob(
         name, "layout", content
     )

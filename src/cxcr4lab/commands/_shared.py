@@ -61,10 +61,10 @@ def conc(text: str, field: str, *, mw_g_per_mol: float | None = None) -> float:
     return to_molar(text, place=Place(field=field), allow_zero=False, mw_g_per_mol=mw_g_per_mol)
 
 
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write ``content`` (text as UTF-8) to ``path``, parents created, via a temporary file
-    renamed into place, so no half-written file is left behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    part.replace(path)
+def write_atomic(path: Path, content: str | bytes, *, field: str = "--out") -> None:
+    """Write ``content`` (text as UTF-8) to ``path``, parents created, via a unique temporary
+    file renamed into place, so no half-written file is left behind; a directory or an
+    unwritable path is one error naming ``field`` (see :func:`cxcr4lab.core.files.write_atomic`)."""
+    from cxcr4lab.core.files import write_atomic as write
+
+    write(path, content, field=field)

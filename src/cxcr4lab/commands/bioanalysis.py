@@ -74,7 +74,7 @@ def analyze_bioanalysis(
         unit=unit,
         mw_g_per_mol=compound_mw(analyte),
     )
-    content = read_input(run)
+    content = read_input(run, "RUN")
     result = analyse_bioanalysis_bytes(run.name, content, settings)
     finish(
         result,

@@ -67,7 +67,7 @@ def analyse_files(
     from cxcr4lab.assays.kinetic import read_kinetic_bytes
     from cxcr4lab.store import InputBlob
 
-    name, content = named(kinetic)
+    name, content = named(kinetic, "KINETIC")
     data = read_kinetic_bytes(content, name)
     lay, layout_blob = read_layout_input(layout)
     return analyse(data, lay, settings), (InputBlob(name, "kinetic", content), layout_blob)

@@ -105,15 +105,15 @@ def analyze_cd34(
             raise InputError(
                 "FCS input needs --gates, --beads-per-tube and --volume-ul", field="--gates"
             )
-        files = [(p.name, read_input(p)) for p in fcs]
-        gate = (gates.name, read_input(gates))
+        files = [(p.name, read_input(p, "INPUTS")) for p in fcs]
+        gate = (gates.name, read_input(gates, "--gates"))
         result = analyse_cd34_fcs(files, gate, beads_per_tube=beads_per_tube, volume_ul=volume_ul)
         blobs = [(n, "fcs", c) for n, c in files] + [(gate[0], "gates", gate[1])]
         params: dict[str, Any] = {"beads_per_tube": beads_per_tube, "volume_ul": volume_ul}
     else:
         if len(inputs) != 1:
             raise InputError("give one count table (or FCS files)", field="inputs")
-        content = read_input(inputs[0])
+        content = read_input(inputs[0], "INPUTS")
         result = analyse_cd34_table(inputs[0].name, content)
         blobs = [(inputs[0].name, "counts", content)]
         params = {}

@@ -91,10 +91,10 @@ def analyse_files(
 
     lay, layout_blob = read_layout_input(layout)
     if settings.readout == "counts":
-        name, content = named(data)
+        name, content = named(data, "DATA")
         result = analyse_counts(read_table_bytes(content, name), lay, settings)
         return result, (InputBlob(name, "counts", content), layout_blob)
-    plate, plate_blob = read_plate_input(data, block)
+    plate, plate_blob = read_plate_input(data, block, "DATA")
     return analyse_plate(plate, lay, settings), (plate_blob, layout_blob)
 
 

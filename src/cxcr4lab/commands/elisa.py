@@ -44,7 +44,7 @@ def analyse_elisa_bytes(
     from cxcr4lab.assays.elisa import analyse
     from cxcr4lab.assays.layout import read_layout_bytes
     from cxcr4lab.assays.readers import read_plates_bytes
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
 
     plates = read_plates_bytes(plate[1], plate[0])
     if block is None and len(plates) > 1:
@@ -55,7 +55,8 @@ def analyse_elisa_bytes(
     chosen = plates[0] if block is None else next((p for p in plates if p.block == block), None)
     if chosen is None:
         raise InputError(
-            f"no block named {block!r}; blocks: {', '.join(p.block for p in plates)}", file=plate[0]
+            f"no block named {quote(block)}; blocks: {', '.join(quote(p.block) for p in plates)}",
+            file=plate[0],
         )
     return analyse(chosen, read_layout_bytes(layout[1], layout[0]), settings)
 
@@ -87,16 +88,16 @@ def analyze_elisa(
 ) -> None:
     """ELISA: 4PL/5PL standard curve, unknowns x dilution, LLOQ/ULOQ, duplicate CV, flags."""
     from cxcr4lab.assays.elisa import ElisaSettings
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.workflows import read_input
 
     if weighting not in ("none", "1/y", "1/y^2"):
         raise InputError(
-            f"unknown weighting {weighting!r}; none, 1/y or 1/y^2", field="--weighting"
+            f"unknown weighting {quote(weighting)}; none, 1/y or 1/y^2", field="--weighting"
         )
     settings = ElisaSettings(model=model, weighting=weighting)  # type: ignore[arg-type]
-    p = (plate.name, read_input(plate))
-    lay = (layout.name, read_input(layout))
+    p = (plate.name, read_input(plate, "PLATE"))
+    lay = (layout.name, read_input(layout, "--layout"))
     result = analyse_elisa_bytes(p, lay, settings, block=block)
     finish(
         result,

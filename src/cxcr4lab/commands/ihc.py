@@ -62,7 +62,7 @@ def analyze_ihc(
     from cxcr4lab.assays.ihc import IhcSettings
     from cxcr4lab.workflows import read_input
 
-    content = read_input(scores)
+    content = read_input(scores, "SCORES")
     result = analyse_ihc_bytes(scores.name, content, IhcSettings(cutoff=cutoff, marker=marker))
     finish(
         result,

@@ -45,7 +45,7 @@ def register_top(app: typer.Typer) -> None:
 
 def parse_lambda_z_range(text: str) -> tuple[str, float, float]:
     """``"3:6-24"`` -> ("3", 6.0, 24.0); the error names the option."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
 
     subject, sep, span = text.rpartition(":")
     start, dash, end = span.partition("-")
@@ -55,7 +55,7 @@ def parse_lambda_z_range(text: str) -> tuple[str, float, float]:
         return subject.strip(), float(start), float(end)
     except ValueError:
         raise InputError(
-            f"{text!r}: expected SUBJECT:START-END in hours, e.g. 3:6-24", field="--lambda-z"
+            f"{quote(text)}: expected SUBJECT:START-END in hours, e.g. 3:6-24", field="--lambda-z"
         ) from None
 
 
@@ -113,7 +113,7 @@ def analyze_nca(
         conc_unit=conc_unit,
         dose_unit=dose_unit,
     )
-    content = read_input(data)
+    content = read_input(data, "DATA")
     result = analyse_nca_bytes(data.name, content, settings)
     finish(
         result,

@@ -122,25 +122,25 @@ def analyze_occupancy(
 ) -> None:
     """Receptor occupancy: %RO = (1 - MFI_post/MFI_pre) x 100, isotype-subtracted, per subject."""
     from cxcr4lab.assays.occupancy import OccupancySettings
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.workflows import read_input
 
     if statistic not in ("median", "mean"):
         raise InputError(
-            f"statistic must be median or mean, got {statistic!r}", field="--statistic"
+            f"statistic must be median or mean, got {quote(statistic)}", field="--statistic"
         )
     settings = OccupancySettings(statistic=statistic)  # type: ignore[arg-type]
-    content = read_input(data)
+    content = read_input(data, "DATA")
     if gates is None:
         result = analyse_occupancy_table(data.name, content, settings)
         blobs = [(data.name, "mfi", content)]
         params: dict[str, Any] = {}
     else:
-        gate_file = (gates.name, read_input(gates))
+        gate_file = (gates.name, read_input(gates, "--gates"))
         result, files = analyse_occupancy_fcs(
             (data.name, content),
             gate_file,
-            lambda name: read_input(data.parent / name),
+            lambda name: read_input(data.parent / name, "DATA (an FCS file it lists)"),
             gate=gate,
             channel=channel,
             settings=settings,

@@ -89,6 +89,8 @@ def analyze_pkfit(
     project: ProjectOption = None,
 ) -> None:
     """Fit 1/2/3-compartment models per subject: CL, V, Q, ka with 95% CIs, t1/2, Vss, AUC."""
+    from cxcr4lab.core.export import safe_csv
+    from cxcr4lab.core.files import check_output
     from cxcr4lab.pkpd.pkfit import PkFitSettings
     from cxcr4lab.workflows import read_input
 
@@ -101,10 +103,12 @@ def analyze_pkfit(
         lloq=lloq,
         profile=profile,
     )
-    content = read_input(data)
+    if out is not None:
+        check_output(out, field="--out")
+    content = read_input(data, "DATA")
     result = analyse_pkfit_bytes(data.name, content, settings)
     if out is not None:
-        write_atomic(out, result.summary().to_csv(index=False))
+        write_atomic(out, safe_csv(result.summary()), field="--out")
     finish(
         result,
         [(data.name, "data", content)],

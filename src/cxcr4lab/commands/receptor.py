@@ -153,21 +153,24 @@ def schild(
     project: ProjectOption = None,
 ) -> None:
     """A simulated Schild experiment: pA2 and Schild slope with 95% CIs vs the model's pKb."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.receptor.calibration import CELL_LINES
     from cxcr4lab.receptor.schild_study import SCHILD_READOUTS, schild_study
 
     if readout not in SCHILD_READOUTS:
         raise InputError(
-            f"unknown readout {readout!r}; choose one of {', '.join(SCHILD_READOUTS)}",
+            f"unknown readout {quote(readout)}; choose one of {', '.join(SCHILD_READOUTS)}",
             field="--readout",
         )
     if cell not in CELL_LINES:
         raise InputError(
-            f"unknown cell line {cell!r}; choose one of {', '.join(CELL_LINES)}", field="--cell"
+            f"unknown cell line {quote(cell)}; choose one of {', '.join(CELL_LINES)}",
+            field="--cell",
         )
     if not noise >= 0:
-        raise InputError(f"must be >= 0 (% of the pathway maximum), got {noise!r}", field="--noise")
+        raise InputError(
+            f"must be >= 0 (% of the pathway maximum), got {quote(noise)}", field="--noise"
+        )
     levels = _concentrations(antagonist_conc, "--antagonist-conc")
     model = model_with_kb(kb)
     result = schild_study(
@@ -233,26 +236,30 @@ def plate(
     """Write a SIMULATED plate and its layout, read by: cxcr4lab analyze ASSAY."""
     from rich.markup import escape
 
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
+    from cxcr4lab.core.files import check_output
     from cxcr4lab.receptor.recovery import CHEMOTAXIS_CELLS, VIRTUAL_ASSAYS, virtual_plate
 
     if assay not in VIRTUAL_ASSAYS:
         raise InputError(
-            f"unknown assay {assay!r}; virtual plates exist for {', '.join(VIRTUAL_ASSAYS)}",
+            f"unknown assay {quote(assay)}; virtual plates exist for {', '.join(VIRTUAL_ASSAYS)}",
             field="ASSAY",
         )
     if assay == "chemotaxis" and cell not in CHEMOTAXIS_CELLS:
         raise InputError(
-            f"unknown cell line {cell!r}; choose one of {', '.join(CHEMOTAXIS_CELLS)}",
+            f"unknown cell line {quote(cell)}; choose one of {', '.join(CHEMOTAXIS_CELLS)}",
             field="--cell",
         )
+    check_output(out, field="--out")
+    if layout is not None:
+        check_output(layout, field="--layout")
     model = model_with_kb(kb)
     vp = virtual_plate(model, assay, seed=seed, cell=cell)
     layout_path = layout or out.with_name(f"{out.stem}_layout.toml")
     if layout_path.resolve() == out.resolve():
         raise InputError("the layout must not overwrite the plate file", field="--layout")
-    write_atomic(out, vp.plate)
-    write_atomic(layout_path, vp.layout)
+    write_atomic(out, vp.plate, field="--out")
+    write_atomic(layout_path, vp.layout, field="--layout")
     console = Console()
     console.print(
         f"[bold]SIMULATED {escape(assay)} plate[/bold] (model Kb {model.kb / 1e-9:.3g} nM, seed "

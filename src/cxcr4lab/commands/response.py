@@ -112,11 +112,11 @@ def response(
     from cxcr4lab.workflows import read_input
 
     settings = RecistSettings(confirm=confirm, min_sd_days=7 * min_sd_weeks)
-    inputs: list[tuple[str, str, bytes]] = [(adrs.name, "adrs", read_input(adrs))]
+    inputs: list[tuple[str, str, bytes]] = [(adrs.name, "adrs", read_input(adrs, "ADRS"))]
     if adsl is not None:
-        inputs.append((adsl.name, "adsl", read_input(adsl)))
+        inputs.append((adsl.name, "adsl", read_input(adsl, "--adsl")))
     if tr is not None:
-        inputs.append((tr.name, "tr", read_input(tr)))
+        inputs.append((tr.name, "tr", read_input(tr, "--tr")))
     named = {role: (name, content) for name, role, content in inputs}
     result = analyse_response_bytes(
         named["adrs"],

@@ -70,7 +70,7 @@ def safety(
     """AE incidence by preferred term (any grade, grade >= 3, serious) with exact CIs and EAIR."""
     from cxcr4lab.workflows import read_input
 
-    ae, sl = (adae.name, read_input(adae)), (adsl.name, read_input(adsl))
+    ae, sl = (adae.name, read_input(adae, "ADAE")), (adsl.name, read_input(adsl, "--adsl"))
     result = analyse_safety_bytes(ae, sl, by=by, min_pct=min_pct)
     inputs = [(ae[0], "adae", ae[1]), (sl[0], "adsl", sl[1])]
     finish(

@@ -112,12 +112,12 @@ def settings_from_options(
     *, patients: int, cycles: int, seed: int, kd: str, target: float, keo_half_life: float
 ) -> SimulationSettings:
     """Simulation settings from the command-line options; an error names the option."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.pkpd.regimen_simulation import SimulationSettings
 
     if not 0 < target < 100:
         raise InputError(
-            f"occupancy target must be in (0, 100) %, got {target!r}", field="--target"
+            f"occupancy target must be in (0, 100) %, got {quote(target)}", field="--target"
         )
     kd_molar = conc(kd, "--kd", mw_g_per_mol=_balixafortide_mw()) if kd else None
     try:
@@ -150,15 +150,23 @@ def _covariates(path: Path | None) -> tuple[pd.DataFrame | None, list[InputBlob]
 
     import pandas as pd
 
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
+    from cxcr4lab.core.limits import check_text_table
     from cxcr4lab.store import InputBlob
     from cxcr4lab.workflows import read_input
 
-    data = read_input(path)
+    data = read_input(path, "--covariates")
+    check_text_table(data, path.name, delimiters=",")
     try:
         frame = pd.read_csv(io.BytesIO(data), skipinitialspace=True)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file as CSV ({exc})", file=path.name) from None
+        raise InputError(
+            f"cannot read the file as CSV ({quote(str(exc))})", file=path.name
+        ) from None
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise InputError(
+            f"cannot read the file as CSV ({type(exc).__name__})", file=path.name
+        ) from None
     if "ID" not in frame.columns:
         raise InputError("needs an ID column (and WT in kg, HT in cm)", file=path.name, column="ID")
     return frame, [InputBlob(path.name, "covariates", data)], f"{path.name} ({len(frame)} patients)"
@@ -386,7 +394,7 @@ def sbml(
     ] = "combination",
 ) -> None:
     """Export a simulation model as SBML L3V2 (units in each element's notes, time in h)."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.pkpd.neutropenia import eribulin_neutropenia_model
     from cxcr4lab.pkpd.pk import BALIXAFORTIDE_HUMAN
     from cxcr4lab.sim import to_sbml
@@ -398,13 +406,13 @@ def sbml(
     }
     if model not in models:
         raise InputError(
-            f"unknown model {model!r}; choose one of {', '.join(models)}", field="--model"
+            f"unknown model {quote(model)}; choose one of {', '.join(models)}", field="--model"
         )
     chosen = models[model]()
     text = to_sbml(chosen)
     if out.parent and not out.parent.exists():
-        raise InputError("the folder does not exist", file=str(out.parent))
-    write_atomic(out, text)
+        raise InputError("the folder does not exist", file=str(out.parent), field="OUT")
+    write_atomic(out, text, field="OUT")
     Console().print(
         f"SBML L3V2 of {chosen.name} written to {out}: {len(chosen.states)} states, "
         f"{len(chosen.parameters)} parameters, {len(chosen.outputs)} outputs; amounts in mg, "

@@ -95,11 +95,23 @@ def survival(
     project: ProjectOption = None,
 ) -> None:
     """Kaplan-Meier medians with 95% CIs, log-rank test and Cox hazard ratios (months)."""
+    import math
+
+    from cxcr4lab.core.errors import InputError
     from cxcr4lab.workflows import read_input
 
-    inputs = [(adtte.name, "adtte", read_input(adtte))]
+    for t in landmark or ():
+        if not (math.isfinite(t) and t > 0):
+            raise InputError(
+                f"a landmark time must be a number > 0 months, got {t:g}", field="--landmark"
+            )
+    if tau is not None and not (math.isfinite(tau) and tau > 0):
+        raise InputError(
+            f"the RMST horizon must be a number > 0 months, got {tau:g}", field="--tau"
+        )
+    inputs = [(adtte.name, "adtte", read_input(adtte, "ADTTE"))]
     if adsl is not None:
-        inputs.append((adsl.name, "adsl", read_input(adsl)))
+        inputs.append((adsl.name, "adsl", read_input(adsl, "--adsl")))
     named = {role: (name, content) for name, role, content in inputs}
     landmarks = tuple(landmark) if landmark else (6.0, 12.0)
     result = analyse_survival_bytes(

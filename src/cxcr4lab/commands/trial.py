@@ -61,7 +61,7 @@ def register_top(app: typer.Typer) -> None:
 
 def parse_pair(text: str, option: str) -> tuple[float, float]:
     """``"0.13,0.137"`` -> (0.13, 0.137): treatment first, control second."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
 
     parts = text.split(",")
     try:
@@ -70,19 +70,19 @@ def parse_pair(text: str, option: str) -> tuple[float, float]:
         return float(parts[0]), float(parts[1])
     except ValueError:
         raise InputError(
-            f"{text!r}: expected TREATMENT,CONTROL, e.g. 0.13,0.137", field=option
+            f"{quote(text)}: expected TREATMENT,CONTROL, e.g. 0.13,0.137", field=option
         ) from None
 
 
 def parse_floats(text: str, option: str) -> tuple[float, ...]:
     """``"0.05,0.1,0.2"`` -> (0.05, 0.1, 0.2); the error names the option."""
-    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.core.errors import InputError, quote
 
     try:
         values = tuple(float(p) for p in text.split(","))
     except ValueError:
         raise InputError(
-            f"{text!r}: expected comma-separated numbers, e.g. 0.05,0.1,0.2", field=option
+            f"{quote(text)}: expected comma-separated numbers, e.g. 0.05,0.1,0.2", field=option
         ) from None
     return values
 

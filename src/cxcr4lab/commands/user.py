@@ -26,7 +26,11 @@ def create_user(
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Create a user; the password is asked for (twice) or read from stdin."""
+    """Create a user; the password is asked for (twice) or read from stdin.
+
+    Passwords need 8 to 1024 characters, not only spaces, and must not be common or guessable
+    (zxcvbn score 3 or more): a phrase of a few unrelated words works.
+    """
     from cxcr4lab.store import Store
 
     if password_stdin:

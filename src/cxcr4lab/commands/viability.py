@@ -96,14 +96,18 @@ def analyze_viability(
     vehicle), maximal effect, plate QC."""
     from cxcr4lab.assays.inhibition import PlateSettings
     from cxcr4lab.assays.viability import ViabilitySettings
+    from cxcr4lab.commands._shared import write_atomic
+    from cxcr4lab.core.export import safe_csv
+    from cxcr4lab.core.files import check_output
 
     settings = ViabilitySettings(
         plate=PlateSettings(saturation=saturation), cell_line=cell_line, exposure_h=hours
     )
+    if tidy is not None:
+        check_output(tidy, field="--tidy")
     result, inputs = analyse_files(plate, layout, settings, block=block)
     if tidy is not None:
-        tidy.parent.mkdir(parents=True, exist_ok=True)
-        result.combination_table().to_csv(tidy, index=False)
+        write_atomic(tidy, safe_csv(result.combination_table()), field="--tidy")
     finish(
         result,
         inputs,

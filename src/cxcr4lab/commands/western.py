@@ -50,7 +50,7 @@ def analyse_file(
     from cxcr4lab.assays.tabular import read_table_bytes
     from cxcr4lab.assays.western import analyse
 
-    name, content = named(source)
+    name, content = named(source, "BANDS")
     return analyse(read_table_bytes(content, name), settings), (name, "bands", content)
 
 

@@ -24,7 +24,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, NotFoundError, Place
+from cxcr4lab.core.errors import InputError, NotFoundError, Place, quote
+from cxcr4lab.core.files import read_input
+from cxcr4lab.core.limits import MAX_TOML_BYTES, check_toml
 
 __all__ = [
     "Compound",
@@ -182,7 +184,7 @@ class Registry:
                 other = index.get(key)
                 if other is not None and other is not c:
                     raise InputError(
-                        f"name {alias!r} is used by both {other.name!r} and {c.name!r}",
+                        f"name {quote(alias)} is used by both {quote(other.name)} and {quote(c.name)}",
                         file=origin,
                         block=c.name,
                         field="synonyms",
@@ -205,7 +207,7 @@ class Registry:
             shown.append(alias if alias == c.name else f"{alias} ({c.name})")
         hint = f" Did you mean {' or '.join(shown)}?" if shown else ""
         raise NotFoundError(
-            f"no compound {name!r} in {self.origin}.{hint} Known: {', '.join(self.names())}."
+            f"no compound {quote(name)} in {self.origin}.{hint} Known: {', '.join(self.names())}."
         )
 
     def names(self) -> tuple[str, ...]:
@@ -237,14 +239,18 @@ def _load(path: Path | None) -> Registry:
         text = resources.files("cxcr4lab.compounds").joinpath("registry.toml").read_text("utf-8")
     else:
         origin = str(path)
+        content = read_input(path, field="registry", limit=MAX_TOML_BYTES)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read the registry ({exc.strerror})", file=origin) from None
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("cannot read the registry (not UTF-8 text)", file=origin) from None
+        check_toml(text, origin)  # tomllib recurses once per level of nesting
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=origin) from None
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", file=origin) from None
     entries = data.get("compound")
     if not isinstance(entries, list) or not entries:
         raise InputError("no [[compound]] tables", file=origin)
@@ -255,7 +261,7 @@ def _load(path: Path | None) -> Registry:
         key = normalize_name(compound.name)
         if key in seen:
             raise InputError(
-                f"duplicate compound name {compound.name!r} (also {seen[key]!r})",
+                f"duplicate compound name {quote(compound.name)} (also {quote(seen[key])})",
                 file=origin,
                 block=compound.name,
                 field="name",
@@ -281,7 +287,7 @@ def _parse_entry(entry: object, where: Place) -> Compound:
     for key in _OPTIONAL_TEXT:
         value = entry.get(key)
         if value is not None and not isinstance(value, str):
-            raise InputError(f"must be text, got {value!r}", place=where, field=key)
+            raise InputError(f"must be text, got {quote(value)}", place=where, field=key)
         text[key] = value
     synonyms = entry.get("synonyms", [])
     if not isinstance(synonyms, list) or not all(isinstance(s, str) and s for s in synonyms):
@@ -315,10 +321,10 @@ def _tables(entry: dict[str, Any], key: str, where: Place) -> list[dict[str, Any
 
 def _positive(value: object, where: Place, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number, got {value!r}", place=where, field=field)
+        raise InputError(f"must be a number, got {quote(value)}", place=where, field=field)
     number = float(value)
     if not (math.isfinite(number) and number > 0):
-        raise InputError(f"must be > 0, got {value!r}", place=where, field=field)
+        raise InputError(f"must be > 0, got {quote(value)}", place=where, field=field)
     return number
 
 
@@ -340,11 +346,11 @@ def _parse_storage(table: dict[str, Any], where: Place) -> StorageRule:
         raise InputError("needs a form", place=where, field="storage")
     if rule not in _STORAGE_RULES:
         raise InputError(
-            f"rule must be one of {_STORAGE_RULES}, got {rule!r}", place=where, field="storage"
+            f"rule must be one of {_STORAGE_RULES}, got {quote(rule)}", place=where, field="storage"
         )
     if isinstance(temp, bool) or not isinstance(temp, int | float):
         raise InputError(
-            f"temperature_C must be a number, got {temp!r}", place=where, field="storage"
+            f"temperature_C must be a number, got {quote(temp)}", place=where, field="storage"
         )
     return StorageRule(
         form=form,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.units import format_molar, from_molar, to_grams, to_liters, to_molar
 
 __all__ = [
@@ -71,16 +71,16 @@ def _text(value: float, steps: tuple[tuple[str, float], ...], digits: int = 4) -
 
 def _positive_number(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number, got {value!r}", field=field)
+        raise InputError(f"must be a number, got {quote(value)}", field=field)
     number = float(value)
     if not (math.isfinite(number) and number > 0):
-        raise InputError(f"must be a finite number > 0, got {value!r}", field=field)
+        raise InputError(f"must be a finite number > 0, got {quote(value)}", field=field)
     return number
 
 
 def _quantity(value: object, field: str) -> Quantity:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"must be text with a unit or a number, got {value!r}", field=field)
+        raise InputError(f"must be text with a unit or a number, got {quote(value)}", field=field)
     return value if isinstance(value, str) else float(value)
 
 
@@ -208,7 +208,7 @@ def parse_factor(factor: object) -> float:
     """A dilution factor > 1 from a number or ``"half-log"``, ``"log"``, ``"3-fold"``, ``"2x"``."""
     if isinstance(factor, bool):
         raise InputError(
-            f"must be a number or e.g. 'half-log', '3-fold'; got {factor!r}", field="factor"
+            f"must be a number or e.g. 'half-log', '3-fold'; got {quote(factor)}", field="factor"
         )
     if isinstance(factor, int | float):
         value = float(factor)
@@ -220,13 +220,13 @@ def parse_factor(factor: object) -> float:
             value = float(match.group(1))
         else:
             raise InputError(
-                f"cannot read {factor!r}; use a number or 'half-log', 'log', '3-fold', '2x'",
+                f"cannot read {quote(factor)}; use a number or 'half-log', 'log', '3-fold', '2x'",
                 field="factor",
             )
     else:
-        raise InputError(f"must be a number or text, got {factor!r}", field="factor")
+        raise InputError(f"must be a number or text, got {quote(factor)}", field="factor")
     if not (math.isfinite(value) and value > 1):
-        raise InputError(f"must be > 1 (a dilution), got {factor!r}", field="factor")
+        raise InputError(f"must be > 1 (a dilution), got {quote(factor)}", field="factor")
     return value
 
 
@@ -325,7 +325,7 @@ def dilution_series(
         mw_g_per_mol = _positive_number(mw_g_per_mol, "mw_g_per_mol")
     top_molar = _molar(top, "top", mw_g_per_mol)
     if isinstance(points, bool) or not isinstance(points, int):
-        raise InputError(f"must be a whole number, got {points!r}", field="points")
+        raise InputError(f"must be a whole number, got {quote(points)}", field="points")
     if not 2 <= points <= 1000:
         raise InputError(f"must be between 2 and 1000, got {points}", field="points")
     f = parse_factor(factor)

@@ -19,7 +19,50 @@ __all__ = [
     "Place",
     "StoreError",
     "UnitError",
+    "quote",
+    "shorten",
 ]
+
+MAX_MESSAGE_CHARS = 1000
+"""The longest error message: a last resort, since every echo of input goes through quote()."""
+
+QUOTE_CHARS = 80
+"""The most characters of an input value any message quotes."""
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``repr(value)`` of at most about ``limit`` characters: a longer one is cut, with an
+    ellipsis and the value's full length, so an error never echoes a huge cell whole.
+
+    >>> quote("abc")
+    "'abc'"
+    >>> quote("x" * 1000, limit=20)
+    "'xxxxxxxxxxxxxxxxx…' (1,000 chars)"
+    """
+    if isinstance(value, str | bytes) and len(value) > limit:
+        cut = repr(value[: max(limit - 3, 1)])
+        unit = "chars" if isinstance(value, str) else "bytes"
+        return f"{cut[:-1]}…{cut[-1]} ({len(value):,} {unit})"
+    if isinstance(value, int) and value.bit_length() > 256:  # repr may refuse >4300 digits
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    try:
+        text = repr(value)
+    except Exception:  # a repr that fails (or refuses) must not replace the real error
+        return f"<{type(value).__name__}>"
+    if len(text) > limit:
+        return text[: max(limit - 1, 1)] + f"… ({len(text):,} chars)"
+    return text
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut to about ``limit`` characters, saying how long it was (not quoted).
+
+    >>> shorten("y" * 500, limit=40)
+    'yyyyyyyyyy… (500 chars)'
+    """
+    if len(text) <= limit:
+        return text
+    return text[: limit - 30] + f"… ({len(text):,} chars)"
 
 
 class Cxcr4labError(Exception):
@@ -103,8 +146,15 @@ class InputError(Cxcr4labError, ValueError):
         )
         if self.place.is_empty():
             raise TypeError("InputError needs a place: file, sheet, row, well, column, ...")
-        self.message = message
-        super().__init__(f"{self.place}: {message}")
+        long_fields = {
+            f.name: shorten(v, 200)
+            for f in fields(self.place)
+            if isinstance(v := getattr(self.place, f.name), str) and len(v) > 200
+        }
+        if long_fields:  # a block or sheet name comes from a cell: never echo it whole
+            self.place = replace(self.place, **cast(dict[str, Any], long_fields))
+        self.message = shorten(message, MAX_MESSAGE_CHARS)
+        super().__init__(shorten(f"{self.place}: {self.message}", MAX_MESSAGE_CHARS))
 
     def at(self, **where: str | int | None) -> InputError:
         """The same error with more of the place filled in (existing fields win)."""

@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, fdtrc, stdtrit
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
 from cxcr4lab.core.units import molar_factor
 from cxcr4lab.fit.flags import FitThresholds
@@ -1013,9 +1013,11 @@ def fit_many(
     if max_iter < 1:
         raise InputError(f"max_iter must be at least 1, got {max_iter}", field="max_iter")
     if engine not in ("auto", "numba", "numpy"):
-        raise InputError(f"engine must be auto, numba or numpy, got {engine!r}", field="engine")
+        raise InputError(
+            f"engine must be auto, numba or numpy, got {quote(engine)}", field="engine"
+        )
     if engine == "numba" and not _compiled(model, engine):
-        raise InputError(f"no compiled solver for model {model.name!r}", field="engine")
+        raise InputError(f"no compiled solver for model {quote(model.name)}", field="engine")
     return _fit_padded(
         model,
         X,
@@ -1076,8 +1078,8 @@ def _curve_factors(
         first = seen.setdefault(code, (unit, row + 2))
         if first[0] != unit:
             raise InputError(
-                f"curve {ids[code]!r} has concentrations in {first[0]!r} (row {first[1]}) "
-                f"and in {unit!r}: one unit per curve",
+                f"curve {quote(ids[code])} has concentrations in {quote(first[0])} (row {first[1]}) "
+                f"and in {quote(unit)}: one unit per curve",
                 place=_replace_place(where, "unit", curve=str(ids[code])),
             )
         if unit not in cache:

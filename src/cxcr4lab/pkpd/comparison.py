@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.pkpd.mobilization import MobilizationResult
 from cxcr4lab.pkpd.neutropenia import ctcae_grade
 from cxcr4lab.pkpd.occupancy_model import OccupancyModel
@@ -74,13 +74,13 @@ def parse_days(text: str, *, place: Place | None = None) -> tuple[int, ...]:
     for part in text.split(","):
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
         if m is None:
-            raise InputError(f"cannot read days {text!r}; write e.g. d1-3,8-10", place=where)
+            raise InputError(f"cannot read days {quote(text)}; write e.g. d1-3,8-10", place=where)
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
-            raise InputError(f"day range {part.strip()!r} runs backwards", place=where)
+            raise InputError(f"day range {quote(part.strip())} runs backwards", place=where)
         days.extend(range(lo, hi + 1))
     if sorted(set(days)) != days:
-        raise InputError(f"days {text!r} must increase without repeats", place=where)
+        raise InputError(f"days {quote(text)} must increase without repeats", place=where)
     return tuple(days)
 
 
@@ -116,13 +116,13 @@ def parse_schedule(
         m = re.fullmatch(r"\s*([A-Za-z][\w-]*)\s+(.+?)\s+d\s*([\d\s,-]+)\s*", part)
         if m is None:
             raise InputError(
-                f"cannot read {part.strip()!r}; write e.g. 'balixafortide 5.5 mg/kg d1-3,8-10'",
+                f"cannot read {quote(part.strip())}; write e.g. 'balixafortide 5.5 mg/kg d1-3,8-10'",
                 place=where,
             )
         drug = m.group(1).lower()
         if drug not in DRUGS:
             raise InputError(
-                f"unknown drug {m.group(1)!r}: the simulation has models for {', '.join(DRUGS)}",
+                f"unknown drug {quote(m.group(1))}: the simulation has models for {', '.join(DRUGS)}",
                 place=where,
             )
         try:
@@ -194,7 +194,7 @@ class ComparisonRow:
         """Exact CI of ``"held"``, ``"grade3"`` or ``"grade4"``."""
         counts = {"held": self.held, "grade3": self.grade3, "grade4": self.grade4}
         if what not in counts:
-            raise InputError(f"no proportion {what!r}", field="ci")
+            raise InputError(f"no proportion {quote(what)}", field="ci")
         return proportion_ci(counts[what], self.n, level)
 
     def to_dict(self) -> dict[str, Any]:
@@ -252,7 +252,7 @@ class RegimenComparison:
         for r in self.rows:
             if r.name == name:
                 return r
-        raise InputError(f"no schedule {name!r}", field="schedule")
+        raise InputError(f"no schedule {quote(name)}", field="schedule")
 
     def summary(self) -> pd.DataFrame:
         """One row per schedule; proportions as fractions, with exact 95 % CIs."""
@@ -314,7 +314,7 @@ def _fraction(value: float, name: str, *, zero_ok: bool) -> float:
     v = float(value)
     if not (math.isfinite(v) and (v >= 0 if zero_ok else v > 0) and v <= 1):
         span = "[0, 1]" if zero_ok else "(0, 1]"
-        raise InputError(f"must be a fraction in {span}, got {value!r}", field=name)
+        raise InputError(f"must be a fraction in {span}, got {quote(value)}", field=name)
     return v
 
 
@@ -340,7 +340,7 @@ def compare_regimens(
     names = [r.name for r in regs]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
-        raise InputError(f"schedule {dup!r} is listed twice", field="schedule")
+        raise InputError(f"schedule {quote(dup)} is listed twice", field="schedule")
     say = progress or (lambda _msg: None)
     for reg in regs:
         check_size(reg, st, st.n_patients if covariates is None else len(covariates))

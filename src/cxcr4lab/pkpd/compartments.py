@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.pkpd.pk import mammillary_equations
 from cxcr4lab.sim import Model, Output, Parameter, State
 
@@ -90,7 +90,7 @@ class Structure:
         """``"1cmt"``, ``"2cmt"`` or ``"3cmt"``."""
         if name not in MODEL_NAMES:
             raise InputError(
-                f"unknown model {name!r}; one of {', '.join(MODEL_NAMES)}", field="model"
+                f"unknown model {quote(name)}; one of {', '.join(MODEL_NAMES)}", field="model"
             )
         return cls(int(name[0]), oral=oral)
 

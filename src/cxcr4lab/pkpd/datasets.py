@@ -25,7 +25,9 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote, shorten
+from cxcr4lab.core.files import read_input
+from cxcr4lab.core.limits import MAX_FILE_BYTES, check_size, check_text_table
 
 __all__ = [
     "MISSING",
@@ -56,7 +58,7 @@ def _to_numeric(
             bad_text = [i for i, c in enumerate(cells) if "," in c or '"' in c]
             if bad_text:
                 raise InputError(
-                    f"{cells[bad_text[0]]!r}: text cells may not hold commas or quotes",
+                    f"{quote(cells[bad_text[0]])}: text cells may not hold commas or quotes",
                     place=place,
                     row=bad_text[0] + row_base,
                     column=str(col),
@@ -77,7 +79,7 @@ def _to_numeric(
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(
-                f"{raw.iloc[i]!r} is not a number{_id_text(frame, i)}",
+                f"{quote(raw.iloc[i])} is not a number{_id_text(frame, i)}",
                 place=place,
                 row=i + row_base,
                 column=str(col),
@@ -234,10 +236,21 @@ def read_nonmem(
     """Read and validate a NONMEM-style CSV (``.`` or blank = missing); see
     :func:`validate_nonmem` for the checks."""
     name = source or (str(path) if isinstance(path, str | Path) else "dataset")
+    if isinstance(path, str | Path):
+        content = read_input(path, field="dataset")
+    else:
+        text = path.read(MAX_FILE_BYTES + 1)
+        content = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+        check_size(content, name)
+    check_text_table(content, name, delimiters=sep)
     try:
-        raw = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(
+            io.BytesIO(content), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
+        )
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", file=name) from None
+        raise InputError(f"cannot read the file ({shorten(str(exc))})", file=name) from None
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"cannot read the file ({type(exc).__name__})", file=name) from None
     return validate_nonmem(raw, source=name, row_base=2, text_columns=text_columns)
 
 

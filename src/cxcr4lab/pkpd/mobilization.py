@@ -35,7 +35,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.fit import EMAX, FitResult, fit_curve
 
 __all__ = [
@@ -107,7 +107,7 @@ class ApheresisSettings:
         )
         for name, ok in checks:
             if not ok:
-                raise InputError(f"out of range: {getattr(self, name)!r}", field=name)
+                raise InputError(f"out of range: {quote(getattr(self, name))}", field=name)
 
     def processed_volume_l(self, weight_kg: float) -> float:
         """Blood volume processed (L) for a donor of ``weight_kg``."""
@@ -134,9 +134,9 @@ def apheresis_yield(
         ("weight_kg", weight_kg),
     ):
         if not (math.isfinite(v) and v >= 0) or (name != "peak_per_ul" and v == 0):
-            raise InputError(f"out of range: {v!r}", field=name)
+            raise InputError(f"out of range: {quote(v)}", field=name)
     if not 0 < efficiency <= 1:
-        raise InputError(f"must be in (0, 1], got {efficiency!r}", field="efficiency")
+        raise InputError(f"must be in (0, 1], got {quote(efficiency)}", field="efficiency")
     return peak_per_ul * processed_l * 1e6 * efficiency / weight_kg
 
 
@@ -146,7 +146,7 @@ def probability_reaching_target(
     """P(yield >= target) for a donor whose peak is log-normal with mean ``mean_peak_per_ul`` and
     CV ``settings.donor_cv_percent`` (0 % gives 0 or 1)."""
     if not (math.isfinite(mean_peak_per_ul) and mean_peak_per_ul > 0):
-        raise InputError(f"must be > 0, got {mean_peak_per_ul!r}", field="mean_peak_per_ul")
+        raise InputError(f"must be > 0, got {quote(mean_peak_per_ul)}", field="mean_peak_per_ul")
     need = settings.required_peak(weight_kg)
     cv = settings.donor_cv_percent / 100.0
     if cv == 0:
@@ -321,7 +321,7 @@ def _check_levels(levels: Sequence[DoseLevel]) -> None:
         for name in ("dose_ug_per_kg", "mean_per_ul", "sem_per_ul"):
             v = getattr(lv, name)
             if not (math.isfinite(v) and v > 0):
-                raise InputError(f"{name} must be > 0, got {v!r}", field=where)
+                raise InputError(f"{name} must be > 0, got {quote(v)}", field=where)
         if lv.dose_ug_per_kg in seen:
             raise InputError(f"dose {lv.dose_ug_per_kg:g} ug/kg is listed twice", field=where)
         seen.add(lv.dose_ug_per_kg)
@@ -347,9 +347,9 @@ def fit_mobilization(
     src = source or ("Karpova et al., J Transl Med 2017" if levels is None else "user table")
     _check_levels(data)
     if not (math.isfinite(baseline) and baseline >= 0):
-        raise InputError(f"baseline must be >= 0 CD34+/uL, got {baseline!r}", field="baseline")
+        raise InputError(f"baseline must be >= 0 CD34+/uL, got {quote(baseline)}", field="baseline")
     if not (math.isfinite(weight_kg) and weight_kg > 0):
-        raise InputError(f"weight must be > 0 kg, got {weight_kg!r}", field="weight_kg")
+        raise InputError(f"weight must be > 0 kg, got {quote(weight_kg)}", field="weight_kg")
     x = np.array([lv.dose_ug_per_kg for lv in data])
     y = np.array([lv.mean_per_ul for lv in data])
     w = 1.0 / np.array([lv.sem_per_ul for lv in data]) ** 2

@@ -306,16 +306,24 @@ class NcaResult:
 # units
 
 
+def _checked_units(conc_unit: str, dose_unit: str) -> tuple[Any, Any]:
+    """One of each as pint quantities, refused (naming the setting) unless ``conc_unit`` is an
+    amount or mass per volume and ``dose_unit`` a mass or amount (or one per kg or m^2)."""
+    from cxcr4lab.core.units import concentration_unit, registry
+    from cxcr4lab.core.units import dose_unit as checked_dose_unit
+
+    conc = concentration_unit(conc_unit, place=Place(field="conc_unit"))
+    dose = checked_dose_unit(dose_unit, place=Place(field="dose_unit"))
+    return registry().Quantity(1.0, conc), registry().Quantity(1.0, dose)
+
+
 def derived_units(conc_unit: str, dose_unit: str) -> tuple[dict[str, str], float]:
     """Unit labels of every parameter, and the factor taking dose/(conc) into the volume unit.
 
     mg with mg/L gives CL in L/h and V in L; mg/kg gives L/h/kg and L/kg. Units pint cannot
     reduce to a volume (per mass or area) stay as written, with factor 1.
     """
-    from cxcr4lab.core.units import parse_quantity
-
-    conc = parse_quantity(1.0, conc_unit, place=Place(field="concentration unit"))
-    dose = parse_quantity(1.0, dose_unit, place=Place(field="dose unit"))
+    conc, dose = _checked_units(conc_unit, dose_unit)
     volume, factor = f"{dose_unit}/({conc_unit})", 1.0
     ratio = dose / conc
     for target in ("L", "L/kg", "L/m**2"):

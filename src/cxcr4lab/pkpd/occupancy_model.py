@@ -30,7 +30,7 @@ from scipy.special import expit
 
 from cxcr4lab.compounds.registry import load_registry
 from cxcr4lab.core.errors import InputError, Place
-from cxcr4lab.core.units import molar_factor, to_molar
+from cxcr4lab.core.units import molar_factor
 
 __all__ = [
     "BALIXAFORTIDE_FU",
@@ -116,12 +116,9 @@ class OccupancyModel:
     def to_molar(self, conc: ArrayLike, unit: str) -> Array:
         """Total concentrations in ``unit`` (``"ng/mL"``, ``"nM"``, ...) as mol/L."""
         c = _as_array(conc, "concentration")
-        try:
-            factor = molar_factor(unit, place=Place(field="concentration unit"))
-        except InputError:
-            factor = to_molar(
-                1.0, unit, mw_g_per_mol=self.mw_g_per_mol, place=Place(field="concentration unit")
-            )
+        factor = molar_factor(
+            unit, place=Place(field="concentration unit"), mw_g_per_mol=self.mw_g_per_mol
+        )
         return np.asarray(c * factor, dtype=np.float64)
 
     def unbound(self, total_molar: ArrayLike) -> Array:

@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.linalg import expm
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 
 __all__ = [
     "DoseChanges",
@@ -131,7 +131,8 @@ def dose_changes(events: pd.DataFrame, ids: Sequence[object], *, state: int = 0)
     which = np.array([position.get(sid, -1) for sid in events["ID"].tolist()])
     if np.any(which < 0):
         raise InputError(
-            f"doses for an unknown ID {events['ID'].iloc[int(np.argmax(which < 0))]!r}", column="ID"
+            f"doses for an unknown ID {quote(events['ID'].iloc[int(np.argmax(which < 0))])}",
+            column="ID",
         )
     order = np.argsort(which, kind="stable")
     counts = np.bincount(which, minlength=len(ids))

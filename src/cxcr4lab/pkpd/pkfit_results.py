@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.pkpd.compartments import MODEL_NAMES, Doses, Structure, concentrations, disposition
 
 __all__ = [
@@ -88,9 +88,9 @@ class PkFitSettings:
         for name, value, allowed in checks:
             if value not in allowed:
                 shown = ", ".join(str(a) for a in allowed if a is not None)
-                raise InputError(f"must be one of {shown}; got {value!r}", field=name)
+                raise InputError(f"must be one of {shown}; got {quote(value)}", field=name)
         if self.lloq is not None and not (math.isfinite(self.lloq) and self.lloq > 0):
-            raise InputError(f"must be a positive number; got {self.lloq!r}", field="lloq")
+            raise InputError(f"must be a positive number; got {quote(self.lloq)}", field="lloq")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

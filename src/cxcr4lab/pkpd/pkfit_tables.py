@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
 from cxcr4lab.pkpd.datasets import validate_nonmem
 from cxcr4lab.pkpd.nca import BLQ_TOKENS, parse_route
@@ -114,8 +114,8 @@ def _read_nca_form(
             route = "oral" if nca_route == "extravascular" else "iv"
             if settings.route is not None and settings.route != route:
                 raise InputError(
-                    f"subject {subject}: route {text!r} contradicts the route setting "
-                    f"{settings.route!r}",
+                    f"subject {subject}: route {quote(text)} contradicts the route setting "
+                    f"{quote(settings.route)}",
                     place=here,
                     column="route",
                 )

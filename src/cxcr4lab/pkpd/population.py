@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.pkpd.regimens import bsa
 
 __all__ = [
@@ -52,7 +52,7 @@ def omega_from_cv(cv_percent: float) -> float:
     0.086178
     """
     if not (math.isfinite(cv_percent) and cv_percent >= 0):
-        raise InputError(f"CV% must be >= 0, got {cv_percent!r}", field="cv_percent")
+        raise InputError(f"CV% must be >= 0, got {quote(cv_percent)}", field="cv_percent")
     return math.log1p((cv_percent / 100.0) ** 2)
 
 
@@ -70,19 +70,19 @@ class TypicalParameter:
     exponent: float = 0.0
 
     def __post_init__(self) -> None:
-        where = f"parameter {self.name!r}"
+        where = f"parameter {quote(self.name)}"
         if not self.name.strip():
             raise InputError("parameter name is empty", field="parameter")
         if not (math.isfinite(self.value) and self.value > 0):
-            raise InputError(f"typical value must be > 0, got {self.value!r}", field=where)
+            raise InputError(f"typical value must be > 0, got {quote(self.value)}", field=where)
         if self.cv_percent is not None and self.omega2 is not None:
             raise InputError("give cv_percent or omega2, not both", field=where)
         if self.omega2 is not None and not (math.isfinite(self.omega2) and self.omega2 >= 0):
-            raise InputError(f"omega2 must be >= 0, got {self.omega2!r}", field=where)
+            raise InputError(f"omega2 must be >= 0, got {quote(self.omega2)}", field=where)
         if self.cv_percent is not None:
             omega_from_cv(self.cv_percent)
         if not math.isfinite(self.exponent):
-            raise InputError(f"exponent must be finite, got {self.exponent!r}", field=where)
+            raise InputError(f"exponent must be finite, got {quote(self.exponent)}", field=where)
 
     @property
     def variance(self) -> float:
@@ -122,7 +122,7 @@ class CovariateDistribution:
         )
         for name, ok in checks:
             if not ok:
-                raise InputError(f"value out of range: {getattr(self, name)!r}", field=name)
+                raise InputError(f"value out of range: {quote(getattr(self, name))}", field=name)
 
 
 MBC_WOMEN = CovariateDistribution(
@@ -148,7 +148,7 @@ def sample_covariates(
 ) -> pd.DataFrame:
     """``n`` subjects: ``ID`` (1..n), ``SEX`` (1 female, 0 male), ``WT`` (kg), ``HT`` (cm)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"n must be a whole number >= 1, got {n!r}", field="n")
+        raise InputError(f"n must be a whole number >= 1, got {quote(n)}", field="n")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     s_w = math.sqrt(math.log1p((dist.weight_cv_percent / 100) ** 2))
     wt = np.empty(n)
@@ -229,7 +229,7 @@ def sample_population(
         if bad.any():
             i = int(np.argmax(bad))
             raise InputError(
-                f"ID {cov['ID'].iloc[i]}: WT must be > 0 kg, got {cov['WT'].iloc[i]!r}",
+                f"ID {cov['ID'].iloc[i]}: WT must be > 0 kg, got {quote(cov['WT'].iloc[i])}",
                 field="covariates",
                 row=i + 1,
                 column="WT",
@@ -289,7 +289,9 @@ def percentile_bands(
         )
     lv = [float(x) for x in levels]
     if not lv or any(not 0 <= x <= 100 for x in lv):
-        raise InputError(f"levels must be percentages in [0, 100], got {levels!r}", field="levels")
+        raise InputError(
+            f"levels must be percentages in [0, 100], got {quote(levels)}", field="levels"
+        )
     if np.isnan(v).all(axis=0).any():
         i = int(np.argmax(np.isnan(v).all(axis=0)))
         raise InputError(f"no value at time {t[i]:g}", field="values", column=f"time {t[i]:g}")

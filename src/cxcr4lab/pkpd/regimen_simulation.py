@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.clinical.response import clopper_pearson
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
 from cxcr4lab.pkpd.neutropenia import FRIBERG_ERIBULIN, IIV_CV_PERCENT, ctcae_grade
@@ -156,18 +156,20 @@ class SimulationSettings:
         for name in ("n_patients", "cycles"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise InputError(f"must be a whole number >= 1, got {v!r}", field=_OPTION[name])
+                raise InputError(
+                    f"must be a whole number >= 1, got {quote(v)}", field=_OPTION[name]
+                )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise InputError(f"must be a whole number >= 0, got {self.seed!r}", field="seed")
+            raise InputError(f"must be a whole number >= 0, got {quote(self.seed)}", field="seed")
         if self.n_patients > 100_000:
             raise InputError(f"at most 100000, got {self.n_patients}", field="patients")
         for name in ("kd_molar", "keo_half_life_h", "step_h", "band_step_h"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise InputError(f"must be a number > 0, got {v!r}", field=_OPTION[name])
+                raise InputError(f"must be a number > 0, got {quote(v)}", field=_OPTION[name])
         if not (math.isfinite(self.target) and 0 < self.target < 1):
             raise InputError(
-                f"occupancy target must be in (0, 1) (a fraction), got {self.target!r}",
+                f"occupancy target must be in (0, 1) (a fraction), got {quote(self.target)}",
                 field="target",
             )
         ratio = self.band_step_h / self.step_h
@@ -277,8 +279,8 @@ def _check_drugs(regimen: Regimen) -> None:
     for d in regimen.drugs:
         if d.drug not in DRUGS:
             raise InputError(
-                f"unknown drug {d.drug!r}: the simulation has models for {', '.join(DRUGS)}",
-                field=f"regimen {regimen.name!r}",
+                f"unknown drug {quote(d.drug)}: the simulation has models for {', '.join(DRUGS)}",
+                field=f"regimen {quote(regimen.name)}",
             )
 
 
@@ -507,7 +509,7 @@ class RegimenSimulation:
     def band_frame(self, name: str) -> pd.DataFrame:
         """``time (h), day, p5, p50, p95`` of one observable (``Cp, RO, CD34, ANC``)."""
         if name not in self.bands:
-            raise InputError(f"no band {name!r}; have {sorted(self.bands)}", field="band")
+            raise InputError(f"no band {quote(name)}; have {sorted(self.bands)}", field="band")
         lo, mid, hi = self.bands[name]
         t = np.asarray(self.times_h)
         return pd.DataFrame({"time (h)": t, "day": t / 24.0 + 1, "p5": lo, "p50": mid, "p95": hi})

@@ -29,8 +29,8 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from cxcr4lab.core.errors import InputError, NotFoundError, Place, UnitError
-from cxcr4lab.core.units import parse_quantity
+from cxcr4lab.core.errors import InputError, NotFoundError, Place, UnitError, quote
+from cxcr4lab.core.units import check_range, parse_quantity, per_body_weight
 
 __all__ = [
     "BSA_METHODS",
@@ -104,32 +104,30 @@ class DoseSpec:
 
 def parse_dose(text: str, *, place: Place | None = None) -> DoseSpec:
     """A :class:`DoseSpec` from text such as ``"5.5 mg/kg"``, ``"500 ug/kg"``, ``"1.4 mg/m^2"``
-    or ``"100 mg"`` (converted to mg; a unit of any other kind raises :class:`UnitError`)."""
+    or ``"100 mg"`` (converted to mg; a unit of any other kind, or a dose outside its plausible
+    range (``core.units.RANGES``), raises :class:`UnitError`)."""
     where = place or Place(field="dose")
     q = parse_quantity(text, place=where)
+    basis: Basis
     if q.check("[mass]"):
-        spec = DoseSpec(float(q.to("mg").magnitude), "mg")
+        amount, basis, kind = float(q.to("mg").magnitude), "mg", "dose"
     elif q.check("[mass] / [length] ** 2"):
-        spec = DoseSpec(float(q.to("mg/m**2").magnitude), "mg/m^2")
-    elif q.dimensionless and _per_mass(q):
-        spec = DoseSpec(float(q.to("mg/kg").magnitude), "mg/kg")
+        amount, basis, kind = (
+            float(q.to("mg/m**2").magnitude),
+            "mg/m^2",
+            "dose per body-surface area",
+        )
+    elif q.dimensionless and per_body_weight(q):
+        amount, basis, kind = float(q.to("mg/kg").magnitude), "mg/kg", "dose per body weight"
     else:
         raise UnitError(
-            f"{text!r} is not a dose: use a mass (mg), mass per body weight (mg/kg) "
+            f"{quote(text)} is not a dose: use a mass (mg), mass per body weight (mg/kg) "
             "or mass per body-surface area (mg/m^2)",
             place=where,
         )
-    if not spec.amount > 0:
-        raise InputError(f"dose must be > 0, got {text!r}", place=where)
+    spec = DoseSpec(amount, basis)  # refuses a dose that is not positive
+    check_range(amount, kind, place=where, shown=quote(text))
     return spec
-
-
-def _per_mass(q: Any) -> bool:
-    reg = q._REGISTRY
-    ups = [(u, e) for u, e in q._units.items()]
-    mass_up = [u for u, e in ups if e > 0 and reg.Quantity(1, u).check("[mass]")]
-    mass_down = [u for u, e in ups if e < 0 and reg.Quantity(1, u).check("[mass]")]
-    return len(ups) == 2 and len(mass_up) == 1 and len(mass_down) == 1
 
 
 def dose_mg(

@@ -81,10 +81,9 @@ def render_report(
     )
 
 
-def write_report(path: Path, html: str) -> Path:
-    """Write ``html`` to ``path`` (parents created) via a temporary file, so no half report remains."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+def write_report(path: Path, html: str, *, field: str = "--out") -> Path:
+    """Write ``html`` to ``path`` (parents created) via a unique temporary file, so no half
+    report remains; a bad path is one error naming ``field``."""
+    from cxcr4lab.core.files import write_atomic
+
+    return write_atomic(path, html, field=field)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.errors import InputError, Place, UnitError, quote
 from cxcr4lab.sim.expr import FUNCTIONS, Expression, parse_expression
 
 __all__ = ["TIME", "Model", "Output", "Parameter", "State"]
@@ -69,12 +69,12 @@ class Output:
 
 
 def _check_unit(unit: str, where: str) -> None:
-    from cxcr4lab.core.units import registry
+    from cxcr4lab.core.units import parse_unit
 
-    try:
-        registry().parse_expression(unit.replace("µ", "u").replace("μ", "u"))
-    except Exception:  # pint raises several unrelated types for bad units
-        raise InputError(f"unit {unit!r} is not understood", field=where) from None
+    try:  # the unit grammar, never evaluated; a leading factor such as 1e9/L is allowed
+        parse_unit(unit, place=Place(field=where), allow_factor=True)
+    except UnitError:
+        raise InputError(f"unit {quote(unit)} is not understood", field=where) from None
 
 
 @dataclass(frozen=True)

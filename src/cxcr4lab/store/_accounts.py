@@ -23,12 +23,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxcr4lab.core.errors import InputError, NotFoundError
 from cxcr4lab.store._schema import ApiToken, Membership, Project, User, WebSession
 
-__all__ = ["Accounts", "ProjectInfo", "UserInfo", "hash_secret", "valid_name"]
+__all__ = [
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
+    "MIN_PASSWORD_SCORE",
+    "Accounts",
+    "ProjectInfo",
+    "UserInfo",
+    "check_password",
+    "hash_secret",
+    "valid_name",
+]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not a password anyone has")
 MIN_PASSWORD_LENGTH = 8
+"""Shortest password accepted (characters)."""
+MAX_PASSWORD_LENGTH = 1024
+"""Longest password accepted (characters): hashing has a cost per byte."""
+MIN_PASSWORD_SCORE = 3
+"""Lowest zxcvbn strength score accepted (0-4; 3 means about 10^8 guesses or more)."""
+_SCORED_CHARS = 72
+"""zxcvbn scores the first 72 characters (its limit; its cost grows fast with length)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,42 @@ def valid_name(name: object, field: str) -> str:
     return name
 
 
+def check_password(password: object, user_name: str = "") -> str:
+    """``password`` if it may be used: at least :data:`MIN_PASSWORD_LENGTH` characters (at most
+    :data:`MAX_PASSWORD_LENGTH`), not only whitespace, and not common or guessable: its zxcvbn
+    score (which checks it against lists of common passwords, words, names, keyboard patterns,
+    dates and the user's own name) must be at least :data:`MIN_PASSWORD_SCORE`. Any refusal is
+    an :class:`InputError` naming the field ``password`` (never quoting the password).
+
+    >>> check_password("correct horse battery")
+    'correct horse battery'
+    """
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"must be at least {MIN_PASSWORD_LENGTH} characters long", field="password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InputError(f"must be at most {MAX_PASSWORD_LENGTH} characters long", field="password")
+    if not password.strip():
+        raise InputError("must not be only whitespace", field="password")
+    from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+
+    inputs = [user_name, "cxcr4lab", "cxcr4", "balixafortide"] if user_name else ["cxcr4lab"]
+    verdict = zxcvbn(password[:_SCORED_CHARS], user_inputs=inputs)
+    if int(verdict["score"]) < MIN_PASSWORD_SCORE:
+        feedback = verdict.get("feedback") or {}
+        hint = " ".join(
+            str(s) for s in [feedback.get("warning") or "", *(feedback.get("suggestions") or [])]
+        ).strip()
+        raise InputError(
+            "is too common or easy to guess"
+            + (f" ({hint})" if hint else "")
+            + "; use a longer phrase of several unrelated words",
+            field="password",
+        )
+    return password
+
+
 def hash_secret(secret: str) -> str:
     """SHA-256 (hex) of a random token or session secret: what the database keeps."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
@@ -85,12 +138,9 @@ class Accounts:
 
     # --- users ------------------------------------------------------------------------------
     def create_user(self, name: str, password: str) -> UserInfo:
-        """A new user with an argon2-hashed password (at least 8 characters)."""
+        """A new user with an argon2-hashed password (rules: :func:`check_password`)."""
         valid_name(name, "name")
-        if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-            raise InputError(
-                f"must be at least {MIN_PASSWORD_LENGTH} characters long", field="password"
-            )
+        check_password(password, name)
         user = User(name=name, password_hash=_HASHER.hash(password), created_at=_now())
         try:
             with self._guard(f"create user {name!r}"), self._sessions.begin() as session:

@@ -1,15 +1,18 @@
 """Uploads -> analyses -> exports, for the web app (the HTTP layer is elsewhere).
 
 Upload checks sniff the content (CSV text, xlsx zip, TOML text) and refuse mismatches with an
-:class:`~cxcr4lab.core.errors.InputError` naming the file; analysis errors name their place too.
-The assays themselves are in :mod:`cxcr4lab.web.assays`, the figures in :mod:`cxcr4lab.web.figures`.
+:class:`~cxcr4lab.core.errors.InputError` naming the file; analysis errors name their place too
+(the form field of an option, the layout file, or the plate file). Plate text is decoded by
+the command line's rule (:func:`check_upload`). Analyses run in worker processes with a time
+budget (:mod:`cxcr4lab.web.worker`); the result is saved here, in the server, in one
+transaction. The assays themselves are in :mod:`cxcr4lab.web.assays`, the figures in
+:mod:`cxcr4lab.web.figures`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,28 +21,30 @@ import pandas as pd
 
 from cxcr4lab.assays.binding import BindingResult
 from cxcr4lab.assays.potency import Potency, published_potencies
-from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError, StoreError
+from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store import Store
-from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, analyse_upload
+from cxcr4lab.web.assays import PLATE_ASSAYS, Analysed, AssayOptions
 from cxcr4lab.web.security import escape_cell, safe_filename
+from cxcr4lab.web.worker import AnalysisPool, analyse_task
 from cxcr4lab.workflows import SavedAnalysis, load_analysis, save_result
 
 __all__ = [
     "UPLOAD_KINDS",
     "Upload",
+    "analyse_and_save",
     "analysis_potencies",
     "check_upload",
     "csv_bytes",
     "export_frames",
     "potency_rows",
     "run_upload",
+    "save_upload",
     "xlsx_bytes",
 ]
 
 UPLOAD_KINDS = tuple(PLATE_ASSAYS)
 """Assay kinds the upload form analyses (the others are stored with the CLI, ``--project``)."""
 
-_log = logging.getLogger(__name__)
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"
 
@@ -55,7 +60,11 @@ class Upload:
 def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -> Upload:
     """The upload with a safe name if its content is what its name says.
 
-    ``table=True`` allows CSV/TSV/TXT text or xlsx; otherwise (a layout) only UTF-8 TOML text.
+    ``table=True`` allows CSV/TSV/TXT text or xlsx; otherwise (a layout) only UTF-8 TOML text,
+    as the command line reads them. Plate text is decoded by the command line's rule
+    (:mod:`cxcr4lab.assays.readers`): a UTF-16 byte-order mark means UTF-16; otherwise UTF-8
+    (with or without its BOM) if the bytes are valid UTF-8, else Latin-1 (every byte is a
+    character). Text with a NUL character in its first 8 KiB is binary data, refused.
     """
     safe = safe_filename(name, default=f"{field}.csv" if table else f"{field}.toml")
     if not content:
@@ -76,13 +85,61 @@ def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -
         raise InputError(
             f"file type .{suffix or '?'} is not accepted here; use {kinds}", file=safe, field=field
         )
-    if is_zip or b"\x00" in content[:8192]:
+    if is_zip:
         raise InputError(f"named .{suffix} but holds binary data", file=safe, field=field)
-    try:
-        content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text (byte {exc.start})", file=safe, field=field) from None
+    if table:  # the reader decodes the whole file (Latin-1 never fails): check its start only
+        utf16 = content[:2] in (b"\xff\xfe", b"\xfe\xff")
+        head = content[:8192].decode("utf-16" if utf16 else "latin-1", errors="ignore")
+    else:
+        try:
+            head = content.decode("utf-8-sig")[:8192]
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"is not UTF-8 text (byte {exc.start})", file=safe, field=field
+            ) from None
+    if "\x00" in head:
+        raise InputError(f"named .{suffix} but holds binary data", file=safe, field=field)
     return Upload(safe, content)
+
+
+def save_upload(
+    store: Store, done: Analysed, *, project_id: int, title: str | None = None
+) -> SavedAnalysis:
+    """Save an analysed upload under the project (one transaction)."""
+    return save_result(
+        store,
+        done.result,
+        title=(title or "").strip() or done.title,
+        inputs=done.inputs,
+        parameters=done.parameters,
+        project_id=project_id,
+    )
+
+
+async def analyse_and_save(
+    pool: AnalysisPool,
+    store: Store,
+    *,
+    project_id: int,
+    kind: str,
+    plate: Upload,
+    layout: Upload,
+    options: AssayOptions | None = None,
+    title: str | None = None,
+    block: str | None = None,
+) -> SavedAnalysis:
+    """Analyse an upload in a worker process (within the pool's time budget), then save it in
+    a thread of the server (one short transaction); the event loop never does either."""
+    from starlette.concurrency import run_in_threadpool
+
+    done = await pool.analyse(
+        kind,
+        (plate.name, plate.content),
+        (layout.name, layout.content),
+        options or AssayOptions(),
+        block or None,
+    )
+    return await run_in_threadpool(save_upload, store, done, project_id=project_id, title=title)
 
 
 def run_upload(
@@ -96,31 +153,18 @@ def run_upload(
     title: str | None = None,
     block: str | None = None,
 ) -> SavedAnalysis:
-    """Analyse an uploaded plate of assay ``kind`` with its layout and save it under the project
-    (one transaction)."""
-    try:
-        done = analyse_upload(
-            kind,
-            (plate.name, plate.content),
-            (layout.name, layout.content),
-            options,
-            block=block or None,
-        )
-    except Cxcr4labError:
-        raise
-    except Exception as exc:  # a reader choking on odd content: the user's file, not a crash
-        _log.warning("upload %s could not be analysed", plate.name, exc_info=True)
-        raise InputError(
-            f"could not be read or analysed ({type(exc).__name__}: {exc})", file=plate.name
-        ) from exc
-    return save_result(
-        store,
-        done.result,
-        title=(title or "").strip() or done.title,
-        inputs=done.inputs,
-        parameters=done.parameters,
-        project_id=project_id,
+    """Analyse an upload in this process (no time budget: for scripts, not the server) and save
+    it under the project; errors are those of the server (:func:`analyse_task`)."""
+    done = analyse_task(
+        kind,
+        (plate.name, plate.content),
+        (layout.name, layout.content),
+        options or AssayOptions(),
+        block or None,
     )
+    if not isinstance(done, Analysed):
+        raise done.error()
+    return save_upload(store, done, project_id=project_id, title=title)
 
 
 # --- exports ------------------------------------------------------------------------------------

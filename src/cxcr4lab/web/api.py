@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse
 from cxcr4lab.core.errors import InputError, NotFoundError
 from cxcr4lab.web.analyses import (
     Upload,
+    analyse_and_save,
     check_upload,
     csv_bytes,
     export_frames,
-    run_upload,
     xlsx_bytes,
 )
 from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, Readout, UploadKind
@@ -27,10 +27,20 @@ from cxcr4lab.web.models import (
     MeOut,
     ProjectOut,
 )
-from cxcr4lab.web.security import safe_filename
+from cxcr4lab.web.security import content_disposition, safe_filename
 from cxcr4lab.web.service import compound_rows, detail, readable, visible_record
+from cxcr4lab.web.worker import app_pool
+from cxcr4lab.workflows import SavedAnalysis
 
-__all__ = ["Options", "assay_options", "download", "project_for", "read_upload", "router"]
+__all__ = [
+    "Options",
+    "assay_options",
+    "download",
+    "project_for",
+    "read_upload",
+    "receive_upload",
+    "router",
+]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "not logged in"},
@@ -212,6 +222,10 @@ _KINDS = "; ".join(f"{k}: {a.label}" for k, a in PLATE_ASSAYS.items())
     responses={
         413: {"model": ErrorOut, "description": "upload too large"},
         422: {"model": ErrorOut, "description": "bad input, with its place"},
+        503: {
+            "model": ErrorOut,
+            "description": "the analysis went over its time budget, or the server is busy",
+        },
     },
 )
 async def create_analysis(
@@ -234,30 +248,46 @@ async def create_analysis(
     """Upload a plate and its layout, analyse it as assay ``kind`` and save it in the project.
 
     Options apply to the assays their description names; empty ones take the assay's default.
+    The analysis runs in a worker process within the server's time budget (503 beyond it).
     """
     from starlette.concurrency import run_in_threadpool
 
     store = app_store(request)
+    saved = await receive_upload(
+        request, who, project, kind, plate, layout, options, title=title, block=block
+    )
+    return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
+
+
+async def receive_upload(
+    request: Request,
+    who: Principal,
+    project: str,
+    kind: str,
+    plate: UploadFile,
+    layout: UploadFile,
+    options: AssayOptions,
+    *,
+    title: str | None,
+    block: str | None,
+) -> SavedAnalysis:
+    """Read an upload (plate and layout, size-checked), analyse it in a worker within the time
+    budget and save it under the caller's project: the one path of the API and the upload page."""
     project_id = project_for(who, project)
     limit = request.app.state.settings.max_upload_bytes
     plate_up = await read_upload(plate, "plate", limit, table=True)
     layout_up = await read_upload(layout, "layout", limit, table=False)
-
-    def work() -> dict[str, Any]:
-        saved = run_upload(
-            store,
-            project_id=project_id,
-            kind=kind,
-            plate=plate_up,
-            layout=layout_up,
-            options=options,
-            title=title,
-            block=block,
-        )
-        record = store.get(saved.id)
-        return detail(record, saved)
-
-    return await run_in_threadpool(work)
+    return await analyse_and_save(
+        app_pool(request),
+        app_store(request),
+        project_id=project_id,
+        kind=kind,
+        plate=plate_up,
+        layout=layout_up,
+        options=options,
+        title=title,
+        block=block,
+    )
 
 
 @router.get("/analyses/{analysis_id}", response_model=AnalysisDetail, tags=["analyses"])
@@ -284,12 +314,12 @@ def delete_analysis(request: Request, who: Who, analysis_id: AnalysisId) -> Resp
 
 
 def download(content: bytes, media_type: str, filename: str) -> Response:
-    """A download response with a safe file name."""
-    name = safe_filename(filename)
+    """A download response with a safe file name (RFC 5987 ``filename*`` for non-ASCII ones),
+    never cached."""
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"},
     )
 
 

@@ -91,11 +91,22 @@ class PlateAssay:
 # --- option parsing -------------------------------------------------------------------------------
 
 
+def _molar(text: str, field: str, *, mw: float | None = None) -> float:
+    """A concentration field in mol/L; any error names the form field (never a Python one)."""
+    from cxcr4lab.commands._shared import conc
+    from cxcr4lab.core.errors import quote
+
+    try:
+        return conc(text, field, mw_g_per_mol=mw)
+    except InputError as exc:
+        raise InputError(exc.message, field=field) from None
+    except (ArithmeticError, ValueError, TypeError, RecursionError):
+        raise InputError(f"{quote(text)} is not a concentration", field=field) from None
+
+
 def _conc(text: str, field: str, *, mw: float | None = None) -> float | None:
     """A concentration field in mol/L (None if empty)."""
-    from cxcr4lab.commands._shared import conc
-
-    return conc(text, field, mw_g_per_mol=mw) if text.strip() else None
+    return _molar(text, field, mw=mw) if text.strip() else None
 
 
 def _agonist(text: str, field: str) -> float | None:
@@ -110,7 +121,9 @@ def _choice(value: str, field: str, allowed: tuple[str, ...], default: str | Non
     if chosen is None:
         raise InputError(f"is needed for this assay: one of {', '.join(allowed)}", field=field)
     if chosen not in allowed:
-        raise InputError(f"must be one of {', '.join(allowed)}, got {chosen!r}", field=field)
+        from cxcr4lab.core.errors import quote
+
+        raise InputError(f"must be one of {', '.join(allowed)}, got {quote(chosen)}", field=field)
     return chosen
 
 
@@ -135,12 +148,11 @@ def _blobs(inputs: tuple[Any, ...]) -> tuple[InputBlob, ...]:
 
 def _binding(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
     from cxcr4lab.assays.binding import BindingSettings
-    from cxcr4lab.commands._shared import conc
     from cxcr4lab.workflows import analyse_binding, binding_parameters, binding_title
 
     settings = BindingSettings(
-        radioligand_molar=conc(o.radioligand_conc or "0.1 nM", "radioligand_conc"),
-        kd_molar=conc(o.kd or "0.5 nM", "kd"),
+        radioligand_molar=_molar(o.radioligand_conc or "0.1 nM", "radioligand_conc"),
+        kd_molar=_molar(o.kd or "0.5 nM", "kd"),
     )
     run = analyse_binding(plate, layout, settings, block=block)
     return Analysed(run.result, run.inputs, binding_parameters(run), binding_title(run))

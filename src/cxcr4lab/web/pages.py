@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,8 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError
 from cxcr4lab.store import AnalysisRecord, Store
-from cxcr4lab.web.analyses import run_upload
-from cxcr4lab.web.api import AnalysisId, Options, project_for, read_upload
+from cxcr4lab.web.api import AnalysisId, Options, receive_upload
 from cxcr4lab.web.assays import PLATE_ASSAYS
 from cxcr4lab.web.auth import (
     PRELOGIN_COOKIE,
@@ -26,8 +24,9 @@ from cxcr4lab.web.auth import (
     page_principal,
     principal,
 )
-from cxcr4lab.web.security import csrf_token, csrf_valid, sign, unsign
+from cxcr4lab.web.security import csrf_token, csrf_valid, script_json, shorten, sign, unsign
 from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, readable
+from cxcr4lab.web.throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.readers import PlateData
@@ -59,18 +58,33 @@ def home() -> RedirectResponse:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+    return _login_page(request, next, error)
+
+
+def _login_page(
+    request: Request,
+    next: str | None,
+    error: str | None,
+    *,
+    locked_s: int | None = None,
+) -> Response:
     settings = app_settings(request)
     cookie = request.cookies.get(PRELOGIN_COOKIE)
     pre = unsign(cookie, settings.secret_key) if cookie else None
     fresh = pre is None
     pre = pre or secrets.token_urlsafe(24)
+    locked = f"Too many failed logins: try again in {locked_s} s." if locked_s is not None else None
     response = render(
         request,
         "login.html.j2",
+        429 if locked_s is not None else 200,
         csrf=csrf_token(pre, settings.secret_key),
         next=_safe_next(next),
         error=error,
+        locked=locked,
     )
+    if locked_s is not None:
+        response.headers["Retry-After"] = str(locked_s)
     if fresh:
         response.set_cookie(
             PRELOGIN_COOKIE,
@@ -97,7 +111,17 @@ def login(
         return render(
             request, "error.html.j2", 403, message="CSRF check failed; reload the login page"
         )
-    user = app_store(request).accounts.authenticate(username, password)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.begin(username, address)
+    if wait is not None:
+        return _login_page(request, next, None, locked_s=wait)
+    outcome: bool | None = None
+    try:
+        user = app_store(request).accounts.authenticate(username, password)
+        outcome = user is not None
+    finally:
+        throttle.finish(username, address, succeeded=outcome)
     if user is None:
         return RedirectResponse(f"/login?error=1&next={quote(_safe_next(next))}", status_code=303)
     secret = app_store(request).accounts.create_session(
@@ -172,10 +196,7 @@ async def upload(
 ) -> Response:
     from dataclasses import asdict
 
-    from starlette.concurrency import run_in_threadpool
-
     check_csrf(request, who, csrf)
-    store = app_store(request)
     form = {
         **{k: ("" if v is None else v) for k, v in asdict(options).items()},
         "project": project,
@@ -184,25 +205,18 @@ async def upload(
         "block": block,
     }
     try:
-        project_id = project_for(who, project)
-        limit = app_settings(request).max_upload_bytes
-        plate_up = await read_upload(plate, "plate", limit, table=True)
-        layout_up = await read_upload(layout, "layout", limit, table=False)
-        saved = await run_in_threadpool(
-            run_upload,
-            store,
-            project_id=project_id,
-            kind=kind,
-            plate=plate_up,
-            layout=layout_up,
-            options=options,
-            title=title,
-            block=block,
+        saved = await receive_upload(
+            request, who, project, kind, plate, layout, options, title=title, block=block
         )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return render(
-            request, "upload.html.j2", status, assays=PLATE_ASSAYS, error=str(exc), form=form
+            request,
+            "upload.html.j2",
+            status,
+            assays=PLATE_ASSAYS,
+            error=shorten(str(exc), 500),
+            form=form,
         )
     return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
 
@@ -231,7 +245,7 @@ def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Respon
         a=info,
         project=project,
         columns=columns,
-        figures_json=json.dumps(figures, allow_nan=False).replace("</", "<\\/"),
+        figures_json=script_json(figures),
         plots=[(name, title) for name, title in FIGURE_TITLES.items() if name in figures],
         section=section,
     )

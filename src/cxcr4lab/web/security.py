@@ -1,15 +1,38 @@
-"""Signed values, CSRF tokens, safe file names and the formula-injection guard for exports."""
+"""Signed values, CSRF tokens, safe file names, safe inline JSON, short quotes, and the
+formula-injection guard for exports."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
+import unicodedata
+from typing import Any
+from urllib.parse import quote
 
-__all__ = ["csrf_token", "csrf_valid", "escape_cell", "safe_filename", "sign", "unsign"]
+from cxcr4lab.core.export import escape_cell  # re-exported: web code imports it from here
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "content_disposition",
+    "csrf_token",
+    "csrf_valid",
+    "escape_cell",
+    "safe_filename",
+    "script_json",
+    "shorten",
+    "sign",
+    "unsign",
+]
+
+_ASCII_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def _mac(key: str, message: str) -> str:
@@ -43,25 +66,76 @@ def csrf_valid(token: str | None, session_secret: str, key: str) -> bool:
     return token is not None and hmac.compare_digest(token, csrf_token(session_secret, key))
 
 
+def _name_char(c: str) -> bool:
+    """ASCII letters, digits and ``. _ -``; beyond ASCII, letters, marks and digits."""
+    if c.isascii():
+        return c in _ASCII_SAFE
+    return unicodedata.category(c)[0] in "LMN"
+
+
 def safe_filename(name: str | None, default: str = "upload") -> str:
-    """A file name with no directory part and only ``A-Z a-z 0-9 . _ -`` (at most 100 chars).
+    """A file name with no directory part, at most 100 characters, keeping ``A-Z a-z 0-9 . _ -``
+    and non-ASCII letters and digits (``é``, ``名``); anything else (spaces, controls, quotes,
+    shell and HTML characters) becomes ``_``. Unicode is NFC-normalised.
 
     >>> safe_filename("../../etc/passwd")
     'passwd'
     >>> safe_filename("C:\\\\lab\\\\plate 1 (final).csv")
     'plate_1_final_.csv'
+    >>> safe_filename("é名前.csv"), safe_filename("a<script>\\u202e.csv")
+    ('é名前.csv', 'a_script_.csv')
     """
-    base = re.split(r"[/\\]", name or "")[-1]
-    cleaned = _UNSAFE.sub("_", base).lstrip("._")[-100:]
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    kept: list[str] = []
+    for c in base:
+        if _name_char(c):
+            kept.append(c)
+        elif not kept or kept[-1] != "\0":  # a run of other characters becomes one "_"
+            kept.append("\0")
+    cleaned = "".join(kept).replace("\0", "_").lstrip("._")[-100:]
     return cleaned or default
 
 
-def escape_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula (starts with = + - @ tab CR) gets a ``'``.
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """A Content-Disposition header value: an ASCII ``filename`` fallback and the exact name as
+    RFC 5987 ``filename*=UTF-8''...``.
 
-    >>> escape_cell("=HYPERLINK(1)"), escape_cell(-1.5), escape_cell("ok")
-    ("'=HYPERLINK(1)", -1.5, 'ok')
+    >>> content_disposition("é名前.csv")
+    'attachment; filename="e_.csv"; filename*=UTF-8\\'\\'%C3%A9%E5%90%8D%E5%89%8D.csv'
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    name = safe_filename(filename, default="download")
+    ascii_name = "".join(
+        c if c in _ASCII_SAFE else "" if unicodedata.category(c) == "Mn" else " "
+        for c in unicodedata.normalize("NFKD", name)
+    )
+    fallback = safe_filename(ascii_name, default="download")
+    if fallback.startswith(".") or ("." not in fallback and "." in name):
+        fallback = "download." + name.rsplit(".", 1)[-1]
+    if name == fallback:
+        return f'{disposition}; filename="{fallback}"'
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def script_json(value: Any) -> str:
+    """JSON safe to put inside an HTML ``<script>`` block: ``<``, ``>``, ``&``, U+2028 and
+    U+2029 are written as ``\\uXXXX`` escapes (still the same JSON), so no text of the data
+    can close the block or open a comment in it.
+
+    >>> script_json({"name": "<!--<script>"})
+    '{"name": "\\\\u003c!--\\\\u003cscript\\\\u003e"}'
+    """
+    text = json.dumps(value, allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_ESCAPES[m.group(0)], text)
+
+
+def shorten(value: object, limit: int = 80) -> str:
+    """``value`` as text of at most ``limit`` characters (the middle elided with ``…``).
+
+    >>> shorten("x" * 100, 10)
+    'xxxxx…xxxx'
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2 + (limit - 1) % 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
