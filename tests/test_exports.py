@@ -49,10 +49,11 @@ PACKAGES = [
     "cxcr4lab.pkpd.pkfit_tables",
     "cxcr4lab.receptor.operational",
     "cxcr4lab.receptor.mechanistic",
-    "cxcr4lab.receptor.calibration",
-    "cxcr4lab.receptor.virtual",
-    "cxcr4lab.receptor.schild_study",
-    "cxcr4lab.receptor.recovery",
+    "cxcr4lab.studies",
+    "cxcr4lab.studies.calibration",
+    "cxcr4lab.studies.virtual",
+    "cxcr4lab.studies.schild_study",
+    "cxcr4lab.studies.recovery",
     "cxcr4lab.clinical.cdisc",
     "cxcr4lab.clinical.recist",
     "cxcr4lab.clinical.response",
@@ -87,3 +88,15 @@ def test_public_classes_and_functions_are_exported(name: str) -> None:
     ]
     unlisted = sorted(set(own) - set(module.__all__))
     assert not unlisted, f"{name} defines public {unlisted} but does not list them in __all__"
+
+
+def test_studies_exports_every_public_name_of_its_modules() -> None:
+    """``cxcr4lab.studies`` re-exports its modules' public names; ``cxcr4lab.receptor`` keeps
+    none of them (they moved up, above the assays)."""
+    studies = importlib.import_module("cxcr4lab.studies")
+    receptor = importlib.import_module("cxcr4lab.receptor")
+    for name in ("calibration", "virtual", "schild_study", "recovery"):
+        module = importlib.import_module(f"cxcr4lab.studies.{name}")
+        assert set(module.__all__) <= set(studies.__all__), name
+        assert not hasattr(receptor, name), f"cxcr4lab.receptor.{name} should be in studies"
+        assert all(getattr(studies, n) is getattr(module, n) for n in module.__all__)

@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 
 from cxcr4lab.clinical.design import BALIXAFORTIDE_LADDER, three_plus_three
 from cxcr4lab.clinical.fortress import fortress_analysis
-from cxcr4lab.clinical.survival import km_figure
 from cxcr4lab.commands.response import analyse_response_bytes
 from cxcr4lab.commands.survival import SUBGROUPS, analyse_survival_bytes
 from cxcr4lab.commands.trial import DOSSIER_DLT
@@ -42,7 +41,7 @@ pfs = analyse_survival_bytes(
     tau=12.0,
     subgroups=SUBGROUPS,
 )
-save(km_figure(pfs), "clinical_km_pfs.png")
+save(survival.km_figure(pfs), "clinical_km_pfs.png")
 save(survival.hazard_forest_figure(survival.forest_rows(pfs), pfs.reference), "clinical_forest.png")
 rates = analyse_response_bytes(files["adrs"], files["adsl"], files["tr"], strata="STRAT1")
 save(response.waterfall_figure(rates), "clinical_waterfall.png")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cxcr4lab.receptor.calibration import calibrate
-from cxcr4lab.receptor.schild_study import schild_study
 from cxcr4lab.report.sections.receptor_calibration import calibration_figure
 from cxcr4lab.report.sections.schild import schild_figure
+from cxcr4lab.studies.calibration import calibrate
+from cxcr4lab.studies.schild_study import schild_study
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "img"
 OUT.mkdir(parents=True, exist_ok=True)

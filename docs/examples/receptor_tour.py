@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from cxcr4lab.receptor.calibration import CELL_LINES, CONDITIONS, calibrate, predict_ic50
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
-from cxcr4lab.receptor.virtual import schild_experiment
+from cxcr4lab.studies.calibration import CELL_LINES, CONDITIONS, calibrate, predict_ic50
+from cxcr4lab.studies.virtual import schild_experiment
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "img"
 model = Cxcr4Model()

@@ -367,12 +367,20 @@ def fit(
         Path | None, typer.Option("--out", "-o", help="Write one row per curve to this CSV.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+    no_save: Annotated[
+        bool,
+        typer.Option(
+            "--no-save",
+            help="Store nothing: the default, as `fit` never stores (its rows go to the "
+            "terminal, --out or --json); accepted like the analyze commands' --no-save.",
+        ),
+    ] = False,
 ) -> None:
     """Fit every curve of a long table at once (batched Levenberg-Marquardt).
 
     Writes curve_id, model, converged, bottom, top, hill, ic50 with its 95% CI (in the input
     unit), log10_ic50 (of mol/L) with its SE, rss, n and flags. A curve that cannot be fitted
-    is flagged, not fatal.
+    is flagged, not fatal. Nothing is stored and no database is opened.
     """
     import io
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import cxcr4lab.assays
 import cxcr4lab.clinical
 import cxcr4lab.pkpd
-import cxcr4lab.receptor
+import cxcr4lab.studies
 from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout_bytes
 from cxcr4lab.assays.potency import Potency
@@ -72,9 +72,9 @@ class SavedAnalysis:
 
 @lru_cache(maxsize=1)
 def result_types() -> dict[str, type[Any]]:
-    """kind -> result class, found in :mod:`cxcr4lab.assays`, ``pkpd``, ``receptor``, ``clinical``."""
+    """kind -> result class, found in :mod:`cxcr4lab.assays`, ``pkpd``, ``studies``, ``clinical``."""
     found: dict[str, type[Any]] = {}
-    packages = (cxcr4lab.assays, cxcr4lab.pkpd, cxcr4lab.receptor, cxcr4lab.clinical)
+    packages = (cxcr4lab.assays, cxcr4lab.pkpd, cxcr4lab.studies, cxcr4lab.clinical)
     names = [
         f"{pkg.__name__}.{i.name}" for pkg in packages for i in pkgutil.iter_modules(pkg.__path__)
     ]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from cxcr4lab.commands.receptor import dossier_runs
-from cxcr4lab.receptor.calibration import calibrate
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
 from cxcr4lab.report import render_report
 from cxcr4lab.report.sections import render_section
+from cxcr4lab.studies.calibration import calibrate
 from cxcr4lab.workflows import result_types
 from tests.conftest import CliRun
 

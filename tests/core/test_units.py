@@ -96,6 +96,16 @@ def test_factors_and_formatting() -> None:
     assert format_molar(0.0) == "0 M"
 
 
+def test_plain_molar_units_skip_pint_and_equal_it_exactly() -> None:
+    from cxcr4lab.core import units
+
+    for unit, factor in units._PLAIN_MOLAR.items():
+        _, parsed = units.parse_unit(unit)
+        by_pint = units._molar_of(units.registry().Quantity(1.0, parsed), None, Place())
+        assert factor == by_pint, unit
+        assert molar_factor(f" {unit} ") == factor
+
+
 _FACTORS = {"M": 1.0, "mM": 1e-3, "uM": 1e-6, "µM": 1e-6, "nM": 1e-9, "pM": 1e-12, "fM": 1e-15}
 
 

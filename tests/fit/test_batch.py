@@ -225,6 +225,18 @@ def test_fit_table_reports_ic50_in_the_input_unit() -> None:
     np.testing.assert_allclose(molar["log10_ic50"], out["log10_ic50"], rtol=1e-9)
 
 
+def test_fit_table_engines_agree_and_a_small_table_takes_numpy() -> None:
+    auto = fit_table(_table(), "4pl", conc_unit="nM")
+    numpy = fit_table(_table(), "4pl", conc_unit="nM", engine="numpy")
+    numba = fit_table(_table(), "4pl", conc_unit="nM", engine="numba")
+    pd.testing.assert_frame_equal(auto, numpy)  # fewer than SMALL_TABLE curves
+    pd.testing.assert_frame_equal(numba, numpy, rtol=1e-9)
+    with pytest.raises(InputError, match="engine"):
+        fit_table(_table(), "4pl", engine="fortran")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="no compiled solver"):
+        fit_table(_table(), "exp_decay", engine="numba")
+
+
 def test_fit_table_flags_negative_concentrations_and_keeps_going() -> None:
     df = _table()
     df.loc[df.curve_id == "cmpd-2", "concentration"] *= -1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -159,3 +160,30 @@ def test_a_0001_database_with_data_upgrades_to_0002(store_url: str) -> None:
         assert (old.title, old.project_id) == ("old", None)
         user = store.accounts.create_user("ada", "a long password")
         assert store.accounts.projects_of(user.id) == []
+
+
+def test_an_analysis_moves_into_a_project_in_one_transaction(
+    store: Store, row_counts: Callable[[], dict[str, int]]
+) -> None:
+    store.accounts.create_user("ada", "a long password")
+    one = store.accounts.create_project("one", "ada")
+    two = store.accounts.create_project("two", "ada")
+    loose = store.save_analysis(
+        kind="binding", title="loose", result={}, parameters={}, inputs=[PLATE]
+    )
+    assert store.move_to_project(loose, one.id) is None
+    assert store.get(loose).project_id == one.id
+    assert store.move_to_project(loose, two.id) == "one"
+    assert store.move_to_project(loose, two.id) == "two"  # already there: no change
+    assert store.get(loose).project_id == two.id
+    assert [s.id for s in store.list(project_ids=[two.id])] == [loose]
+    counts = row_counts()
+    with pytest.raises(NotFoundError, match=f"no analysis with id {loose + 1}"):
+        store.move_to_project(loose + 1, one.id)
+    with pytest.raises(NotFoundError, match="no project with id 999"):
+        store.move_to_project(loose, 999)
+    for bad in (0, 2**31):
+        with pytest.raises(NotFoundError):
+            store.move_to_project(bad, one.id)
+    assert store.get(loose).project_id == two.id
+    assert row_counts() == counts

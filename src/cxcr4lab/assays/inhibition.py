@@ -69,7 +69,6 @@ __all__ = [
     "check_signals",
     "curve_potencies",
     "plate_format_of",
-    "potency_display",
 ]
 
 _NM = 1e-9
@@ -797,27 +796,7 @@ def plate_format_of(wells: int) -> PlateFormat:
     return next(f for f in FORMATS if f.wells == wells)
 
 
-# --- potencies and their display ---------------------------------------------------------------
-
-
-def potency_display(
-    value: float | None, lower: float | None, upper: float | None, curve: InhibitionCurve
-) -> tuple[str, str]:
-    """(estimate, CI) in nM as people should read them: bounds when the curve is incomplete."""
-
-    def f(v: float | None) -> str:
-        return "n/a" if v is None or not math.isfinite(v) else f"{v / _NM:.3g}"
-
-    if "no_effect" in curve.flags:
-        return "not determined (no effect)", "—"
-    if value is None:
-        return "n/a", "—"
-    if "outside_range" in curve.flags:
-        scale = value / curve.ic50_molar
-        if curve.fit.params["log10_ic50"] > curve.fit.x_max:
-            return f"> {f(curve.conc_max_molar * scale)}", "—"
-        return f"< {f(curve.conc_min_molar * scale)}", "—"
-    return f(value), f"{f(lower)} – {f(upper)}"
+# --- potencies -----------------------------------------------------------------------------------
 
 
 def curve_potencies(

@@ -40,7 +40,14 @@ from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.files import read_input
 from cxcr4lab.core.limits import MAX_FILE_BYTES, check_size, check_text_table, check_xlsx
 
-__all__ = ["MAX_FILE_BYTES", "PlateData", "read_plate", "read_plates", "read_plates_bytes"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "PlateData",
+    "read_plate",
+    "read_plate_bytes",
+    "read_plates",
+    "read_plates_bytes",
+]
 
 _SIGNAL_NAMES = (
     "signal",
@@ -79,6 +86,11 @@ def read_plate(path: str | Path, *, block: str | None = None) -> PlateData:
     """The one plate in ``path``, or the block named ``block`` when the file holds several."""
     plates = read_plates(path)
     return _choose(plates, block, Path(path).name)
+
+
+def read_plate_bytes(content: bytes, name: str, *, block: str | None = None) -> PlateData:
+    """The one plate in ``content`` (a file called ``name``), or its block named ``block``."""
+    return _choose(read_plates_bytes(content, name), block, name)
 
 
 def read_plates(path: str | Path) -> list[PlateData]:

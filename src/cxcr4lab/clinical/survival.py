@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from cxcr4lab.core.errors import InputError, quote
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 __all__ = [
     "MONTH_DAYS",
@@ -41,7 +38,6 @@ __all__ = [
     "analyse_survival",
     "cox_hazard_ratios",
     "kaplan_meier",
-    "km_figure",
     "landmark",
     "logrank",
     "rmst",
@@ -578,42 +574,6 @@ def analyse_survival(
         reference=ref if group is not None else None,
         simulated=simulated,
     )
-
-
-def km_figure(result: SurvivalResult, *, risk_times: Sequence[float] | None = None) -> Figure:
-    """Kaplan-Meier curves with CI bands and a numbers-at-risk table underneath."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7.0, 4.6))
-    ax, tab = fig.subplots(2, 1, gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
-    t_max = max((c.times[-1] for c in result.curves if c.times), default=1.0)
-    if risk_times is None:
-        step = max(1.0, float(np.ceil(t_max / 6)))
-        risk_times = list(np.arange(0.0, t_max + 1e-9, step))
-    for i, c in enumerate(result.curves):
-        x = np.concatenate([[0.0], c.times])
-        ax.step(x, np.concatenate([[1.0], c.survival]), where="post", label=c.group)
-        ax.fill_between(
-            x,
-            np.concatenate([[1.0], c.lower]),
-            np.concatenate([[1.0], c.upper]),
-            step="post",
-            alpha=0.15,
-        )
-        for rt in risk_times:
-            tab.text(rt, i, str(c.n_at_risk(rt)), ha="center", va="center", fontsize=7)
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel(f"{result.endpoint or 'survival'} probability")
-    ax.legend(fontsize=7, title=result.group_column, title_fontsize=7)
-    tab.set_yticks(range(len(result.curves)), [c.group for c in result.curves], fontsize=7)
-    tab.set_ylim(len(result.curves) - 0.5, -0.5)
-    tab.set_xlabel(f"time ({result.time_unit})")
-    tab.set_title("number at risk", fontsize=7, loc="left")
-    tab.tick_params(axis="x", labelsize=7)
-    for side in ("top", "right", "left"):
-        tab.spines[side].set_visible(False)
-    fig.tight_layout()
-    return fig
 
 
 def analyse_adtte(

@@ -124,7 +124,7 @@ def print_plate(
     """
     from rich.markup import escape
 
-    from cxcr4lab.assays.inhibition import potency_display
+    from cxcr4lab.report.formats import potency_display
 
     has_kb = any(c.kb_molar is not None for c in plate.curves)
     table = Table(title="Potency (4PL; 95% profile-likelihood CI)")

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._finish import finish
 from cxcr4lab.commands._plate import (
-    AgonistConcOption,
-    AgonistEC50Option,
-    AgonistHillOption,
-    BlockOption,
-    LayoutOption,
-    SaturationOption,
     agonist_molar,
     print_plate,
     read_layout_input,
     read_plate_input,
-)
-from cxcr4lab.commands._shared import (
-    DatabaseOption,
-    JsonOption,
-    ProjectOption,
-    SaveOption,
-    TitleOption,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "EXAMPLES",
     "analyse_files",
-    "analyze_arrestin",
     "dossier_runs",
     "print_result",
     "register",
@@ -58,7 +43,10 @@ EXAMPLE_AGONIST = "200ng/mL"
 
 
 def register(analyze_app: typer.Typer) -> None:
-    analyze_app.command("arrestin")(analyze_arrestin)
+    from cxcr4lab.commands._runs import kind_command
+    from cxcr4lab.runs import KINDS
+
+    analyze_app.command("arrestin")(kind_command(KINDS["arrestin"]))
 
 
 def analyse_files(
@@ -74,43 +62,6 @@ def analyse_files(
     data, plate_blob = read_plate_input(plate, block)
     lay, layout_blob = read_layout_input(layout)
     return analyse(data, lay, settings), (plate_blob, layout_blob)
-
-
-def analyze_arrestin(
-    plate: Annotated[Path, typer.Argument(help="Plate export: plate-grid CSV, long CSV or xlsx.")],
-    layout: LayoutOption,
-    agonist_conc: AgonistConcOption = None,
-    agonist_ec50: AgonistEC50Option = None,
-    agonist_hill: AgonistHillOption = 1.0,
-    saturation: SaturationOption = None,
-    block: BlockOption = None,
-    title: TitleOption = None,
-    save: SaveOption = True,
-    as_json: JsonOption = False,
-    database: DatabaseOption = None,
-    project: ProjectOption = None,
-) -> None:
-    """Beta-arrestin recruitment: IC50 and Kb (Leff-Dougall) with 95% CIs, plate QC, edge check."""
-    from cxcr4lab.assays.inhibition import PlateSettings
-
-    settings = PlateSettings(
-        agonist_molar=agonist_molar(agonist_conc, "--agonist-conc"),
-        agonist_ec50_molar=agonist_molar(agonist_ec50, "--agonist-ec50"),
-        agonist_hill=agonist_hill,
-        saturation=saturation,
-    )
-    result, inputs = analyse_files(plate, layout, settings, block=block)
-    finish(
-        result,
-        inputs,
-        _parameters(result),
-        title=title or f"Beta-arrestin {result.plate}",
-        save=save,
-        as_json=as_json,
-        database=database,
-        print_result=print_result,
-        project=project,
-    )
 
 
 def _parameters(result: ArrestinResult) -> dict[str, Any]:

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._shared import (
-    DatabaseOption,
-    JsonOption,
-    ProjectOption,
-    SaveOption,
-    TitleOption,
-    conc,
-    project_for_save,
-)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.binding import BindingResult
@@ -32,46 +20,10 @@ RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
 
 
 def register(analyze_app: typer.Typer) -> None:
-    analyze_app.command("binding")(analyze_binding)
+    from cxcr4lab.commands._runs import kind_command
+    from cxcr4lab.runs import KINDS
 
-
-def analyze_binding(
-    plate: Annotated[Path, typer.Argument(help="Plate export: plate-grid CSV, long CSV or xlsx.")],
-    layout: Annotated[Path, typer.Option("--layout", "-l", help="wellmap TOML layout.")],
-    radioligand_conc: Annotated[
-        str, typer.Option("--radioligand-conc", help="Radioligand concentration, e.g. 0.1nM.")
-    ],
-    kd: Annotated[str, typer.Option("--kd", help="Radioligand Kd, e.g. 0.5nM.")],
-    block: Annotated[
-        str | None, typer.Option("--block", help="Plate block to use when the file holds several.")
-    ] = None,
-    title: TitleOption = None,
-    save: SaveOption = True,
-    as_json: JsonOption = False,
-    database: DatabaseOption = None,
-    project: ProjectOption = None,
-) -> None:
-    """Competitive radioligand binding: IC50 and Ki (Cheng-Prusoff) with 95% CIs, plate QC, flags."""
-    from cxcr4lab.assays.binding import BindingSettings
-    from cxcr4lab.store import Store
-    from cxcr4lab.workflows import analyse_binding, find_project, save_binding
-
-    project = project_for_save(project, save)
-    settings = BindingSettings(
-        radioligand_molar=conc(radioligand_conc, "--radioligand-conc"), kd_molar=conc(kd, "--kd")
-    )
-    run = analyse_binding(plate, layout, settings, block=block)
-    saved_id = None
-    if save:
-        with Store(database) as store:
-            project_id = (
-                None if project is None else find_project(store, project, field="--project")
-            )
-            saved_id = save_binding(store, run, title=title, project_id=project_id).id
-    if as_json:
-        sys.stdout.write(json.dumps({"id": saved_id, **run.result.to_dict()}, indent=2) + "\n")
-        return
-    print_result(Console(), run.result, saved_id)
+    analyze_app.command("binding")(kind_command(KINDS["binding"]))
 
 
 def print_result(console: Console, result: BindingResult, analysis_id: int | None) -> None:

@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._finish import finish
 from cxcr4lab.commands._plate import (
-    AgonistConcOption,
-    AgonistEC50Option,
-    AgonistHillOption,
-    LayoutOption,
-    SaturationOption,
     agonist_molar,
     named,
     print_plate,
     read_layout_input,
-)
-from cxcr4lab.commands._shared import (
-    DatabaseOption,
-    JsonOption,
-    ProjectOption,
-    SaveOption,
-    TitleOption,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "EXAMPLES",
     "analyse_files",
-    "analyze_calcium",
     "dossier_runs",
     "print_result",
     "register",
@@ -54,7 +40,10 @@ EXAMPLE_INJECTION_S = 20.0
 
 
 def register(analyze_app: typer.Typer) -> None:
-    analyze_app.command("calcium")(analyze_calcium)
+    from cxcr4lab.commands._runs import kind_command
+    from cxcr4lab.runs import KINDS
+
+    analyze_app.command("calcium")(kind_command(KINDS["calcium"]))
 
 
 def analyse_files(
@@ -71,61 +60,6 @@ def analyse_files(
     data = read_kinetic_bytes(content, name)
     lay, layout_blob = read_layout_input(layout)
     return analyse(data, lay, settings), (InputBlob(name, "kinetic", content), layout_blob)
-
-
-def analyze_calcium(
-    kinetic: Annotated[
-        Path,
-        typer.Argument(help="Kinetic export: time x well, well x time or long (well,time,rfu)."),
-    ],
-    layout: LayoutOption,
-    injection: Annotated[
-        float, typer.Option("--injection", help="Time of the CXCL12 injection, in s.")
-    ],
-    readout: Annotated[
-        str, typer.Option("--readout", help="Response per well: 'peak' dF/F0 or 'auc'.")
-    ] = "peak",
-    window: Annotated[
-        float | None,
-        typer.Option("--window", help="Response window after the injection, in s (default: all)."),
-    ] = None,
-    agonist_conc: AgonistConcOption = None,
-    agonist_ec50: AgonistEC50Option = None,
-    agonist_hill: AgonistHillOption = 1.0,
-    saturation: SaturationOption = None,
-    title: TitleOption = None,
-    save: SaveOption = True,
-    as_json: JsonOption = False,
-    database: DatabaseOption = None,
-    project: ProjectOption = None,
-) -> None:
-    """Calcium flux: F0, peak dF/F0 and AUC per well, then IC50 and Kb with 95% CIs."""
-    from cxcr4lab.assays.calcium import CalciumSettings
-    from cxcr4lab.assays.inhibition import PlateSettings
-
-    settings = CalciumSettings(
-        plate=PlateSettings(
-            agonist_molar=agonist_molar(agonist_conc, "--agonist-conc"),
-            agonist_ec50_molar=agonist_molar(agonist_ec50, "--agonist-ec50"),
-            agonist_hill=agonist_hill,
-            saturation=saturation,
-        ),
-        injection_s=injection,
-        readout=readout,  # type: ignore[arg-type]  # checked by CalciumSettings
-        window_s=window,
-    )
-    result, inputs = analyse_files(kinetic, layout, settings)
-    finish(
-        result,
-        inputs,
-        _parameters(result),
-        title=title or f"Calcium flux {result.plate}",
-        save=save,
-        as_json=as_json,
-        database=database,
-        print_result=print_result,
-        project=project,
-    )
 
 
 def _parameters(result: CalciumResult) -> dict[str, Any]:

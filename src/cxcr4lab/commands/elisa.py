@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._shared import (
-    DatabaseOption,
-    JsonOption,
-    ProjectOption,
-    SaveOption,
-    TitleOption,
-)
 
 if TYPE_CHECKING:
     from cxcr4lab.assays.elisa import ElisaResult, ElisaSettings
@@ -30,7 +21,10 @@ EXAMPLES = (("trap5b", "TRAcP 5b"), ("ifng", "IFN-γ"), ("il2", "IL-2"))
 
 
 def register(analyze_app: typer.Typer) -> None:
-    analyze_app.command("elisa")(analyze_elisa)
+    from cxcr4lab.commands._runs import kind_command
+    from cxcr4lab.runs import KINDS
+
+    analyze_app.command("elisa")(kind_command(KINDS["elisa"]))
 
 
 def analyse_elisa_bytes(
@@ -59,57 +53,6 @@ def analyse_elisa_bytes(
             file=plate[0],
         )
     return analyse(chosen, read_layout_bytes(layout[1], layout[0]), settings)
-
-
-def analyze_elisa(
-    plate: Annotated[
-        Path, typer.Argument(help="Plate export (OD): plate-grid CSV, long CSV, xlsx.")
-    ],
-    layout: Annotated[
-        Path,
-        typer.Option(
-            "--layout",
-            "-l",
-            help="wellmap TOML: role standard/blank/unknown/qc, level, sample, dilution.",
-        ),
-    ],
-    model: Annotated[
-        str, typer.Option("--model", help="auto (F test 4PL vs 5PL), 4pl or 5pl.")
-    ] = "auto",
-    weighting: Annotated[str, typer.Option("--weighting", help="none, 1/y or 1/y^2.")] = "none",
-    block: Annotated[
-        str | None, typer.Option("--block", help="Plate block when the file holds several.")
-    ] = None,
-    title: TitleOption = None,
-    save: SaveOption = True,
-    as_json: JsonOption = False,
-    database: DatabaseOption = None,
-    project: ProjectOption = None,
-) -> None:
-    """ELISA: 4PL/5PL standard curve, unknowns x dilution, LLOQ/ULOQ, duplicate CV, flags."""
-    from cxcr4lab.assays.elisa import ElisaSettings
-    from cxcr4lab.core.errors import InputError, quote
-    from cxcr4lab.workflows import read_input
-
-    if weighting not in ("none", "1/y", "1/y^2"):
-        raise InputError(
-            f"unknown weighting {quote(weighting)}; none, 1/y or 1/y^2", field="--weighting"
-        )
-    settings = ElisaSettings(model=model, weighting=weighting)  # type: ignore[arg-type]
-    p = (plate.name, read_input(plate, "PLATE"))
-    lay = (layout.name, read_input(layout, "--layout"))
-    result = analyse_elisa_bytes(p, lay, settings, block=block)
-    finish(
-        result,
-        [(p[0], "plate", p[1]), (lay[0], "layout", lay[1])],
-        {"model": model, "weighting": weighting, "block": result.block},
-        title=title or f"ELISA {result.analyte} {plate.name}",
-        save=save,
-        as_json=as_json,
-        database=database,
-        print_result=print_result,
-        project=project,
-    )
 
 
 def print_result(console: Console, result: ElisaResult, analysis_id: int | None) -> None:

@@ -1,4 +1,4 @@
-"""``cxcr4lab project create|add-member``: projects of the web app."""
+"""``cxcr4lab project create|add-member|add-analysis``: projects of the web app."""
 
 from __future__ import annotations
 
@@ -46,3 +46,24 @@ def add_member(
     with Store(database) as store:
         store.accounts.add_member(name, user)
     typer.echo(f"added {user} to {name}")
+
+
+@project_app.command("add-analysis")
+def add_analysis(
+    analysis_id: Annotated[int, typer.Argument(help="Analysis id (see `results list`).")],
+    project: Annotated[str, typer.Option("--project", help="Project to move it into.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Move a stored analysis into a project (out of the one it was in), so its members see it."""
+    from cxcr4lab.store import Store
+    from cxcr4lab.workflows import find_project
+
+    with Store(database) as store:
+        project_id = find_project(store, project, field="--project")
+        before = store.move_to_project(analysis_id, project_id)
+    if before == project:
+        typer.echo(f"analysis #{analysis_id} is already in project {project}; nothing changed")
+    elif before is None:
+        typer.echo(f"moved analysis #{analysis_id} into project {project}")
+    else:
+        typer.echo(f"moved analysis #{analysis_id} from project {before} into {project}")

@@ -39,7 +39,7 @@ from cxcr4lab.commands.virtual_recovery import print_result as print_recovery
 
 if TYPE_CHECKING:
     from cxcr4lab.receptor.mechanistic import Cxcr4Model
-    from cxcr4lab.receptor.virtual import VirtualPlate
+    from cxcr4lab.studies.virtual import VirtualPlate
 
 __all__ = [
     "analyze_command",
@@ -93,7 +93,7 @@ def calibrate(
     project: ProjectOption = None,
 ) -> None:
     """Predicted IC50 of every published assay against its bound, with one Kb (SIMULATED)."""
-    from cxcr4lab.receptor.calibration import calibrate as run_calibration
+    from cxcr4lab.studies.calibration import calibrate as run_calibration
 
     model = model_with_kb(kb)
     result = run_calibration(model)
@@ -154,8 +154,8 @@ def schild(
 ) -> None:
     """A simulated Schild experiment: pA2 and Schild slope with 95% CIs vs the model's pKb."""
     from cxcr4lab.core.errors import InputError, quote
-    from cxcr4lab.receptor.calibration import CELL_LINES
-    from cxcr4lab.receptor.schild_study import SCHILD_READOUTS, schild_study
+    from cxcr4lab.studies.calibration import CELL_LINES
+    from cxcr4lab.studies.schild_study import SCHILD_READOUTS, schild_study
 
     if readout not in SCHILD_READOUTS:
         raise InputError(
@@ -238,7 +238,7 @@ def plate(
 
     from cxcr4lab.core.errors import InputError, quote
     from cxcr4lab.core.files import check_output
-    from cxcr4lab.receptor.recovery import CHEMOTAXIS_CELLS, VIRTUAL_ASSAYS, virtual_plate
+    from cxcr4lab.studies.recovery import CHEMOTAXIS_CELLS, VIRTUAL_ASSAYS, virtual_plate
 
     if assay not in VIRTUAL_ASSAYS:
         raise InputError(
@@ -286,7 +286,7 @@ def recover(
     project: ProjectOption = None,
 ) -> None:
     """One virtual plate per assay, analysed by its assay module: the Kb recovered (95% CI)."""
-    from cxcr4lab.receptor.recovery import recover_kb
+    from cxcr4lab.studies.recovery import recover_kb
 
     model = model_with_kb(kb)
     result = recover_kb(model, seed=seed)
@@ -307,19 +307,19 @@ def dossier_runs() -> list[DossierRun]:
     """The calibration (default Kb), a Schild experiment (seed 1) and the virtual plates."""
 
     def calibration() -> tuple[Any, list[Any], dict[str, Any]]:
-        from cxcr4lab.receptor.calibration import calibrate as run_calibration
+        from cxcr4lab.studies.calibration import calibrate as run_calibration
 
         result = run_calibration()
         return result, [], {"kb_molar": result.kb_molar}
 
     def schild_run() -> tuple[Any, list[Any], dict[str, Any]]:
-        from cxcr4lab.receptor.schild_study import schild_study
+        from cxcr4lab.studies.schild_study import schild_study
 
         result = schild_study(seed=1)
         return result, [], {"kb_molar": result.kb_molar, "seed": 1, "readout": "arrestin"}
 
     def recovery() -> tuple[Any, list[Any], dict[str, Any]]:
-        from cxcr4lab.receptor.recovery import recover_kb
+        from cxcr4lab.studies.recovery import recover_kb
 
         result = recover_kb(seed=11)
         return result, [], {"kb_molar": result.kb_molar, "seed": 11}

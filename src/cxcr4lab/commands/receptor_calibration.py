@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from cxcr4lab.receptor.calibration import ReceptorCalibration
+    from cxcr4lab.studies.calibration import ReceptorCalibration
 
 __all__ = ["print_result"]
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from cxcr4lab.receptor.schild_study import SchildStudy
+    from cxcr4lab.studies.schild_study import SchildStudy
 
 __all__ = ["print_result"]
 

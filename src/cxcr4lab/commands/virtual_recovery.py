@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from cxcr4lab.receptor.recovery import VirtualRecovery
+    from cxcr4lab.studies.recovery import VirtualRecovery
 
 __all__ = ["print_result"]
 

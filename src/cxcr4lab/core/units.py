@@ -116,6 +116,18 @@ _DIMENSIONS = {
 
 # Display units for concentrations, largest first: (label, mol/L per unit).
 _MOLAR_STEPS = (("M", 1.0), ("mM", 1e-3), ("µM", 1e-6), ("nM", 1e-9), ("pM", 1e-12), ("fM", 1e-15))
+# mol/L per unit of the plain molar units, exactly what pint gives (a test checks): the common
+# case of :func:`molar_factor` answers without importing pint (about a second at startup).
+_PLAIN_MOLAR = {
+    "M": 1.0,
+    "mM": 1e-3,
+    "uM": 1e-6,
+    "µM": 1e-6,
+    "μM": 1e-6,
+    "nM": 1e-9,
+    "pM": 1e-12,
+    "fM": 1e-15,
+}
 
 # The grammar. No part can backtrack badly: names are runs of letters that only a separator
 # (or the end) can follow, and every repeat is bounded by the length caps checked first.
@@ -465,6 +477,8 @@ def molar_factor(
     ``unit`` must be a concentration unit (a mass concentration needs ``mw_g_per_mol``); no
     plausible range applies to a unit.
     """
+    if isinstance(unit, str) and (plain := _PLAIN_MOLAR.get(unit.strip())) is not None:
+        return plain
     where = place or Place(field="unit")
     _, u = parse_unit(unit, place=where)
     factor = _molar_of(registry().Quantity(1.0, u), mw_g_per_mol, where)

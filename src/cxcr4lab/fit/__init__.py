@@ -6,20 +6,20 @@
 >>> y = ONE_SITE_COMPETITION.f(x, np.array([0.0, 100.0, -8.5]))
 >>> round(fit_curve(ONE_SITE_COMPETITION, x, y + np.sin(7 * x)).params["log10_ic50"], 2)
 -8.5
+
+Only the model library (:mod:`.models`, :mod:`.curves`, :mod:`.dose_response`, which register
+the built-in models) is imported with the package; every other name is imported from its module
+on first use, so ``from cxcr4lab.fit.batch import fit_table`` does not pay for scipy.stats,
+scipy.optimize and the global, Schild and ROUT fits (the command line starts faster).
 """
 
-from cxcr4lab.fit.batch import BatchResult, fit_many, fit_table
-from cxcr4lab.fit.covariance import ed_delta, with_observed_covariance
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from cxcr4lab.fit.curves import EXP_DECAY, EXP_GROWTH, LINEAR, QUADRATIC
 from cxcr4lab.fit.dose_response import EMAX, OPERATIONAL, log_logistic
-from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
-from cxcr4lab.fit.global_fit import (
-    Comparison,
-    GlobalResult,
-    compare_fits,
-    compare_shared,
-    fit_global,
-)
 from cxcr4lab.fit.models import (
     FOUR_PL,
     HORIZONTAL,
@@ -29,11 +29,55 @@ from cxcr4lab.fit.models import (
     get_model,
     register_model,
 )
-from cxcr4lab.fit.outliers import RoutResult, fit_robust, fit_rout, rsdr
-from cxcr4lab.fit.result import FitResult, ProfileInterval
-from cxcr4lab.fit.schild import SchildResult, fit_schild
-from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve, no_effect_test, profile_interval
-from cxcr4lab.fit.user import model_from_function
+
+if TYPE_CHECKING:
+    from cxcr4lab.fit.batch import BatchResult, fit_many, fit_table
+    from cxcr4lab.fit.covariance import ed_delta, with_observed_covariance
+    from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
+    from cxcr4lab.fit.global_fit import (
+        Comparison,
+        GlobalResult,
+        compare_fits,
+        compare_shared,
+        fit_global,
+    )
+    from cxcr4lab.fit.outliers import RoutResult, fit_robust, fit_rout, rsdr
+    from cxcr4lab.fit.result import FitResult, ProfileInterval
+    from cxcr4lab.fit.schild import SchildResult, fit_schild
+    from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve, no_effect_test, profile_interval
+    from cxcr4lab.fit.user import model_from_function
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("BatchResult", "fit_many", "fit_table"), "batch"),
+    **dict.fromkeys(("ed_delta", "with_observed_covariance"), "covariance"),
+    **dict.fromkeys(("FLAG_TEXT", "FitThresholds", "potency_flags"), "flags"),
+    **dict.fromkeys(
+        ("Comparison", "GlobalResult", "compare_fits", "compare_shared", "fit_global"),
+        "global_fit",
+    ),
+    **dict.fromkeys(("RoutResult", "fit_robust", "fit_rout", "rsdr"), "outliers"),
+    **dict.fromkeys(("FitResult", "ProfileInterval"), "result"),
+    **dict.fromkeys(("SchildResult", "fit_schild"), "schild"),
+    **dict.fromkeys(
+        ("extra_ss_f_test", "fit_curve", "no_effect_test", "profile_interval"), "solve"
+    ),
+    "model_from_function": "user",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazily exported name from its module on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 BUILTIN_MODELS: frozenset[str] = frozenset(MODELS)
 """Names of the models that ship with cxcr4lab (user models are registered beside them)."""

@@ -44,11 +44,15 @@ from cxcr4lab.fit.flags import FitThresholds
 from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
 from cxcr4lab.fit.result import FitResult
 
-__all__ = ["TABLE_COLUMNS", "BatchResult", "Engine", "fit_many", "fit_table"]
+__all__ = ["SMALL_TABLE", "TABLE_COLUMNS", "BatchResult", "Engine", "fit_many", "fit_table"]
 
 Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 Engine = Literal["auto", "numba", "numpy"]
+
+SMALL_TABLE: Final = 2_000
+"""Below this many curves :func:`fit_table`'s ``engine="auto"`` takes the numpy solver: it
+finishes such a table before numba would have loaded the compiled one (about 0.5 s)."""
 # (P (k, n), X (n, m), J_out (k, n, m) or None) -> F (n, m); fills J_out with the Jacobian
 Evaluator = Callable[[Array, Array, Array | None], Array]
 
@@ -1105,6 +1109,7 @@ def fit_table(
     file: str | None = None,
     chunk_size: int = 20_000,
     on_chunk: Callable[[int], None] | None = None,
+    engine: Engine = "auto",
 ) -> pd.DataFrame:
     """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order.
 
@@ -1115,9 +1120,15 @@ def fit_table(
     ``log10_ic50`` and ``log10_ic50_se`` are of the IC50 in **mol/L**, whatever the input unit.
     A curve that cannot be fitted gets ``converged = False`` and a ``bad_input: ...`` flag.
     Curves are fitted ``chunk_size`` at a time; ``on_chunk(n_curves)`` is called after each
-    chunk (for a progress bar). A bad table raises :class:`InputError` naming ``file``, row
-    and column.
+    chunk (for a progress bar). ``engine`` is :func:`fit_many`'s, chosen once for the whole
+    table: ``"auto"`` takes the compiled solver where there is one, except for a table of fewer
+    than :data:`SMALL_TABLE` curves (the numpy solver, no numba import; the two agree to
+    rounding). A bad table raises :class:`InputError` naming ``file``, row and column.
     """
+    if engine not in ("auto", "numba", "numpy"):
+        raise InputError(
+            f"engine must be auto, numba or numpy, got {quote(engine)}", field="engine"
+        )
     where = Place(file=file or "table")
     m = get_model(model) if isinstance(model, str) else model
     require_nonempty(df, place=where)
@@ -1157,6 +1168,10 @@ def fit_table(
         W[codes[order], pos] = weight[order]
         W[np.isnan(Y)] = 1.0  # a missing point's weight does not matter
     extra = [_NEGATIVE_CONC if neg else None for neg in negative.tolist()]
+    if engine == "numba" and not _compiled(m, engine):
+        raise InputError(f"no compiled solver for model {quote(m.name)}", field="engine")
+    if engine == "auto" and n_curves < SMALL_TABLE:
+        engine = "numpy"
 
     parts = []
     for lo in range(0, n_curves, chunk_size):
@@ -1171,6 +1186,7 @@ def fit_table(
                 max_iter=max_iter,
                 thresholds=FitThresholds(),
                 extra_bad=extra[lo:hi],
+                engine=engine,
             )
         )
         if on_chunk is not None:

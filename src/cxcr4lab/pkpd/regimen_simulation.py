@@ -9,7 +9,7 @@ log-normal between-subject variability, allometric weight scaling) and a
   :data:`~cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN`, solved exactly by :mod:`.pk_batch`);
 - CXCR4 receptor occupancy ``RO`` (%) from the unbound concentration ``fu * Cp``
   (:class:`~cxcr4lab.pkpd.occupancy_model.OccupancyModel`, Kd = the balixafortide Kb
-  calibrated to the published IC50 bounds in :mod:`cxcr4lab.receptor`);
+  calibrated to the published IC50 bounds in :mod:`cxcr4lab.studies.calibration`);
 - peripheral-blood CD34+ cells (cells/uL) through :class:`Cd34Link`, an effect-compartment Emax
   link built from the Karpova 2017 dose-response fit (:mod:`.mobilization`);
 - the ANC (10^9/L) under eribulin (Friberg model, :mod:`.friberg_batch`), with CTCAE grades;
@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from cxcr4lab.clinical.response import clopper_pearson
 from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
@@ -189,8 +188,17 @@ class SimulationSettings:
 
 
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) CI of k/n, as R's ``binom.test``."""
-    return clopper_pearson(k, n, level)
+    """Exact (Clopper-Pearson) CI of k/n, as R's ``binom.test`` (scipy's ``binomtest``).
+
+    >>> [round(x, 4) for x in proportion_ci(9, 24)]
+    [0.188, 0.5941]
+    """
+    from scipy.stats import binomtest
+
+    if n <= 0 or not 0 <= k <= n:
+        raise InputError(f"need 0 <= k <= n and n > 0, got {k}/{n}", field="counts")
+    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 @dataclass(frozen=True)

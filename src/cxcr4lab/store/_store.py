@@ -29,6 +29,7 @@ from cxcr4lab.store._schema import (
     Analysis,
     AnalysisInput,
     InputFile,
+    Project,
 )
 from cxcr4lab.store._url import default_url
 
@@ -448,6 +449,25 @@ class Store:
         if content is None:
             raise NotFoundError(f"no input file with sha256 {sha256} in {self._shown}")
         return content
+
+    def move_to_project(self, analysis_id: int, project_id: int) -> str | None:
+        """File an analysis under the project ``project_id`` (out of any other), in one
+        transaction; return the name of the project it was in before (None if none). Moving it
+        into the project it is already in changes nothing. :class:`NotFoundError` if the
+        analysis or the project is not there."""
+        self._check_id(analysis_id)
+        if isinstance(project_id, bool) or not isinstance(project_id, int):
+            raise InputError(f"must be an integer id, got {project_id!r}", field="project_id")
+        action = f"move analysis {analysis_id} to project {project_id}"
+        with self._guard(action), self._sessions.begin() as session:
+            row = session.get(Analysis, analysis_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")
+            if session.get(Project, project_id) is None:
+                raise NotFoundError(f"no project with id {project_id} in {self._shown}")
+            before = None if row.project_id is None else session.get(Project, row.project_id)
+            row.project_id = project_id
+            return None if before is None else before.name
 
     def delete(self, analysis_id: int) -> None:
         """Delete an analysis, and any input file no other analysis refers to."""

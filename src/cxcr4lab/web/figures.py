@@ -270,7 +270,7 @@ def _binding(result: BindingResult) -> dict[str, Figure]:
 def _inhibition(
     plate: InhibitionPlate, *, name: str, block: str, unit: str, alpha: float
 ) -> dict[str, Figure]:
-    from cxcr4lab.assays.inhibition import potency_display
+    from cxcr4lab.report.formats import potency_display
 
     def points(role: str, compound: str) -> tuple[list[Point], list[Point]]:
         pts = [w for w in plate.wells if w.role == role and w.compound == compound]

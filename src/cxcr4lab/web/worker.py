@@ -31,6 +31,7 @@ from pebble import ProcessExpired, ProcessPool
 from starlette.requests import Request
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, Place
+from cxcr4lab.runs import Outcome
 from cxcr4lab.web.assays import Analysed, AssayOptions, analyse_upload
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.settings import Settings
@@ -42,6 +43,7 @@ __all__ = [
     "Task",
     "analyse_task",
     "app_pool",
+    "run_kind_task",
     "start_pool",
     "stop_pool",
 ]
@@ -134,6 +136,26 @@ def analyse_task(
         return Refused(f"could not be read or analysed: {what}", {"file": plate[0]})
 
 
+def run_kind_task(
+    name: str, inputs: dict[str, FilePair], options: dict[str, object]
+) -> Outcome | Refused:
+    """Run an analysis kind of :data:`cxcr4lab.runs.KINDS` (in a worker process): its outcome,
+    or why it was refused, naming the input file or the option."""
+    from cxcr4lab.runs import run_kind
+
+    try:
+        return run_kind(name, inputs, options)
+    except InputError as exc:
+        return Refused(shorten(exc.message, 400), _place(exc))
+    except Cxcr4labError as exc:
+        return Refused(shorten(str(exc), 400), {"field": name})
+    except (Exception, RecursionError) as exc:  # a reader choking on odd content
+        _log.warning("a %s run could not be analysed", name, exc_info=True)
+        what = shorten(str(exc), 200) or "unreadable content"
+        first = next(iter(inputs.values()), ("input", b""))[0]
+        return Refused(f"could not be read or analysed: {what}", {"file": first})
+
+
 def _init_worker(path: list[str], module: str, file: str | None) -> None:
     """In a new worker: import modules from where the server does (the fork server does not
     pass its parent's ``sys.path`` on), and make sure the task's module imports, so the task,
@@ -210,6 +232,14 @@ class AnalysisPool:
     ) -> Analysed:
         """The analysed upload; :class:`InputError` if refused, :class:`AnalysisUnavailable`
         if over budget, its worker died, or the queue is full."""
+        outcome = await self.call(self._task, kind, plate, layout, options, block)
+        if not isinstance(outcome, Analysed):  # pragma: no cover - a wrong task function
+            raise AnalysisUnavailable("the analysis returned no result")
+        return outcome
+
+    async def call(self, task: Callable[..., Any], *args: Any) -> Any:
+        """``task(*args)`` in a worker within the time budget; a :class:`Refused` it returns is
+        raised as its :class:`InputError` (``task``: a module-level function)."""
         with self._lock:
             if self._waiting >= self.max_waiting:
                 raise AnalysisUnavailable(
@@ -218,9 +248,7 @@ class AnalysisPool:
                 )
             self._waiting += 1
         try:
-            future = self._pool.schedule(
-                self._task, args=(kind, plate, layout, options, block), timeout=self.timeout_s
-            )
+            future = self._pool.schedule(task, args=args, timeout=self.timeout_s)
             try:
                 outcome = await asyncio.wrap_future(future)
             except TimeoutError:
@@ -241,8 +269,6 @@ class AnalysisPool:
                 self._waiting -= 1
         if isinstance(outcome, Refused):
             raise outcome.error()
-        if not isinstance(outcome, Analysed):  # pragma: no cover - a wrong task function
-            raise AnalysisUnavailable("the analysis returned no result")
         return outcome
 
     def close(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxcr4lab.assays.inhibition import InhibitionPlate, PlateSettings, potency_display
+from cxcr4lab.assays.inhibition import InhibitionPlate, PlateSettings
 from cxcr4lab.core.units import format_molar
 from cxcr4lab.fit import FLAG_TEXT
+from cxcr4lab.report.formats import potency_display
 from cxcr4lab.report.html import fmt
 
 __all__ = ["plate_context"]

@@ -13,7 +13,6 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from cxcr4lab.receptor.calibration import MECHANISMS, PUBLISHED_SOURCE, ReceptorCalibration
 from cxcr4lab.report.figures import to_svg
 from cxcr4lab.report.html import fmt
 from cxcr4lab.report.sections._receptor import (
@@ -23,6 +22,7 @@ from cxcr4lab.report.sections._receptor import (
     render_receptor,
     verdict,
 )
+from cxcr4lab.studies.calibration import MECHANISMS, PUBLISHED_SOURCE, ReceptorCalibration
 
 __all__ = ["calibration_figure", "render"]
 

@@ -12,7 +12,6 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from cxcr4lab.receptor.schild_study import SchildStudy
 from cxcr4lab.report.figures import to_svg
 from cxcr4lab.report.html import fmt
 from cxcr4lab.report.sections._receptor import (
@@ -21,6 +20,7 @@ from cxcr4lab.report.sections._receptor import (
     render_receptor,
     verdict,
 )
+from cxcr4lab.studies.schild_study import SchildStudy
 
 __all__ = ["render", "schild_figure"]
 

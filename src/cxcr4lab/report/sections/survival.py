@@ -9,16 +9,23 @@ have their own sections (``trial.py``, ``fortress.py``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from cxcr4lab.clinical.survival import HazardRatio, SurvivalResult, km_figure
+from cxcr4lab.clinical.survival import HazardRatio, SurvivalResult
 from cxcr4lab.report.figures import to_svg
 from cxcr4lab.report.html import environment
 
-__all__ = ["forest_rows", "hazard_forest_figure", "hazard_forest_svg", "render"]
+__all__ = [
+    "forest_rows",
+    "hazard_forest_figure",
+    "hazard_forest_svg",
+    "km_figure",
+    "render",
+]
 
 
 def _cell(value: object) -> str:
@@ -33,6 +40,40 @@ def _table(frame: Any, caption: str = "") -> dict[str, Any]:
         "columns": [str(c) for c in frame.columns],
         "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
     }
+
+
+def km_figure(result: SurvivalResult, *, risk_times: Sequence[float] | None = None) -> Figure:
+    """Kaplan-Meier curves with CI bands and a numbers-at-risk table underneath."""
+    fig = Figure(figsize=(7.0, 4.6))
+    ax, tab = fig.subplots(2, 1, gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
+    t_max = max((c.times[-1] for c in result.curves if c.times), default=1.0)
+    if risk_times is None:
+        step = max(1.0, float(np.ceil(t_max / 6)))
+        risk_times = list(np.arange(0.0, t_max + 1e-9, step))
+    for i, c in enumerate(result.curves):
+        x = np.concatenate([[0.0], c.times])
+        ax.step(x, np.concatenate([[1.0], c.survival]), where="post", label=c.group)
+        ax.fill_between(
+            x,
+            np.concatenate([[1.0], c.lower]),
+            np.concatenate([[1.0], c.upper]),
+            step="post",
+            alpha=0.15,
+        )
+        for rt in risk_times:
+            tab.text(rt, i, str(c.n_at_risk(rt)), ha="center", va="center", fontsize=7)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel(f"{result.endpoint or 'survival'} probability")
+    ax.legend(fontsize=7, title=result.group_column, title_fontsize=7)
+    tab.set_yticks(range(len(result.curves)), [c.group for c in result.curves], fontsize=7)
+    tab.set_ylim(len(result.curves) - 0.5, -0.5)
+    tab.set_xlabel(f"time ({result.time_unit})")
+    tab.set_title("number at risk", fontsize=7, loc="left")
+    tab.tick_params(axis="x", labelsize=7)
+    for side in ("top", "right", "left"):
+        tab.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
 
 
 def hazard_forest_svg(hrs: tuple[HazardRatio, ...], reference: str | None = None) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from cxcr4lab.receptor.recovery import VirtualRecovery
 from cxcr4lab.report.figures import to_svg
 from cxcr4lab.report.html import fmt
 from cxcr4lab.report.sections._receptor import TableData, nm, render_receptor, verdict
+from cxcr4lab.studies.recovery import VirtualRecovery
 
 __all__ = ["recovery_figure", "render"]
 
@@ -78,7 +78,7 @@ def render(analysis_id: int, title: str, result: VirtualRecovery) -> str:
             for r in result.rows
         ],
         notes=[
-            "Plates written by cxcr4lab.receptor.virtual in the instruments' formats and read and "
+            "Plates written by cxcr4lab.studies.virtual in the instruments' formats and read and "
             "analysed by the unchanged assay code (binding: Cheng-Prusoff Ki with the tracer at "
             "0.1 nM and KD = the model's KA; arrestin, calcium: Leff-Dougall Kb from the plate's "
             "own CXCL12 curve; chemotaxis: Leff-Dougall Kb with the model's CXCL12 EC50)."

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from cxcr4lab.receptor.calibration import CELL_LINES, ReceptorCalibration, calibrate
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
+from cxcr4lab.studies.calibration import CELL_LINES, ReceptorCalibration, calibrate
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
-from cxcr4lab.receptor.recovery import (
+from cxcr4lab.studies.recovery import (
     VIRTUAL_ASSAYS,
     VirtualRecovery,
     recover_kb,

@@ -25,7 +25,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import read_plates_bytes
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
-from cxcr4lab.receptor.virtual import (
+from cxcr4lab.studies.virtual import (
     VirtualPlate,
     virtual_arrestin_plate,
     virtual_binding_plate,

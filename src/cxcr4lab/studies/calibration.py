@@ -1,10 +1,11 @@
 """One balixafortide Kb against every published potency bound, and why pERK/pAKT sit right.
 
 The published IC50s (seed_facts.toml ``[[potency]]``, all "<" upper bounds, nM) are re-typed in
-:data:`PUBLISHED`. Each assay is predicted from :class:`~.mechanistic.Cxcr4Model` with its own
-agonist concentration and readout (stated in :data:`CONDITIONS`): the IC50 is found by root
-search on the model's readout, so it carries every effect the model has (agonist concentration,
-receptor reserve, amplification, curve shape).
+:data:`PUBLISHED`. Each assay is predicted from
+:class:`~cxcr4lab.receptor.mechanistic.Cxcr4Model` with its own agonist concentration and readout
+(stated in :data:`CONDITIONS`): the IC50 is found by root search on the model's readout, so it
+carries every effect the model has (agonist concentration, receptor reserve, amplification,
+curve shape).
 
 For the western blots (hyperbolic stages, no constitutive activity) the IC50 has the closed form
 Kb (1 + a (1 + tau_eff)), a = [A]/KA, tau_eff the cascade's effective transducer ratio; it is

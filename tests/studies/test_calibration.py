@@ -13,7 +13,10 @@ import math
 import pytest
 
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.receptor.calibration import (
+from cxcr4lab.receptor.mechanistic import Cxcr4Model, cascade_tau
+from cxcr4lab.receptor.operational import operational_ic50
+from cxcr4lab.receptor.theory import cheng_prusoff_ic50, leff_dougall_ic50
+from cxcr4lab.studies.calibration import (
     CELL_LINES,
     CONDITIONS,
     PUBLISHED,
@@ -21,9 +24,6 @@ from cxcr4lab.receptor.calibration import (
     calibrate,
     shift_decomposition,
 )
-from cxcr4lab.receptor.mechanistic import Cxcr4Model, cascade_tau
-from cxcr4lab.receptor.operational import operational_ic50
-from cxcr4lab.receptor.theory import cheng_prusoff_ic50, leff_dougall_ic50
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import statsmodels.api as sm
 
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
-from cxcr4lab.receptor.schild_study import SchildStudy, schild_regression_ci, schild_study
+from cxcr4lab.studies.schild_study import SchildStudy, schild_regression_ci, schild_study
 
 KB = 0.15e-9
 PKB = -math.log10(KB)

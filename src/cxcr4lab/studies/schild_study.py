@@ -24,9 +24,9 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.fit.dose_response import log_logistic
 from cxcr4lab.fit.result import FitResult
-from cxcr4lab.receptor.calibration import CELL_LINES
 from cxcr4lab.receptor.mechanistic import Cxcr4Model, Readout
-from cxcr4lab.receptor.virtual import schild_experiment
+from cxcr4lab.studies.calibration import CELL_LINES
+from cxcr4lab.studies.virtual import schild_experiment
 
 __all__ = [
     "SCHILD_READOUTS",

@@ -21,8 +21,8 @@ from cxcr4lab.assays.chemotaxis import ChemotaxisSettings
 from cxcr4lab.assays.inhibition import PlateSettings
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.fit.schild import SchildResult, fit_schild
-from cxcr4lab.receptor.calibration import CELL_LINES
 from cxcr4lab.receptor.mechanistic import Cxcr4Model, Readout, functional_ec
+from cxcr4lab.studies.calibration import CELL_LINES
 
 __all__ = [
     "SchildExperiment",
@@ -36,7 +36,7 @@ __all__ = [
 
 _NM = 1e-9
 _ROWS = "ABCDEFGH"
-_LABEL = "SIMULATED data (cxcr4lab.receptor.virtual, mechanistic CXCL12/CXCR4 model)"
+_LABEL = "SIMULATED data (cxcr4lab.studies.virtual, mechanistic CXCL12/CXCR4 model)"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,120 @@
+"""``cxcr4lab analyze <kind>`` generated from a kind of :data:`cxcr4lab.runs.KINDS`.
+
+The command's arguments are the kind's input files (a positional argument, or the option its
+``InputSpec.flag`` names), then its declared options (every value read by
+:func:`cxcr4lab.runs.parse_options`, so the messages are the API's), then the common ones:
+``--title``, ``--save/--no-save``, ``--json``, ``--database``, ``--project``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    JsonOption,
+    ProjectOption,
+    SaveOption,
+    TitleOption,
+)
+from cxcr4lab.runs import AnalysisKind, cli_flag, typer_parameters
+
+__all__ = ["kind_command"]
+
+_COMMON = (
+    ("title", TitleOption, None),
+    ("save", SaveOption, True),
+    ("as_json", JsonOption, False),
+    ("database", DatabaseOption, None),
+    ("project", ProjectOption, None),
+)
+
+
+def _input_parameters(kind: AnalysisKind) -> list[inspect.Parameter]:
+    params: list[inspect.Parameter] = []
+    for spec in kind.inputs:
+        text = (
+            f"{spec.help[:1].upper()}{spec.help[1:]} ({', '.join('.' + f for f in spec.formats)})."
+        )
+        flags = [f for f in (spec.flag, spec.short) if f is not None]
+        info: Any = (
+            typer.Argument(help=text) if spec.flag is None else typer.Option(*flags, help=text)
+        )
+        hint = Path if spec.required else Path | None
+        params.append(
+            inspect.Parameter(
+                spec.name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD
+                if spec.flag is None
+                else inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if spec.required else None,
+                annotation=Annotated[hint, info],
+            )
+        )
+    return params
+
+
+def kind_command(kind: AnalysisKind) -> Callable[..., None]:
+    """The typer command function of ``kind`` (its signature built from the declaration)."""
+
+    def command(**given: Any) -> None:
+        from cxcr4lab.commands._finish import finish
+        from cxcr4lab.core.errors import InputError
+        from cxcr4lab.core.files import read_input
+        from cxcr4lab.runs import run_kind
+        from cxcr4lab.store import InputBlob
+
+        files: dict[str, tuple[str, bytes]] = {}
+        for spec in kind.inputs:
+            path = given.pop(spec.name)
+            if path is not None:
+                field = spec.flag or spec.name.upper()
+                files[spec.name] = (Path(path).name, read_input(path, field=field))
+        common = {name: given.pop(name) for name, _, _ in _COMMON}
+        try:
+            outcome = run_kind(kind.name, files, given)
+        except InputError as exc:  # the API's words, with the option named as typed here
+            if exc.place.field in given:
+                flagged = replace(exc.place, field=cli_flag(exc.place.field))
+                raise type(exc)(exc.message, place=flagged) from None
+            raise
+        blobs = [
+            InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
+        ]
+        finish(
+            outcome.result,
+            blobs,
+            outcome.parameters,
+            title=common["title"] or outcome.title,
+            save=common["save"],
+            as_json=common["as_json"],
+            database=common["database"],
+            print_result=kind.terminal_view(),
+            project=common["project"],
+        )
+
+    params = [
+        *_input_parameters(kind),
+        *typer_parameters(kind.options),
+        *(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint
+            )
+            for name, hint, default in _COMMON
+        ),
+    ]
+    positional = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    keyword = [p for p in params if p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    command.__signature__ = inspect.Signature([*positional, *keyword])  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = f"analyze_{kind.name}"
+    command.__doc__ = kind.label + "."
+    typing.get_type_hints(command, include_extras=True)  # fail at definition, not at use
+    return command

@@ -1,0 +1,76 @@
+"""The registry of analysis kinds: one module per kind, one table, :data:`KINDS`.
+
+Each ``runs/<kind>.py`` declares an :class:`AnalysisKind`: its named input files, an ``Options``
+dataclass made with :func:`option` (from which the command-line options, the API form, the web
+widgets and the validation messages are generated), ``run(inputs, options)``, its examples and
+its terminal view. Modules import only the standard library at the top, so importing the
+registry is cheap.
+
+>>> list(KINDS)
+['binding', 'arrestin', 'calcium', 'elisa']
+>>> KINDS["binding"].input("layout").flag
+'--layout'
+"""
+
+from __future__ import annotations
+
+from cxcr4lab.runs import arrestin, binding, calcium, elisa
+from cxcr4lab.runs._kind import (
+    AnalysisKind,
+    Example,
+    InputFile,
+    InputSpec,
+    Outcome,
+    check_inputs,
+    example_inputs,
+)
+from cxcr4lab.runs._options import (
+    OptionSpec,
+    cli_flag,
+    form_parameters,
+    option,
+    option_specs,
+    parse_options,
+    typer_parameters,
+    widgets,
+)
+
+__all__ = [
+    "KINDS",
+    "AnalysisKind",
+    "Example",
+    "InputFile",
+    "InputSpec",
+    "OptionSpec",
+    "Outcome",
+    "check_inputs",
+    "cli_flag",
+    "example_inputs",
+    "form_parameters",
+    "option",
+    "option_specs",
+    "parse_options",
+    "run_kind",
+    "typer_parameters",
+    "widgets",
+]
+
+KINDS: dict[str, AnalysisKind] = {
+    k.name: k for k in (binding.KIND, arrestin.KIND, calcium.KIND, elisa.KIND)
+}
+"""kind name -> its declaration, in the order the surfaces list them."""
+
+
+def run_kind(name: str, inputs: dict[str, InputFile], raw_options: dict[str, object]) -> Outcome:
+    """Run kind ``name`` on input files by name and options as given (text or typed): the one
+    entry point of every surface; every refusal is an InputError naming the file or option."""
+    from cxcr4lab.core.errors import InputError, Place
+
+    kind = KINDS.get(name)
+    if kind is None:
+        raise InputError(
+            f"is not an analysis kind; the kinds are {', '.join(KINDS)}", place=Place(field="kind")
+        )
+    check_inputs(kind, inputs)
+    options = parse_options(kind.options, raw_options, mw_lookup=kind.mw_lookup)
+    return kind.run(inputs, options)

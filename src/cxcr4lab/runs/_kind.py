@@ -1,0 +1,157 @@
+"""The contract of an analysis kind: its inputs, its options, how it runs, its examples.
+
+Every kind is declared once in ``runs/<kind>.py`` as an :class:`AnalysisKind` and listed in
+:data:`cxcr4lab.runs.KINDS`; the command line, the API, the web form, the dossier and the report
+are loops over that table. ``run`` reads only the bytes it is given (no paths, no database), so
+the same call serves a file on disk, an upload and a bundled example.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from cxcr4lab.core.errors import InputError, Place
+
+__all__ = [
+    "PLATE_FORMATS",
+    "AnalysisKind",
+    "Example",
+    "InputFile",
+    "InputSpec",
+    "Outcome",
+    "check_inputs",
+    "compound_mw",
+    "example_inputs",
+    "read_plate_and_layout",
+]
+
+InputFile = tuple[str, bytes]
+"""One input as given: (file name, content)."""
+
+PLATE_FORMATS = ("csv", "tsv", "txt", "xlsx")
+"""File types of a plate export."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One named input file of a kind: the name of its argument/field, what it is, its accepted
+    file types (suffixes without the dot) and the role it is stored under."""
+
+    name: str
+    help: str
+    formats: tuple[str, ...]
+    role: str
+    required: bool = True
+    flag: str | None = None
+    """The command-line option (``--layout``); None: a positional argument."""
+    short: str | None = None
+    """A one-letter alias of the option (``-l``)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A bundled input set: files from ``cxcr4lab/examples/<folder>/`` and option text."""
+
+    title: str
+    folder: str
+    files: Mapping[str, str]
+    options: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run gives: the result object, the parameters to store beside it, a title."""
+
+    result: Any
+    parameters: Mapping[str, Any]
+    title: str
+
+
+@dataclass(frozen=True)
+class AnalysisKind:
+    """One analysis kind (see the module docstring).
+
+    ``run(inputs, options)`` takes the input files by name and an ``options`` instance and
+    returns an :class:`Outcome`; ``view`` names its terminal view, ``"module:function"`` with
+    the signature ``(console, result, analysis_id)`` (named, not imported: views live in the app
+    layer above); its report section is ``report/sections/<result kind>.py``.
+    """
+
+    name: str
+    label: str
+    inputs: tuple[InputSpec, ...]
+    options: type[Any]
+    run: Callable[[Mapping[str, InputFile], Any], Outcome]
+    view: str
+    examples: tuple[Example, ...] = ()
+    mw_lookup: Callable[[str], float | None] | None = None
+
+    def input(self, name: str) -> InputSpec:
+        return next(i for i in self.inputs if i.name == name)
+
+    def terminal_view(self) -> Callable[[Any, Any, int | None], None]:
+        """The terminal view function named by :attr:`view`."""
+        module, _, function = self.view.partition(":")
+        found: Callable[[Any, Any, int | None], None] = getattr(
+            importlib.import_module(module), function
+        )
+        return found
+
+
+def compound_mw(name: str) -> float | None:
+    """Molecular weight (g/mol) of a registry compound, or None if unknown (for ng/mL units)."""
+    from cxcr4lab.compounds import load_registry
+    from cxcr4lab.core.errors import NotFoundError
+
+    try:
+        return load_registry().get(name).molecular_weight_g_per_mol
+    except NotFoundError:
+        return None
+
+
+def read_plate_and_layout(
+    inputs: Mapping[str, InputFile], block: str | None, *, mw: bool = True
+) -> tuple[Any, Any, bool]:
+    """The chosen plate of ``inputs["plate"]``, the layout of ``inputs["layout"]`` (masses
+    converted with registry molecular weights), and whether the file holds several plates."""
+    from cxcr4lab.assays.layout import read_layout_bytes
+    from cxcr4lab.assays.readers import read_plate_bytes, read_plates_bytes
+
+    plate_name, plate_bytes = inputs["plate"]
+    layout_name, layout_bytes = inputs["layout"]
+    plate = read_plate_bytes(plate_bytes, plate_name, block=block)
+    several = block is not None or len(read_plates_bytes(plate_bytes, plate_name)) > 1
+    layout = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw if mw else None)
+    return plate, layout, several
+
+
+def check_inputs(kind: AnalysisKind, given: Mapping[str, InputFile]) -> None:
+    """Refuse a missing required input or a file type the kind does not take, naming both."""
+    for spec in kind.inputs:
+        file = given.get(spec.name)
+        if file is None:
+            if spec.required:
+                raise InputError(
+                    f"is needed: {spec.help} ({', '.join('.' + f for f in spec.formats)})",
+                    place=Place(field=spec.name),
+                )
+            continue
+        name = file[0]
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in spec.formats:
+            raise InputError(
+                f"expected {spec.help} ({', '.join('.' + f for f in spec.formats)}); "
+                f"got a .{suffix or '?'} file",
+                place=Place(file=name, field=spec.name),
+            )
+
+
+def example_inputs(example: Example) -> dict[str, InputFile]:
+    """The bundled files of an example, by input name."""
+    folder = resources.files("cxcr4lab.examples").joinpath(example.folder)
+    return {key: (file, folder.joinpath(file).read_bytes()) for key, file in example.files.items()}

@@ -1,0 +1,91 @@
+"""The ``binding`` kind: competitive radioligand binding (IC50, Ki by Cheng-Prusoff)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cxcr4lab.runs._kind import (
+    PLATE_FORMATS,
+    AnalysisKind,
+    Example,
+    InputFile,
+    InputSpec,
+    Outcome,
+    compound_mw,
+    read_plate_and_layout,
+)
+from cxcr4lab.runs._options import option
+
+__all__ = ["KIND", "Options"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings of a binding analysis; concentrations in mol/L."""
+
+    radioligand_conc: float = option(
+        "Radioligand concentration in the wells, e.g. 0.1 nM.",
+        quantity="concentration",
+        example="0.1 nM",
+    )
+    kd: float = option(
+        "Kd of the radioligand, e.g. 0.5 nM.", quantity="concentration", example="0.5 nM"
+    )
+    block: str | None = option("Plate block to use when the file holds several.", default=None)
+
+
+def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
+    """Read the plate and layout, fit one-site competition per compound, derive Ki."""
+    from cxcr4lab.assays.binding import BindingSettings, analyse
+
+    plate, layout, several = read_plate_and_layout(inputs, options.block)
+    settings = BindingSettings(radioligand_molar=options.radioligand_conc, kd_molar=options.kd)
+    result = analyse(plate, layout, settings)
+    parameters = {
+        "radioligand_molar": options.radioligand_conc,
+        "kd_molar": options.kd,
+        "block": plate.block,
+    }
+    title = f"Binding {result.plate}" + (f" [{plate.block}]" if several else "")
+    return Outcome(result, parameters, title)
+
+
+_NOTE = (
+    "Binding plates: SIMULATED from a stated truth (Ki: balixafortide 1 nM, motixafortide "
+    "0.8 nM, mavorixafor 10 nM, plerixafor 40 nM, eribulin inactive; [L] 0.1 nM, Kd 0.5 nM)."
+)
+
+KIND = AnalysisKind(
+    name="binding",
+    label="Competitive radioligand binding (IC50, Ki)",
+    inputs=(
+        InputSpec(
+            "plate",
+            "plate export of counts: plate-grid CSV, long CSV or xlsx",
+            PLATE_FORMATS,
+            "plate",
+        ),
+        InputSpec(
+            "layout",
+            "wellmap TOML layout (roles total, nsb, sample)",
+            ("toml",),
+            "layout",
+            flag="--layout",
+            short="-l",
+        ),
+    ),
+    options=Options,
+    run=run,
+    view="cxcr4lab.commands.binding:print_result",
+    examples=(
+        Example(
+            "Binding, 96-well plate-grid CSV (simulated)",
+            "binding",
+            {"plate": "plate96_run1.csv", "layout": "layout96.toml"},
+            {"radioligand_conc": "0.1 nM", "kd": "0.5 nM"},
+            _NOTE,
+        ),
+    ),
+    mw_lookup=compound_mw,
+)

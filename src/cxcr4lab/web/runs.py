@@ -1,0 +1,207 @@
+"""``POST /api/runs/<kind>``: one route per kind of :data:`cxcr4lab.runs.KINDS`, generated.
+
+Each route's form is built from the kind's declaration: a file field per input, a text field
+per option (described, with its default and allowed values, in ``/openapi.json``), then
+``project`` and ``title``. Options are read by :func:`cxcr4lab.runs.parse_options`, so a bad
+value is a 422 naming the field in the words the command line uses. The analysis runs in a
+worker process within the server's time budget; the result is saved in one transaction.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
+
+from cxcr4lab.core.errors import InputError, NotFoundError, quote
+from cxcr4lab.runs import KINDS, AnalysisKind, form_parameters, option_specs, widgets
+from cxcr4lab.store import InputBlob
+from cxcr4lab.web.api import project_for, read_upload
+from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
+from cxcr4lab.web.models import AnalysisDetail, ErrorOut
+from cxcr4lab.web.security import shorten
+from cxcr4lab.web.service import detail
+from cxcr4lab.web.worker import app_pool, run_kind_task
+from cxcr4lab.workflows import save_result
+
+__all__ = ["pages", "router"]
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+PageWho = Annotated[Principal, Depends(page_principal)]
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "not logged in"},
+    413: {"model": ErrorOut, "description": "upload too large"},
+    422: {"model": ErrorOut, "description": "bad input, naming the file or option"},
+    503: {"model": ErrorOut, "description": "over the time budget, or the server is busy"},
+}
+
+
+def _endpoint(kind: AnalysisKind) -> Any:
+    names = [s.name for s in option_specs(kind.options)]
+
+    async def endpoint(request: Request, **given: Any) -> dict[str, Any]:
+        who: Principal = given.pop("who")
+        project_id = project_for(who, given.pop("project"))
+        title = (given.pop("title") or "").strip()
+        limit = request.app.state.settings.max_upload_bytes
+        files: dict[str, tuple[str, bytes]] = {}
+        for spec in kind.inputs:
+            upload = given.pop(spec.name)
+            if upload is not None:
+                up = await read_upload(upload, spec.name, limit, table="toml" not in spec.formats)
+                files[spec.name] = (up.name, up.content)
+        raw = {name: given[name] for name in names}
+        outcome = await app_pool(request).call(run_kind_task, kind.name, files, raw)
+        blobs = [
+            InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
+        ]
+        store = app_store(request)
+
+        def save() -> dict[str, Any]:
+            saved = save_result(
+                store,
+                outcome.result,
+                title=title or outcome.title,
+                inputs=blobs,
+                parameters=dict(outcome.parameters),
+                project_id=project_id,
+            )
+            return detail(store.get(saved.id), saved)
+
+        return await run_in_threadpool(save)
+
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "who",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[Principal, Depends(api_principal)],
+        ),
+        inspect.Parameter(
+            "project",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, Form(max_length=200, description="project name or id")],
+        ),
+    ]
+    for spec in kind.inputs:
+        text = f"{spec.help} ({', '.join('.' + f for f in spec.formats)})"
+        params.append(
+            inspect.Parameter(
+                spec.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if spec.required else None,
+                annotation=Annotated[
+                    UploadFile if spec.required else UploadFile | None, File(description=text)
+                ],
+            )
+        )
+    params += form_parameters(kind.options)
+    params.append(
+        inspect.Parameter(
+            "title",
+            inspect.Parameter.KEYWORD_ONLY,
+            default="",
+            annotation=Annotated[str, Form(max_length=200, description="title (optional)")],
+        )
+    )
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"run_{kind.name}"
+    endpoint.__doc__ = f"{kind.label}: upload its inputs, analyse and save in the project."
+    return endpoint
+
+
+for _kind in KINDS.values():
+    router.add_api_route(
+        f"/{_kind.name}",
+        _endpoint(_kind),
+        methods=["POST"],
+        response_model=AnalysisDetail,
+        status_code=201,
+        responses=_RESPONSES,
+        summary=_kind.label,
+    )
+
+
+# --- the web form of every kind ---------------------------------------------------------------
+
+pages = APIRouter(prefix="/runs", include_in_schema=False)
+
+
+def _form_page(
+    request: Request, kind: AnalysisKind, status: int, error: str | None, form: dict[str, str]
+) -> Response:
+    from cxcr4lab.web.pages import render
+
+    return render(
+        request,
+        "run.html.j2",
+        status,
+        kind=kind,
+        kinds=KINDS,
+        fields=widgets(kind.options),
+        error=error,
+        form=form,
+    )
+
+
+def _kind_or_404(name: str) -> AnalysisKind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise NotFoundError(f"no analysis kind {quote(name)}; the kinds are {', '.join(KINDS)}")
+    return kind
+
+
+@pages.get("/{name}")
+def run_form(request: Request, who: PageWho, name: str) -> Response:
+    """The form of a kind: its files and its declared options (empty: the default)."""
+    return _form_page(request, _kind_or_404(name), 200, None, {})
+
+
+@pages.post("/{name}")
+async def run_submit(request: Request, who: PageWho, name: str) -> Response:
+    """Run a kind from its form; errors are shown on the form, naming the file or option."""
+    kind = _kind_or_404(name)
+    async with request.form() as data:  # uploaded files are closed on leaving
+        return await _submit(request, who, kind, data)
+
+
+async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: Any) -> Response:
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    check_csrf(request, who, form.get("csrf"))
+    limit = request.app.state.settings.max_upload_bytes
+    try:
+        project_id = project_for(who, form.get("project", ""))
+        files: dict[str, tuple[str, bytes]] = {}
+        for spec in kind.inputs:
+            upload = data.get(spec.name)
+            if isinstance(upload, StarletteUpload) and upload.filename:
+                up = await read_upload(
+                    cast(UploadFile, upload), spec.name, limit, table="toml" not in spec.formats
+                )
+                files[spec.name] = (up.name, up.content)
+        raw = {s.name: form.get(s.name) for s in option_specs(kind.options)}
+        outcome = await app_pool(request).call(run_kind_task, kind.name, files, raw)
+    except (InputError, NotFoundError) as exc:
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return _form_page(request, kind, status, shorten(str(exc), 500), form)
+    store = app_store(request)
+    blobs = [InputBlob(n, kind.input(key).role, content) for key, (n, content) in files.items()]
+    title = (form.get("title") or "").strip() or outcome.title
+
+    def save() -> int:
+        return save_result(
+            store,
+            outcome.result,
+            title=title,
+            inputs=blobs,
+            parameters=dict(outcome.parameters),
+            project_id=project_id,
+        ).id
+
+    analysis_id = await run_in_threadpool(save)
+    return RedirectResponse(f"/analyses/{analysis_id}", status_code=303)
