@@ -26,6 +26,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import MAX_FILE_BYTES, read_plates_bytes
 from cxcr4lab.core.errors import InputError, NotFoundError, quote
 from cxcr4lab.core.files import read_input as read_file
+from cxcr4lab.runs import compound_mw
 from cxcr4lab.store import InputBlob, Store
 
 __all__ = [
@@ -85,16 +86,6 @@ def result_types() -> dict[str, type[Any]]:
             if isinstance(value, type) and isinstance(kind, str) and hasattr(value, "from_dict"):
                 found[kind] = value
     return found
-
-
-def compound_mw(name: str) -> float | None:
-    """Molecular weight (g/mol) of a registry compound, or None if unknown (for ng/mL units)."""
-    from cxcr4lab.compounds import load_registry
-
-    try:
-        return load_registry().get(name).molecular_weight_g_per_mol
-    except NotFoundError:
-        return None
 
 
 def read_input(path: Path, field: str | None = None) -> bytes:

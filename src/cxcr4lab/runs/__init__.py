@@ -22,7 +22,9 @@ from cxcr4lab.runs._kind import (
     InputSpec,
     Outcome,
     check_inputs,
+    compound_mw,
     example_inputs,
+    layout_input,
 )
 from cxcr4lab.runs._options import (
     OptionSpec,
@@ -45,8 +47,10 @@ __all__ = [
     "Outcome",
     "check_inputs",
     "cli_flag",
+    "compound_mw",
     "example_inputs",
     "form_parameters",
+    "layout_input",
     "option",
     "option_specs",
     "parse_options",

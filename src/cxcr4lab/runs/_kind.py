@@ -26,6 +26,7 @@ __all__ = [
     "check_inputs",
     "compound_mw",
     "example_inputs",
+    "layout_input",
     "read_plate_and_layout",
 ]
 
@@ -101,6 +102,13 @@ class AnalysisKind:
             importlib.import_module(module), function
         )
         return found
+
+
+def layout_input(roles: str) -> InputSpec:
+    """The wellmap TOML layout input of a plate kind (``--layout``/``-l``), naming its roles."""
+    return InputSpec(
+        "layout", f"wellmap TOML layout ({roles})", ("toml",), "layout", flag="--layout", short="-l"
+    )
 
 
 def compound_mw(name: str) -> float | None:

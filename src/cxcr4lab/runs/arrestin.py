@@ -13,6 +13,7 @@ from cxcr4lab.runs._kind import (
     InputSpec,
     Outcome,
     compound_mw,
+    layout_input,
     read_plate_and_layout,
 )
 from cxcr4lab.runs._options import option
@@ -59,14 +60,7 @@ KIND = AnalysisKind(
             PLATE_FORMATS,
             "plate",
         ),
-        InputSpec(
-            "layout",
-            "wellmap TOML layout (roles max, min, sample; agonist for a CXCL12 curve)",
-            ("toml",),
-            "layout",
-            flag="--layout",
-            short="-l",
-        ),
+        layout_input("roles max, min, sample; agonist for a CXCL12 curve"),
     ),
     options=Options,
     run=run,

@@ -13,6 +13,7 @@ from cxcr4lab.runs._kind import (
     InputSpec,
     Outcome,
     compound_mw,
+    layout_input,
     read_plate_and_layout,
 )
 from cxcr4lab.runs._options import option
@@ -66,14 +67,7 @@ KIND = AnalysisKind(
             PLATE_FORMATS,
             "plate",
         ),
-        InputSpec(
-            "layout",
-            "wellmap TOML layout (roles total, nsb, sample)",
-            ("toml",),
-            "layout",
-            flag="--layout",
-            short="-l",
-        ),
+        layout_input("roles total, nsb, sample"),
     ),
     options=Options,
     run=run,

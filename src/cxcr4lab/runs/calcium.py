@@ -13,6 +13,7 @@ from cxcr4lab.runs._kind import (
     InputSpec,
     Outcome,
     compound_mw,
+    layout_input,
 )
 from cxcr4lab.runs._options import option
 from cxcr4lab.runs._plate import AgonistOptions
@@ -74,14 +75,7 @@ KIND = AnalysisKind(
             ("csv", "tsv", "txt", "xlsx"),
             "kinetic",
         ),
-        InputSpec(
-            "layout",
-            "wellmap TOML layout (roles max, min or buffer, sample)",
-            ("toml",),
-            "layout",
-            flag="--layout",
-            short="-l",
-        ),
+        layout_input("roles max, min or buffer, sample"),
     ),
     options=Options,
     run=run,

@@ -13,6 +13,7 @@ from cxcr4lab.runs._kind import (
     InputFile,
     InputSpec,
     Outcome,
+    layout_input,
     read_plate_and_layout,
 )
 from cxcr4lab.runs._options import option
@@ -56,15 +57,7 @@ KIND = AnalysisKind(
         InputSpec(
             "plate", "plate export of OD: plate-grid CSV, long CSV or xlsx", PLATE_FORMATS, "plate"
         ),
-        InputSpec(
-            "layout",
-            "wellmap TOML layout (roles standard with level, blank, unknown with sample and "
-            "dilution, qc)",
-            ("toml",),
-            "layout",
-            flag="--layout",
-            short="-l",
-        ),
+        layout_input("roles standard with level, blank, unknown with sample and dilution, qc"),
     ),
     options=Options,
     run=run,
