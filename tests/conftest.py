@@ -26,6 +26,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
     monkeypatch.setenv("CXCR4LAB_DATABASE_URL", url)
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.delenv("CXCR4LAB_DEBUG", raising=False)  # errors are one line, not tracebacks
     return url
 
 

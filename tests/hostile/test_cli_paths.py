@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,42 +21,15 @@ import pandas as pd
 import pytest
 import typer
 
-from cxcr4lab.cli import app, main
+from cxcr4lab.cli import app
 from cxcr4lab.core import files
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.core.files import write_atomic
+from tests.conftest import CliRun
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "src" / "cxcr4lab" / "examples"
 PK = ROOT / "tests" / "data" / "pk"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Run]:
-    monkeypatch.setenv("CXCR4LAB_DATABASE_URL", f"sqlite:///{tmp_path / 'lab.sqlite'}")
-    monkeypatch.setenv("COLUMNS", "300")
-    monkeypatch.delenv("CXCR4LAB_DEBUG", raising=False)
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["cxcr4lab", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def _curves(folder: Path) -> Path:
@@ -270,7 +242,7 @@ def _hostile(kind: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _assert_one_line_error(run: Run, *needles: str) -> None:
+def _assert_one_line_error(run: CliRun, *needles: str) -> None:
     assert run.code == 2, (run.code, run.err, run.out)
     lines = [line for line in run.err.splitlines() if line.strip()]
     assert len(lines) == 1, run.err
@@ -293,7 +265,7 @@ INPUT_CASES = [
     ids=[f"{c.key}-{s}-{k}" for c, s, k in INPUT_CASES],
 )
 def test_hostile_input_path_is_one_line_and_status_2(
-    cli: Callable[..., Run],
+    cli: Callable[..., CliRun],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     command: Command,
@@ -313,7 +285,7 @@ OUTPUT_CASES = [(command, slot) for command in COMMANDS for slot in command.outp
     ("command", "slot"), OUTPUT_CASES, ids=[f"{c.key}-{s}" for c, s in OUTPUT_CASES]
 )
 def test_output_path_that_is_a_directory_is_refused_and_leaves_nothing(
-    cli: Callable[..., Run], tmp_path: Path, command: Command, slot: str
+    cli: Callable[..., CliRun], tmp_path: Path, command: Command, slot: str
 ) -> None:
     paths = _materialise(command, tmp_path)
     target = paths[slot]
@@ -331,14 +303,14 @@ def test_output_path_that_is_a_directory_is_refused_and_leaves_nothing(
     assert target.is_dir() or target.read_text(encoding="utf-8") == "not a folder"
 
 
-def test_out_whose_folder_is_a_file_is_one_line(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_out_whose_folder_is_a_file_is_one_line(cli: Callable[..., CliRun], tmp_path: Path) -> None:
     blocker = tmp_path / "file.txt"
     blocker.write_text("x", encoding="utf-8")
     run = cli("fit", str(_curves(tmp_path)), "--out", str(blocker / "out.csv"))
     _assert_one_line_error(run, "--out", "is a file, not a folder")
 
 
-def test_fit_out_escapes_formula_prefixes(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_fit_out_escapes_formula_prefixes(cli: Callable[..., CliRun], tmp_path: Path) -> None:
     out = tmp_path / "fits.csv"
     run = cli("fit", str(_curves(tmp_path)), "--conc-unit", "nM", "--out", str(out))
     assert run.code == 0, run.err
@@ -373,14 +345,14 @@ def test_atomic_writer_keeps_the_mode_of_an_existing_file(tmp_path: Path) -> Non
     assert target.stat().st_mode & 0o777 == 0o600 and target.read_text() == "b"
 
 
-def test_survival_landmark_nan_names_the_option(cli: Callable[..., Run]) -> None:
+def test_survival_landmark_nan_names_the_option(cli: Callable[..., CliRun]) -> None:
     adtte = str(CLIN / "phase1b_adtte.csv")
     _assert_one_line_error(cli("survival", adtte, "--landmark", "nan"), "--landmark")
     _assert_one_line_error(cli("survival", adtte, "--landmark", "-3"), "--landmark")
     _assert_one_line_error(cli("survival", adtte, "--tau", "inf"), "--tau")
 
 
-def test_deep_and_odd_layouts_from_the_cli(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_deep_and_odd_layouts_from_the_cli(cli: Callable[..., CliRun], tmp_path: Path) -> None:
     layout = (BINDING / "layout96.toml").read_text(encoding="utf-8")
     cases = {
         "list.toml": (layout.replace("plate = 96", "plate = [96]"), "is not a plate format"),
@@ -396,7 +368,7 @@ def test_deep_and_odd_layouts_from_the_cli(cli: Callable[..., Run], tmp_path: Pa
         _assert_one_line_error(run, expected, name)
 
 
-def test_xlsx_bomb_from_the_cli(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_xlsx_bomb_from_the_cli(cli: Callable[..., CliRun], tmp_path: Path) -> None:
     from tests.hostile.test_readers import _plate_grid_rows, _xlsx
 
     path = tmp_path / "bomb.xlsx"
@@ -408,7 +380,7 @@ def test_xlsx_bomb_from_the_cli(cli: Callable[..., Run], tmp_path: Path) -> None
     _assert_one_line_error(run, "bomb.xlsx", "would decompress to 100 MiB")
 
 
-def test_example_inputs_are_valid(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_example_inputs_are_valid(cli: Callable[..., CliRun], tmp_path: Path) -> None:
     """The hostile cases swap one file of a working command line: the line must work as is."""
     for i, command in enumerate(COMMANDS):
         if command.args[0] in {"report", "dossier", "simulate"} or "occupancy" in command.args:

@@ -25,9 +25,8 @@ def test_each_kind_has_every_part(kind: AnalysisKind) -> None:
     assert kind.examples, f"{kind.name}: no bundled example"
     for example in kind.examples:
         assert "SIMULATED" in example.note or "public" in example.note, kind.name
-        assert set(example.files) == {i.name for i in kind.inputs if i.required} | (
-            set(example.files) & {i.name for i in kind.inputs}
-        )
+        required = {i.name for i in kind.inputs if i.required}
+        assert required <= set(example.files) <= {i.name for i in kind.inputs}, kind.name
     assert callable(kind.terminal_view()), kind.name
     assert (ROOT / "docs" / "assays" / f"{kind.name}.md").is_file(), f"{kind.name}: no docs page"
     specs = option_specs(kind.options)

@@ -68,8 +68,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
         from cxcr4lab.commands._finish import finish
         from cxcr4lab.core.errors import InputError
         from cxcr4lab.core.files import read_input
-        from cxcr4lab.runs import run_kind
-        from cxcr4lab.store import InputBlob
+        from cxcr4lab.runs import input_blobs, run_kind
 
         files: dict[str, tuple[str, bytes]] = {}
         for spec in kind.inputs:
@@ -85,12 +84,9 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 flagged = replace(exc.place, field=cli_flag(exc.place.field))
                 raise type(exc)(exc.message, place=flagged) from None
             raise
-        blobs = [
-            InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
-        ]
         finish(
             outcome.result,
-            blobs,
+            input_blobs(kind, files),
             outcome.parameters,
             title=common["title"] or outcome.title,
             save=common["save"],

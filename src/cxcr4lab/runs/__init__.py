@@ -24,6 +24,7 @@ from cxcr4lab.runs._kind import (
     check_inputs,
     compound_mw,
     example_inputs,
+    input_blobs,
     layout_input,
 )
 from cxcr4lab.runs._options import (
@@ -50,6 +51,7 @@ __all__ = [
     "compound_mw",
     "example_inputs",
     "form_parameters",
+    "input_blobs",
     "layout_input",
     "option",
     "option_specs",

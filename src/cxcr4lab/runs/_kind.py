@@ -26,6 +26,7 @@ __all__ = [
     "check_inputs",
     "compound_mw",
     "example_inputs",
+    "input_blobs",
     "layout_input",
     "read_plate_and_layout",
 ]
@@ -157,6 +158,15 @@ def check_inputs(kind: AnalysisKind, given: Mapping[str, InputFile]) -> None:
                 f"got a .{suffix or '?'} file",
                 place=Place(file=name, field=spec.name),
             )
+
+
+def input_blobs(kind: AnalysisKind, files: Mapping[str, InputFile]) -> list[Any]:
+    """The input files as the store keeps them: ``InputBlob(name, role, content)``."""
+    from cxcr4lab.store import InputBlob
+
+    return [
+        InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
+    ]
 
 
 def example_inputs(example: Example) -> dict[str, InputFile]:

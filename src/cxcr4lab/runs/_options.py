@@ -164,6 +164,8 @@ def option_specs(options: type[Any]) -> tuple[OptionSpec, ...]:
         if typing.get_origin(base) is Literal:
             kind, choices = "choice", tuple(str(a) for a in typing.get_args(base))
         elif meta["quantity"] is not None:
+            if meta["quantity"] != "concentration":
+                raise TypeError(f"{options.__name__}.{f.name}: only concentrations are read")
             kind = "quantity"
         elif base is bool:
             kind = "flag"
@@ -299,8 +301,6 @@ def _quantity(
 ) -> float:
     from cxcr4lab.core.units import to_molar
 
-    if spec.quantity != "concentration":  # pragma: no cover - a declaration error
-        raise TypeError(f"option {spec.name}: only concentrations are read from text")
     if isinstance(value, float | int) and not isinstance(value, bool):
         raise _bad(spec, value)  # a bare number has no unit
     mw = None if spec.mw_of is None or mw_lookup is None else mw_lookup(spec.mw_of)
@@ -311,15 +311,12 @@ def _quantity(
 
 
 def _shown_default(spec: OptionSpec) -> str:
+    """The default as a person types it ('' if none; a quantity shows its example)."""
+    if spec.default is None:
+        return ""
     if spec.kind == "quantity":
-        return spec.example if spec.default is not None else ""
-    return (
-        ""
-        if spec.default is None
-        else str(spec.default).lower()
-        if spec.kind == "flag"
-        else str(spec.default)
-    )
+        return spec.example
+    return str(spec.default).lower() if spec.kind == "flag" else str(spec.default)
 
 
 def _help(spec: OptionSpec) -> str:

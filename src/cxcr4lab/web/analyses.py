@@ -25,7 +25,7 @@ from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store import Store
 from cxcr4lab.web.assays import PLATE_ASSAYS, Analysed, AssayOptions
 from cxcr4lab.web.security import escape_cell, safe_filename
-from cxcr4lab.web.worker import AnalysisPool, analyse_task
+from cxcr4lab.web.worker import AnalysisPool
 from cxcr4lab.workflows import SavedAnalysis, load_analysis, save_result
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "csv_bytes",
     "export_frames",
     "potency_rows",
-    "run_upload",
     "save_upload",
     "xlsx_bytes",
 ]
@@ -140,31 +139,6 @@ async def analyse_and_save(
         block or None,
     )
     return await run_in_threadpool(save_upload, store, done, project_id=project_id, title=title)
-
-
-def run_upload(
-    store: Store,
-    *,
-    project_id: int,
-    kind: str,
-    plate: Upload,
-    layout: Upload,
-    options: AssayOptions | None = None,
-    title: str | None = None,
-    block: str | None = None,
-) -> SavedAnalysis:
-    """Analyse an upload in this process (no time budget: for scripts, not the server) and save
-    it under the project; errors are those of the server (:func:`analyse_task`)."""
-    done = analyse_task(
-        kind,
-        (plate.name, plate.content),
-        (layout.name, layout.content),
-        options or AssayOptions(),
-        block or None,
-    )
-    if not isinstance(done, Analysed):
-        raise done.error()
-    return save_upload(store, done, project_id=project_id, title=title)
 
 
 # --- exports ------------------------------------------------------------------------------------

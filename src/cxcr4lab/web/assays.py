@@ -146,41 +146,51 @@ def _blobs(inputs: tuple[Any, ...]) -> tuple[InputBlob, ...]:
 # --- one runner per assay -------------------------------------------------------------------------
 
 
-def _binding(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
-    from cxcr4lab.assays.binding import BindingSettings
-    from cxcr4lab.workflows import analyse_binding, binding_parameters, binding_title
+def _registry(kind: str, fields: Callable[[AssayOptions], dict[str, object]]) -> Runner:
+    """The runner of a kind moved to :data:`cxcr4lab.runs.KINDS`: the form's fields become the
+    kind's options (so the upload gives what ``/api/runs/<kind>`` and the CLI give)."""
 
-    settings = BindingSettings(
-        radioligand_molar=_molar(o.radioligand_conc or "0.1 nM", "radioligand_conc"),
-        kd_molar=_molar(o.kd or "0.5 nM", "kd"),
-    )
-    run = analyse_binding(plate, layout, settings, block=block)
-    return Analysed(run.result, run.inputs, binding_parameters(run), binding_title(run))
+    def run(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
+        from cxcr4lab.runs import KINDS, input_blobs, option_specs, run_kind
+
+        declared = KINDS[kind]
+        files = {declared.inputs[0].name: plate, "layout": layout}
+        raw = fields(o)
+        if block:
+            if "block" not in {s.name for s in option_specs(declared.options)}:
+                raise InputError("this export holds one plate; leave it empty", field="block")
+            raw["block"] = block
+        outcome = run_kind(kind, files, raw)
+        blobs = tuple(input_blobs(declared, files))
+        return Analysed(outcome.result, blobs, dict(outcome.parameters), outcome.title)
+
+    return run
 
 
-def _arrestin(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
-    from cxcr4lab.commands.arrestin import _parameters, analyse_files
+def _agonist_fields(o: AssayOptions) -> dict[str, object]:
+    return {
+        "agonist_conc": o.agonist_conc,
+        "agonist_ec50": o.agonist_ec50,
+        "agonist_hill": o.agonist_hill,
+        "saturation": o.saturation,
+    }
 
-    result, inputs = analyse_files(plate, layout, _plate_settings(o), block=block)
-    return Analysed(result, _blobs(inputs), _parameters(result), f"Beta-arrestin {result.plate}")
 
-
-def _calcium(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
-    from cxcr4lab.assays.calcium import CalciumSettings
-    from cxcr4lab.commands.calcium import _parameters, analyse_files
-
-    if o.injection_s is None:
-        raise InputError("is needed: the time of the CXCL12 injection, in s", field="injection_s")
-    if block:
-        raise InputError("a kinetic export holds one plate; leave it empty", field="block")
-    settings = CalciumSettings(
-        plate=_plate_settings(o),
-        injection_s=o.injection_s,
-        readout=_choice(o.readout, "readout", ("peak", "auc"), "peak"),  # type: ignore[arg-type]
-        window_s=o.window_s,
-    )
-    result, inputs = analyse_files(plate, layout, settings)
-    return Analysed(result, _blobs(inputs), _parameters(result), f"Calcium flux {result.plate}")
+_binding = _registry(
+    "binding",
+    lambda o: {"radioligand_conc": o.radioligand_conc or "0.1 nM", "kd": o.kd or "0.5 nM"},
+)
+_arrestin = _registry("arrestin", _agonist_fields)
+_calcium = _registry(
+    "calcium",
+    lambda o: {
+        **_agonist_fields(o),
+        "injection": o.injection_s,
+        "readout": o.readout,
+        "window": o.window_s,
+    },
+)
+_elisa = _registry("elisa", lambda o: {"model": o.model, "weighting": o.weighting})
 
 
 def _chemotaxis(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
@@ -209,20 +219,6 @@ def _viability(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | 
     )
     result, inputs = analyse_files(plate, layout, settings, block=block)
     return Analysed(result, _blobs(inputs), _parameters(result), f"MTT viability {result.plate}")
-
-
-def _elisa(plate: FilePair, layout: FilePair, o: AssayOptions, block: str | None) -> Analysed:
-    from cxcr4lab.assays.elisa import ElisaSettings
-    from cxcr4lab.commands.elisa import analyse_elisa_bytes
-
-    settings = ElisaSettings(
-        model=_choice(o.model, "model", ("auto", "4pl", "5pl"), "auto"),  # type: ignore[arg-type]
-        weighting=_choice(o.weighting, "weighting", ("none", "1/y", "1/y^2"), "none"),  # type: ignore[arg-type]
-    )
-    result = analyse_elisa_bytes(plate, layout, settings, block=block)
-    inputs = (InputBlob(plate[0], "plate", plate[1]), InputBlob(layout[0], "layout", layout[1]))
-    parameters = {"model": settings.model, "weighting": settings.weighting, "block": result.block}
-    return Analysed(result, inputs, parameters, f"ELISA {result.analyte} {plate[0]}")
 
 
 _AGONIST = ("agonist_conc", "agonist_ec50", "agonist_hill", "saturation")

@@ -10,6 +10,7 @@ worker process within the server's time budget; the result is saved in one trans
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
@@ -18,15 +19,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from cxcr4lab.core.errors import InputError, NotFoundError, quote
-from cxcr4lab.runs import KINDS, AnalysisKind, form_parameters, option_specs, widgets
-from cxcr4lab.store import InputBlob
+from cxcr4lab.runs import (
+    KINDS,
+    AnalysisKind,
+    form_parameters,
+    input_blobs,
+    option_specs,
+    widgets,
+)
 from cxcr4lab.web.api import project_for, read_upload
 from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
 from cxcr4lab.web.models import AnalysisDetail, ErrorOut
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.service import detail
 from cxcr4lab.web.worker import app_pool, run_kind_task
-from cxcr4lab.workflows import save_result
+from cxcr4lab.workflows import SavedAnalysis, save_result
 
 __all__ = ["pages", "router"]
 
@@ -41,39 +48,52 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def _run_and_save(
+    request: Request,
+    kind: AnalysisKind,
+    uploads: Mapping[str, Any],
+    raw: Mapping[str, object],
+    *,
+    project_id: int,
+    title: str,
+) -> SavedAnalysis:
+    """Read the uploaded inputs (size- and type-checked), run the kind in a worker within the
+    time budget, and save the result with its inputs in one transaction (in a thread)."""
+    limit = request.app.state.settings.max_upload_bytes
+    files: dict[str, tuple[str, bytes]] = {}
+    for spec in kind.inputs:
+        upload = uploads.get(spec.name)
+        if isinstance(upload, StarletteUpload) and upload.filename:
+            up = await read_upload(
+                cast(UploadFile, upload), spec.name, limit, table="toml" not in spec.formats
+            )
+            files[spec.name] = (up.name, up.content)
+    outcome = await app_pool(request).call(run_kind_task, kind.name, files, dict(raw))
+    store = app_store(request)
+    return await run_in_threadpool(
+        lambda: save_result(
+            store,
+            outcome.result,
+            title=title.strip() or outcome.title,
+            inputs=input_blobs(kind, files),
+            parameters=dict(outcome.parameters),
+            project_id=project_id,
+        )
+    )
+
+
 def _endpoint(kind: AnalysisKind) -> Any:
     names = [s.name for s in option_specs(kind.options)]
 
     async def endpoint(request: Request, **given: Any) -> dict[str, Any]:
         who: Principal = given.pop("who")
         project_id = project_for(who, given.pop("project"))
-        title = (given.pop("title") or "").strip()
-        limit = request.app.state.settings.max_upload_bytes
-        files: dict[str, tuple[str, bytes]] = {}
-        for spec in kind.inputs:
-            upload = given.pop(spec.name)
-            if upload is not None:
-                up = await read_upload(upload, spec.name, limit, table="toml" not in spec.formats)
-                files[spec.name] = (up.name, up.content)
         raw = {name: given[name] for name in names}
-        outcome = await app_pool(request).call(run_kind_task, kind.name, files, raw)
-        blobs = [
-            InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
-        ]
+        saved = await _run_and_save(
+            request, kind, given, raw, project_id=project_id, title=given["title"] or ""
+        )
         store = app_store(request)
-
-        def save() -> dict[str, Any]:
-            saved = save_result(
-                store,
-                outcome.result,
-                title=title or outcome.title,
-                inputs=blobs,
-                parameters=dict(outcome.parameters),
-                project_id=project_id,
-            )
-            return detail(store.get(saved.id), saved)
-
-        return await run_in_threadpool(save)
+        return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
 
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
@@ -173,35 +193,13 @@ async def run_submit(request: Request, who: PageWho, name: str) -> Response:
 async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: Any) -> Response:
     form = {k: v for k, v in data.items() if isinstance(v, str)}
     check_csrf(request, who, form.get("csrf"))
-    limit = request.app.state.settings.max_upload_bytes
     try:
         project_id = project_for(who, form.get("project", ""))
-        files: dict[str, tuple[str, bytes]] = {}
-        for spec in kind.inputs:
-            upload = data.get(spec.name)
-            if isinstance(upload, StarletteUpload) and upload.filename:
-                up = await read_upload(
-                    cast(UploadFile, upload), spec.name, limit, table="toml" not in spec.formats
-                )
-                files[spec.name] = (up.name, up.content)
         raw = {s.name: form.get(s.name) for s in option_specs(kind.options)}
-        outcome = await app_pool(request).call(run_kind_task, kind.name, files, raw)
+        saved = await _run_and_save(
+            request, kind, dict(data), raw, project_id=project_id, title=form.get("title") or ""
+        )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return _form_page(request, kind, status, shorten(str(exc), 500), form)
-    store = app_store(request)
-    blobs = [InputBlob(n, kind.input(key).role, content) for key, (n, content) in files.items()]
-    title = (form.get("title") or "").strip() or outcome.title
-
-    def save() -> int:
-        return save_result(
-            store,
-            outcome.result,
-            title=title,
-            inputs=blobs,
-            parameters=dict(outcome.parameters),
-            project_id=project_id,
-        ).id
-
-    analysis_id = await run_in_threadpool(save)
-    return RedirectResponse(f"/analyses/{analysis_id}", status_code=303)
+    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)

@@ -66,6 +66,9 @@ _FORM_FIELDS = {
 }
 """Settings attributes -> the form fields they come from."""
 
+_UPLOAD_FIELDS = {**_FORM_FIELDS, "injection": "injection_s", "window": "window_s"}
+"""... and, for ``/upload`` and ``POST /api/analyses``, registry options -> their form fields."""
+
 _LAYOUT_CODE = (
     os.sep + os.path.join("cxcr4lab", "assays", "layout.py"),
     os.sep + "wellmap" + os.sep,
@@ -93,13 +96,13 @@ class Refused:
         return InputError(self.message, place=Place(**self.place))  # type: ignore[arg-type]
 
 
-def _place(exc: InputError) -> dict[str, str | int]:
+def _place(exc: InputError, fields: dict[str, str] = _FORM_FIELDS) -> dict[str, str | int]:
     place: dict[str, str | int] = {}
     for key, value in vars(exc.place).items():
         if value is None:
             continue
         if key == "field" and isinstance(value, str):
-            value = _FORM_FIELDS.get(value, value)
+            value = fields.get(value, value)
         place[key] = shorten(value, 80) if isinstance(value, str) else value
     return place
 
@@ -125,7 +128,7 @@ def analyse_task(
     try:
         return analyse_upload(kind, plate, layout, options, block=block)
     except InputError as exc:
-        return Refused(shorten(exc.message, 400), _place(exc))
+        return Refused(shorten(exc.message, 400), _place(exc, _UPLOAD_FIELDS))
     except Cxcr4labError as exc:  # e.g. a fit that cannot be attempted on this plate
         return Refused(shorten(str(exc), 400), {"file": plate[0]})
     except (Exception, RecursionError) as exc:  # a reader choking on odd content
