@@ -22,6 +22,8 @@ from rich.text import Text
 from cxcr4lab.core.errors import Cxcr4labError
 
 if TYPE_CHECKING:
+    from cxcr4lab.commands import DossierRun
+    from cxcr4lab.runs import AnalysisKind, Example
     from cxcr4lab.store import Store
 
 __all__ = ["app", "main"]
@@ -47,17 +49,47 @@ app.add_typer(compound_app, name="compound")
 console = Console()
 
 
-def _register_assay_commands() -> None:
-    from cxcr4lab.commands import command_modules
+GROUP_HELP = {
+    "simulate": "Simulate regimens in virtual patients (SIMULATED), export SBML, fit CD34+ "
+    "mobilization.",
+    "receptor": "The mechanistic CXCL12/CXCR4 model: calibration, Schild, virtual plates "
+    "(SIMULATED).",
+    "trial": "Clinical trial simulation (SIMULATED data).",
+}
+"""Help of the command groups other than ``analyze`` (made on first use)."""
 
+_groups: dict[str, typer.Typer] = {"": app, "analyze": analyze_app}
+
+
+def group(name: str) -> typer.Typer:
+    """The command group ``name`` (``""``: the top level), made on first use."""
+    if name not in _groups:
+        _groups[name] = typer.Typer(help=GROUP_HELP.get(name), no_args_is_help=True)
+        app.add_typer(_groups[name], name=name)
+    return _groups[name]
+
+
+def _register_commands() -> None:
+    """Every kind of :data:`cxcr4lab.runs.KINDS` at its command path (and aliases), then the
+    hand-written commands of ``commands/`` (``register_in(group)``)."""
+    from cxcr4lab.commands import command_modules
+    from cxcr4lab.commands._runs import kind_command
+    from cxcr4lab.runs import KINDS
+
+    for kind in KINDS.values():
+        command = kind_command(kind)
+        for path in (kind.command, *kind.aliases):
+            group(".".join(path[:-1])).command(path[-1])(command)
     for module in command_modules():
+        if hasattr(module, "register_in"):
+            module.register_in(group)
         if hasattr(module, "register"):
             module.register(analyze_app)
-        if hasattr(module, "register_top"):  # e.g. `cxcr4lab nca` beside `analyze nca`
+        if hasattr(module, "register_top"):
             module.register_top(app)
 
 
-_register_assay_commands()
+_register_commands()
 _state: dict[str, Any] = {"debug": False, "database": None}
 
 DatabaseOption = Annotated[
@@ -191,11 +223,13 @@ def dossier(
     from cxcr4lab.commands import command_modules
     from cxcr4lab.core.files import check_output
     from cxcr4lab.report import render_report, write_report
+    from cxcr4lab.runs import dossier_examples
     from cxcr4lab.workflows import find_project, save_result
 
     check_output(out, field="--out", folder=True)
     started = time.perf_counter()
-    runs = [
+    runs = [_example_run(kind, example) for kind, example in dossier_examples()]
+    runs += [  # commands not yet declared in runs/
         run
         for module in command_modules()
         if hasattr(module, "dossier_runs")
@@ -233,9 +267,27 @@ def dossier(
     console.print(f"Dossier written to {path} in {time.perf_counter() - started:.1f} s")
 
 
+def _example_run(kind: AnalysisKind, example: Example) -> DossierRun:
+    """A bundled example of ``kind`` as a dossier run (the same path as every surface)."""
+    from cxcr4lab.commands import DossierRun
+    from cxcr4lab.runs import example_inputs, input_blobs, run_kind
+
+    def run() -> tuple[Any, list[Any], dict[str, Any]]:
+        files = example_inputs(example)
+        outcome = run_kind(kind.name, files, dict(example.options))
+        return outcome.result, input_blobs(kind, files), dict(outcome.parameters)
+
+    return DossierRun(example.title, run, (example.note,) if example.note else ())
+
+
 def _print_result(result: Any, analysis_id: int | None) -> None:
     from cxcr4lab.commands import module_for_kind
+    from cxcr4lab.runs import kind_for_result
 
+    kind = kind_for_result(str(result.kind))
+    if kind is not None:
+        kind.terminal_view()(console, result, analysis_id)
+        return
     module = module_for_kind(str(result.kind))
     if module is None:
         console.print(result.summary())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -14,16 +13,9 @@ from cxcr4lab.commands import DossierRun
 if TYPE_CHECKING:
     from cxcr4lab.assays.binding import BindingResult
 
-__all__ = ["dossier_runs", "print_result", "register"]
+__all__ = ["dossier_runs", "print_result"]
 
 RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
-
-
-def register(analyze_app: typer.Typer) -> None:
-    from cxcr4lab.commands._runs import kind_command
-    from cxcr4lab.runs import KINDS
-
-    analyze_app.command("binding")(kind_command(KINDS["binding"]))
 
 
 def print_result(console: Console, result: BindingResult, analysis_id: int | None) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.console import Console
 
 from cxcr4lab.commands import DossierRun
@@ -26,7 +25,6 @@ __all__ = [
     "analyse_files",
     "dossier_runs",
     "print_result",
-    "register",
 ]
 
 RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
@@ -37,13 +35,6 @@ EXAMPLES = (
 )
 EXAMPLE_AGONIST = "60ng/mL"
 EXAMPLE_INJECTION_S = 20.0
-
-
-def register(analyze_app: typer.Typer) -> None:
-    from cxcr4lab.commands._runs import kind_command
-    from cxcr4lab.runs import KINDS
-
-    analyze_app.command("calcium")(kind_command(KINDS["calcium"]))
 
 
 def analyse_files(

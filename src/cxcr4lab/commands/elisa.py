@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -14,17 +13,10 @@ from cxcr4lab.commands import DossierRun
 if TYPE_CHECKING:
     from cxcr4lab.assays.elisa import ElisaResult, ElisaSettings
 
-__all__ = ["analyse_elisa_bytes", "dossier_runs", "print_result", "register"]
+__all__ = ["analyse_elisa_bytes", "dossier_runs", "print_result"]
 
 RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
 EXAMPLES = (("trap5b", "TRAcP 5b"), ("ifng", "IFN-γ"), ("il2", "IL-2"))
-
-
-def register(analyze_app: typer.Typer) -> None:
-    from cxcr4lab.commands._runs import kind_command
-    from cxcr4lab.runs import KINDS
-
-    analyze_app.command("elisa")(kind_command(KINDS["elisa"]))
 
 
 def analyse_elisa_bytes(

@@ -14,7 +14,8 @@ registry is cheap.
 
 from __future__ import annotations
 
-from cxcr4lab.runs import arrestin, binding, calcium, elisa
+from importlib import import_module
+
 from cxcr4lab.runs._kind import (
     AnalysisKind,
     Example,
@@ -49,9 +50,11 @@ __all__ = [
     "check_inputs",
     "cli_flag",
     "compound_mw",
+    "dossier_examples",
     "example_inputs",
     "form_parameters",
     "input_blobs",
+    "kind_for_result",
     "layout_input",
     "option",
     "option_specs",
@@ -61,10 +64,28 @@ __all__ = [
     "widgets",
 ]
 
+_MODULES = (
+    "binding",
+    "arrestin",
+    "calcium",
+    "elisa",
+)
+"""The modules of ``runs/`` declaring a kind (``KIND``), in the order the surfaces list them."""
+
 KINDS: dict[str, AnalysisKind] = {
-    k.name: k for k in (binding.KIND, arrestin.KIND, calcium.KIND, elisa.KIND)
+    kind.name: kind for kind in (import_module(f"{__name__}.{module}").KIND for module in _MODULES)
 }
-"""kind name -> its declaration, in the order the surfaces list them."""
+"""kind name -> its declaration."""
+
+
+def kind_for_result(result_kind: str) -> AnalysisKind | None:
+    """The kind that makes stored results of ``result_kind`` (None: none declared)."""
+    return next((k for k in KINDS.values() if result_kind in k.results), None)
+
+
+def dossier_examples() -> list[tuple[AnalysisKind, Example]]:
+    """Every bundled example the dossier runs, kind by kind in :data:`KINDS` order."""
+    return [(k, e) for k in KINDS.values() for e in k.examples if e.dossier]
 
 
 def run_kind(name: str, inputs: dict[str, InputFile], raw_options: dict[str, object]) -> Outcome:

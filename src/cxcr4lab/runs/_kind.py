@@ -63,6 +63,8 @@ class Example:
     files: Mapping[str, str]
     options: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    dossier: bool = True
+    """Whether ``cxcr4lab dossier`` runs it (False for one too slow or redundant there)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,11 @@ class AnalysisKind:
     returns an :class:`Outcome`; ``view`` names its terminal view, ``"module:function"`` with
     the signature ``(console, result, analysis_id)`` (named, not imported: views live in the app
     layer above); its report section is ``report/sections/<result kind>.py``.
+
+    ``command`` is the command-line path (``("analyze", "binding")``, ``("nca",)``,
+    ``("simulate", "regimen")``), ``aliases`` further paths of the same command;
+    ``results`` the stored result kinds it makes (``result.kind``; default: its name);
+    ``docs`` its documentation page, relative to the repository root.
     """
 
     name: str
@@ -92,6 +99,18 @@ class AnalysisKind:
     view: str
     examples: tuple[Example, ...] = ()
     mw_lookup: Callable[[str], float | None] | None = None
+    command: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, ...], ...] = ()
+    results: tuple[str, ...] = ()
+    docs: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.command:
+            object.__setattr__(self, "command", ("analyze", self.name))
+        if not self.results:
+            object.__setattr__(self, "results", (self.name,))
+        if not self.docs:
+            object.__setattr__(self, "docs", f"docs/assays/{self.name}.md")
 
     def input(self, name: str) -> InputSpec:
         return next(i for i in self.inputs if i.name == name)

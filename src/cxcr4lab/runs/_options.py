@@ -43,7 +43,10 @@ __all__ = [
 ]
 
 Surface = Literal["cli", "api", "web"]
-Kind = Literal["number", "integer", "text", "choice", "flag", "quantity"]
+Kind = Literal["number", "integer", "text", "choice", "flag", "quantity", "list"]
+
+LIST_SEPARATORS = ";\n"
+"""A list option given as one text (a form field) is split at these."""
 
 _SPEC = "cxcr4lab.option"
 _UNSET: Any = object()
@@ -73,6 +76,9 @@ class OptionSpec:
     example: str = ""
     mw_of: str | None = None
     """For a concentration: the compound whose molecular weight converts mass units (ng/mL)."""
+    item: Callable[[str], Any] | None = None
+    """For a list (a ``tuple[...]`` field): reads one item's text, raising ValueError (whose
+    message is shown) or InputError if it is bad; None keeps the text."""
 
     @property
     def flag(self) -> str:
@@ -93,6 +99,9 @@ class OptionSpec:
             return "true or false"
         if self.kind == "text":
             return "text"
+        if self.kind == "list":
+            shown = f" such as {self.example}" if self.example else ""
+            return f"a list of items{shown} (repeat the option, or separate them with ';')"
         noun = "a whole number" if self.kind == "integer" else "a number"
         bounds = [
             f"{op} {_num(v)}"
@@ -129,6 +138,7 @@ def option(
     lt: float | None = None,
     example: str = "",
     mw_of: str | None = None,
+    item: Callable[[str], Any] | None = None,
 ) -> Any:
     """A dataclass field declaring one option (see :class:`OptionSpec`); no default: required."""
     meta = {
@@ -142,7 +152,10 @@ def option(
         "lt": lt,
         "example": example,
         "mw_of": mw_of,
+        "item": item,
     }
+    if isinstance(default, list):
+        raise TypeError("a list option's default is a tuple")
     if default is _UNSET:
         return dataclasses.field(metadata={_SPEC: meta})
     return dataclasses.field(default=default, metadata={_SPEC: meta})
@@ -161,7 +174,9 @@ def option_specs(options: type[Any]) -> tuple[OptionSpec, ...]:
         base = _base_type(hints[f.name])
         choices: tuple[str, ...] = meta["choices"]
         kind: Kind
-        if typing.get_origin(base) is Literal:
+        if typing.get_origin(base) is tuple:
+            kind = "list"
+        elif typing.get_origin(base) is Literal:
             kind, choices = "choice", tuple(str(a) for a in typing.get_args(base))
         elif meta["quantity"] is not None:
             if meta["quantity"] != "concentration":
@@ -193,6 +208,7 @@ def option_specs(options: type[Any]) -> tuple[OptionSpec, ...]:
                 lt=meta["lt"],
                 example=meta["example"],
                 mw_of=meta["mw_of"],
+                item=meta["item"],
             )
         )
     return tuple(out)
@@ -217,6 +233,8 @@ def _bad(spec: OptionSpec, value: object) -> InputError:
 
 
 def _is_empty(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return not any(not _is_empty(v) for v in value)
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -254,6 +272,8 @@ def _convert(
 ) -> Any:
     if spec.kind == "quantity":
         return _quantity(spec, value, mw_lookup)
+    if spec.kind == "list":
+        return _items(spec, value)
     if spec.kind == "choice":
         text = str(value).strip()
         if text not in spec.choices:
@@ -271,6 +291,31 @@ def _convert(
             return False
         raise _bad(spec, value)
     return _number(spec, value)
+
+
+def _items(spec: OptionSpec, value: object) -> tuple[Any, ...]:
+    """A list option from repeated values or one text split at :data:`LIST_SEPARATORS`."""
+    import re
+
+    given = value if isinstance(value, list | tuple) else [value]
+    texts = [
+        part.strip()
+        for v in given
+        for part in re.split(f"[{re.escape(LIST_SEPARATORS)}]", str(v))
+        if part.strip()
+    ]
+    if spec.item is None:
+        return tuple(texts)
+    out = []
+    for text in texts:
+        try:
+            out.append(spec.item(text))
+        except InputError as exc:
+            raise InputError(exc.message, place=Place(field=spec.name)) from None
+        except (ValueError, TypeError) as exc:
+            reason = str(exc) or f"must be {spec.constraint()}"
+            raise InputError(f"{quote(text)}: {reason}", place=Place(field=spec.name)) from None
+    return tuple(out)
 
 
 def _number(spec: OptionSpec, value: object) -> float | int:
@@ -314,6 +359,8 @@ def _shown_default(spec: OptionSpec) -> str:
     """The default as a person types it ('' if none; a quantity shows its example)."""
     if spec.default is None:
         return ""
+    if spec.kind == "list":
+        return "; ".join(str(v) for v in spec.default)
     if spec.kind == "quantity":
         return spec.example
     return str(spec.default).lower() if spec.kind == "flag" else str(spec.default)
@@ -348,6 +395,16 @@ def typer_parameters(options: type[Any]) -> list[inspect.Parameter]:
                 bool | None,
                 typer.Option(f"{spec.flag}/{cli_flag('no_' + spec.name)}", help=help_text),
             ]
+        elif spec.kind == "list":
+            annotation = typing.Annotated[
+                list[str] | None,
+                typer.Option(
+                    spec.flag,
+                    help=help_text + " (repeatable)",
+                    show_default=False,
+                    metavar=spec.example or "TEXT",
+                ),
+            ]
         else:
             annotation = typing.Annotated[
                 str | None,
@@ -378,7 +435,11 @@ def form_parameters(options: type[Any]) -> list[inspect.Parameter]:
         )
         annotation = typing.Annotated[
             str,
-            Form(max_length=100, description=description, json_schema_extra=schema or None),
+            Form(
+                max_length=4000 if spec.kind == "list" else 100,
+                description=description,
+                json_schema_extra=schema or None,
+            ),
         ]
         params.append(
             inspect.Parameter(
@@ -397,6 +458,7 @@ def widgets(options: type[Any]) -> list[dict[str, Any]]:
             "flag": "checkbox",
             "number": "number",
             "integer": "number",
+            "list": "textarea",
         }.get(spec.kind, "text")
         out.append(
             {
