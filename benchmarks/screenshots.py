@@ -2,10 +2,23 @@
 
     uv run python benchmarks/screenshots.py [--out docs/img]
 
-Serves the app on loopback (temporary SQLite database), creates user ``ada`` in project ``lab``,
-uploads the bundled SIMULATED 96-well binding plate twice and the beta-arrestin plate once
-through the browser, and captures the login, analyses list, upload, analysis (binding and
-beta-arrestin) and compound pages. Needs ``/usr/bin/chromium``.
+Serves the app on loopback (temporary SQLite database), creates user ``ada`` in project ``lab``
+and captures, 1280 px wide:
+
+* ``web_login.png``: the login page;
+* ``web_runs_index.png``: ``/runs``, every analysis kind with its inputs and command;
+* ``web_runs_binding.png``, ``web_runs_arrestin.png``: the generated forms of two plate kinds,
+  filled in with their bundled SIMULATED plates (the binding plate is run twice, the
+  beta-arrestin plate once, through these forms);
+* ``web_analysis.png``, ``web_analysis_arrestin.png``: their result pages (plotly curves and
+  plate heatmap);
+* ``web_result_<kind>.png`` for the kinds of :data:`RESULT_KINDS`: the result page of the kind's
+  first bundled example, run with the form's "Run the example and save" button (results table
+  and report section);
+* ``web_analyses.png``: the analyses list; ``web_compound.png``: a compound page.
+
+Long pages are cut at :data:`MAX_HEIGHT` px, and every image is saved with a 256-colour
+palette so it stays small. Needs ``/usr/bin/chromium``.
 """
 
 from __future__ import annotations
@@ -18,13 +31,18 @@ import time
 from pathlib import Path
 
 import uvicorn
-from playwright.sync_api import sync_playwright
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
 
 from cxcr4lab.store import Store
 from cxcr4lab.web import Settings, create_app
 from cxcr4lab.workflows import example_bytes
 
 PASSWORD = "example password"
+RESULT_KINDS = ("nca", "cox", "survival", "regimen_simulation", "fit")
+"""Non-plate kinds whose example result page is captured (``web_result_<kind>.png``)."""
+MAX_HEIGHT = 2400
+"""Full-page screenshots are cut at this height (px)."""
 
 
 def _serve(url: str) -> tuple[uvicorn.Server, str]:
@@ -39,6 +57,26 @@ def _serve(url: str) -> tuple[uvicorn.Server, str]:
     while not server.started:
         time.sleep(0.05)
     return server, f"http://127.0.0.1:{port}"
+
+
+def _shrink(path: Path) -> None:
+    """Cut the image at :data:`MAX_HEIGHT` px and save it with a 256-colour palette."""
+    with Image.open(path) as opened:
+        image = opened.convert("RGB")
+    if image.height > MAX_HEIGHT:
+        image = image.crop((0, 0, image.width, MAX_HEIGHT))
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        path, optimize=True
+    )
+
+
+def _wait_for_result(page: Page) -> None:
+    """Wait for the result page after a form was sent, and for its figures to be drawn."""
+    page.wait_for_url("**/analyses/*", timeout=300_000)
+    page.wait_for_selector("#results")
+    if page.locator(".plot").count():
+        page.wait_for_selector("#plot-heatmap .main-svg")
+    time.sleep(0.5)
 
 
 def main() -> None:
@@ -67,7 +105,8 @@ def main() -> None:
                 def shot(name: str, full: bool = False) -> None:
                     path = args.out / f"web_{name}.png"
                     page.screenshot(path=str(path), full_page=full)
-                    print(path)
+                    _shrink(path)
+                    print(f"{path} ({path.stat().st_size // 1024} KiB)")
 
                 page.goto(f"{base}/login")
                 page.fill("input[name=username]", "ada")
@@ -75,31 +114,35 @@ def main() -> None:
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/analyses")
+                page.goto(f"{base}/runs")
+                shot("runs_index", full=True)
                 for title in ("Run 1, balixafortide series", ""):
-                    page.goto(f"{base}/upload")
+                    page.goto(f"{base}/runs/binding")
                     page.set_input_files(
                         "input[name=plate]", str(files["binding/plate96_run1.csv"])
                     )
                     page.set_input_files("input[name=layout]", str(files["binding/layout96.toml"]))
+                    page.fill("input[name=radioligand_conc]", "0.1 nM")
+                    page.fill("input[name=kd]", "0.5 nM")
                     page.fill("input[name=title]", title)
                     if title:
-                        shot("upload")
-                    page.click("#upload-submit")
-                    page.wait_for_url("**/analyses/*", timeout=120_000)
-                page.wait_for_selector("#plot-heatmap .main-svg")
-                time.sleep(0.5)
+                        shot("runs_binding", full=True)
+                    page.click("#run-submit")
+                    _wait_for_result(page)
                 shot("analysis", full=True)
-                page.goto(f"{base}/upload")
-                page.select_option("#kind", "arrestin")
+                page.goto(f"{base}/runs/arrestin")
                 page.fill("input[name=agonist_conc]", "200 ng/mL")
                 page.set_input_files("input[name=plate]", str(files["arrestin/plate96_run1.csv"]))
                 page.set_input_files("input[name=layout]", str(files["arrestin/layout96.toml"]))
-                shot("upload_arrestin")
-                page.click("#upload-submit")
-                page.wait_for_url("**/analyses/*", timeout=120_000)
-                page.wait_for_selector("#plot-heatmap .main-svg")
-                time.sleep(0.5)
+                shot("runs_arrestin", full=True)
+                page.click("#run-submit")
+                _wait_for_result(page)
                 shot("analysis_arrestin", full=True)
+                for kind in RESULT_KINDS:
+                    page.goto(f"{base}/runs/{kind}")
+                    page.click("#example-submit")
+                    _wait_for_result(page)
+                    shot(f"result_{kind}", full=True)
                 page.goto(f"{base}/analyses")
                 shot("analyses")
                 page.goto(f"{base}/compounds/balixafortide")

@@ -5,9 +5,10 @@ Truth: four subjects after a 2 h balixafortide infusion; per subject a true %RO 
 isotype + receptor level x (1 - RO/100), isotype MFI ~ 120; each MFI read with 3% noise.
 
 * ``mfi_table.csv``: MFI of every tube (subject, time, stain), four subjects x six times.
-* ``fcs/`` + ``manifest.csv`` + ``gates.toml``: FCS files of subject S01 at 0, 2 and 24 h,
-  anti-CXCR4 and isotype (2,000 events each: lymphocytes, monocytes, debris), MFI computed from
-  the gated lymphocytes through FlowKit.
+* ``fcs.zip`` + ``manifest.csv`` + ``gates.toml``: FCS files of subject S01 at 0, 2 and 24 h,
+  anti-CXCR4 and isotype (2,000 events each: lymphocytes, monocytes, debris), zipped (as
+  ``fcs/<name>.fcs``, the paths the manifest lists), MFI computed from the gated lymphocytes
+  through FlowKit.
 
 Run: ``uv run python scripts/simulate_occupancy.py``.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import flowio
@@ -70,7 +72,7 @@ def tube_events(rng: np.random.Generator, lymph_mfi: float, n: int = 2000) -> np
 
 
 def main() -> None:
-    (OUT / "fcs").mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261228)
     buf = io.StringIO()
     buf.write(f"# {NOTE}\n# median fluorescence intensity of CXCR4-PE on lymphocytes\n")
@@ -102,6 +104,7 @@ def main() -> None:
     m = csv.writer(manifest, lineterminator="\n")
     m.writerow(["file", "subject", "time_h", "stain"])
     level, ro = TRUTH["S01"]
+    tubes = zipfile.ZipFile(OUT / "fcs.zip", "w", zipfile.ZIP_DEFLATED)
     for t in (0.0, 2.0, 24.0):
         occ = ro[TIMES.index(t)]
         for stain, mean in (("cxcr4", ISOTYPE + level * (1 - occ / 100)), ("isotype", ISOTYPE)):
@@ -115,8 +118,11 @@ def main() -> None:
                 opt_channel_names=["", "", "CXCR4-PE"],
                 metadata_dict={"COMMENT": NOTE},
             )
-            (OUT / "fcs" / name).write_bytes(fcs.getvalue())
+            member = zipfile.ZipInfo(f"fcs/{name}", date_time=(2026, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            tubes.writestr(member, fcs.getvalue())
             m.writerow([f"fcs/{name}", "S01", f"{t:g}", stain])
+    tubes.close()
     (OUT / "manifest.csv").write_text(manifest.getvalue(), encoding="utf-8")
     (OUT / "gates.toml").write_text(GATES, encoding="utf-8")
 
@@ -137,7 +143,7 @@ Anti-CXCR4 MFI on lymphocytes = isotype ({ISOTYPE:g}) + pre-dose specific MFI x 
 | file | what | analyse |
 |---|---|---|
 | `mfi_table.csv` | MFIs of 4 subjects x 6 times x 2 stains | `cxcr4lab analyze occupancy mfi_table.csv` |
-| `manifest.csv` + `fcs/*.fcs` + `gates.toml` | S01 at 0, 2, 24 h, anti-CXCR4 and isotype, 2,000 events per tube (the tube MFI is a mean of log-normal events; the median used by default is ~6% lower in both stains, so %RO is close to but not exactly the truth) | `cxcr4lab analyze occupancy manifest.csv --gates gates.toml --gate lymphocytes --channel CXCR4-PE` |
+| `manifest.csv` + `fcs.zip` + `gates.toml` | S01 at 0, 2, 24 h, anti-CXCR4 and isotype, 2,000 events per tube (the tube MFI is a mean of log-normal events; the median used by default is ~6% lower in both stains, so %RO is close to but not exactly the truth) | `cxcr4lab analyze occupancy manifest.csv --gates gates.toml --fcs fcs.zip --gate lymphocytes --channel CXCR4-PE` |
 """
     (OUT / "README.md").write_text(readme, encoding="utf-8")
     print(f"wrote simulated RO examples to {OUT}")

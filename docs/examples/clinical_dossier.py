@@ -3,7 +3,8 @@
 Kaplan-Meier PFS with numbers at risk, the forest plot of subgroup hazard ratios (stratum and
 CXCR4 H-score group), the waterfall and swimmer plots, the exact 3+3 design on the balixafortide
 ladder, and the worked FORTRESS analysis (ORR beliefs, power curve, where the published result
-falls). The same functions draw the HTML dossier's SVGs. Run:
+falls), each from its kind's bundled dossier example (``cxcr4lab.runs``). The same functions
+draw the HTML dossier's SVGs. Run:
 ./run python docs/examples/clinical_dossier.py [OUTDIR] (default docs/img).
 """
 
@@ -11,17 +12,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
-from cxcr4lab.clinical.design import BALIXAFORTIDE_LADDER, three_plus_three
-from cxcr4lab.clinical.fortress import fortress_analysis
-from cxcr4lab.commands.response import analyse_response_bytes
-from cxcr4lab.commands.survival import SUBGROUPS, analyse_survival_bytes
-from cxcr4lab.commands.trial import DOSSIER_DLT
 from cxcr4lab.report.sections import fortress, response, survival
 from cxcr4lab.report.sections import three_plus_three as design
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, example_inputs, run_kind
 
 OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "img"
 
@@ -31,24 +28,21 @@ def save(fig: Figure, name: str) -> None:
     print(f"wrote {OUT / name}")
 
 
-files = {r: example_bytes("clinical", f"fortress_{r}.csv") for r in ("adtte", "adsl", "adrs", "tr")}
-pfs = analyse_survival_bytes(
-    files["adtte"],
-    files["adsl"],
-    paramcd="PFS",
-    by="ARM",
-    reference="eribulin",
-    tau=12.0,
-    subgroups=SUBGROUPS,
-)
+def example(kind: str, title_start: str = "") -> Any:
+    """The result of the bundled (SIMULATED) dossier example of ``kind`` whose title starts so."""
+    chosen = next(e for e in KINDS[kind].examples if e.title.startswith(title_start))
+    return run_kind(kind, example_inputs(chosen), dict(chosen.options)).result
+
+
+pfs = example("survival", "PFS")
 save(survival.km_figure(pfs), "clinical_km_pfs.png")
 save(survival.hazard_forest_figure(survival.forest_rows(pfs), pfs.reference), "clinical_forest.png")
-rates = analyse_response_bytes(files["adrs"], files["adsl"], files["tr"], strata="STRAT1")
+rates = example("response")
 save(response.waterfall_figure(rates), "clinical_waterfall.png")
 save(response.swimmer_figure(rates), "clinical_swimmer.png")
-escalation = three_plus_three(DOSSIER_DLT, BALIXAFORTIDE_LADDER)
+escalation = example("three_plus_three")
 save(design.mtd_figure(escalation), "clinical_3plus3.png")
-worked = fortress_analysis()
+worked = example("fortress")
 save(fortress.beliefs_figure(worked), "fortress_beliefs.png")
 save(fortress.power_figure(worked), "fortress_power.png")
 s = worked.scenarios

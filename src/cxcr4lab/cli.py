@@ -19,11 +19,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cxcr4lab.commands._shared import (
+    DatabaseOption,
+    FormatOption,
+    emit_frame,
+    out_console,
+    output_format,
+)
 from cxcr4lab.core.errors import Cxcr4labError
 
 if TYPE_CHECKING:
-    from cxcr4lab.commands import DossierRun
-    from cxcr4lab.runs import AnalysisKind, Example
     from cxcr4lab.store import Store
 
 __all__ = ["app", "main"]
@@ -46,12 +51,12 @@ app.add_typer(analyze_app, name="analyze")
 app.add_typer(results_app, name="results")
 app.add_typer(compound_app, name="compound")
 
-console = Console()
+console = out_console()
 
 
 GROUP_HELP = {
-    "simulate": "Simulate regimens in virtual patients (SIMULATED), export SBML, fit CD34+ "
-    "mobilization.",
+    "simulate": "Simulate regimens (any compound, or balixafortide + eribulin in virtual "
+    "patients), receptor occupancy and CD34+ mobilization (SIMULATED); export SBML.",
     "receptor": "The mechanistic CXCL12/CXCR4 model: calibration, Schild, virtual plates "
     "(SIMULATED).",
     "trial": "Clinical trial simulation (SIMULATED data).",
@@ -71,8 +76,10 @@ def group(name: str) -> typer.Typer:
 
 def _register_commands() -> None:
     """Every kind of :data:`cxcr4lab.runs.KINDS` at its command path (and aliases), then the
-    hand-written commands of ``commands/`` (``register_in(group)``)."""
-    from cxcr4lab.commands import command_modules
+    commands that are not analyses."""
+    import importlib
+
+    from cxcr4lab.commands import COMMAND_MODULES
     from cxcr4lab.commands._runs import kind_command
     from cxcr4lab.runs import KINDS
 
@@ -80,24 +87,12 @@ def _register_commands() -> None:
         command = kind_command(kind)
         for path in (kind.command, *kind.aliases):
             group(".".join(path[:-1])).command(path[-1])(command)
-    for module in command_modules():
-        if hasattr(module, "register_in"):
-            module.register_in(group)
-        if hasattr(module, "register"):
-            module.register(analyze_app)
-        if hasattr(module, "register_top"):
-            module.register_top(app)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"cxcr4lab.commands.{name}").register_in(group)
 
 
 _register_commands()
 _state: dict[str, Any] = {"debug": False, "database": None}
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database", envvar="CXCR4LAB_DATABASE_URL", help="SQLAlchemy URL of the results database."
-    ),
-]
 
 
 @app.callback()
@@ -125,45 +120,56 @@ def results_list(
         str | None, typer.Option("--search", help="Text in the title or input names.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
+    fmt: FormatOption = "table",
     database: DatabaseOption = None,
 ) -> None:
     """List stored analyses, newest first."""
+    import pandas as pd
+
+    fmt = output_format(fmt)
     with _store(database) as store:
         rows = store.list(kind=kind, search=search, limit=limit)
-    if not rows:
+    if not rows and fmt == "table":
         console.print(
             "No stored analyses. Run `cxcr4lab dossier` or `cxcr4lab analyze binding ...`."
         )
         return
-    table = Table(title=f"Stored analyses ({len(rows)})")
-    for col in ("id", "kind", "title", "created (UTC)", "inputs"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            r.kind,
-            r.title,
-            r.created_at.strftime("%Y-%m-%d %H:%M"),
-            ", ".join(r.input_names),
-        )
-    console.print(table)
+    frame = pd.DataFrame(
+        [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "title": r.title,
+                "created (UTC)": r.created_at.strftime("%Y-%m-%d %H:%M"),
+                "inputs": ", ".join(r.input_names),
+            }
+            for r in rows
+        ],
+        columns=["id", "kind", "title", "created (UTC)", "inputs"],
+    )
+    emit_frame(frame, fmt, title=f"Stored analyses ({len(rows)})")
 
 
 @results_app.command("show")
 def results_show(
     analysis_id: Annotated[int, typer.Argument(help="Analysis id (see `results list`).")],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the stored result as JSON.")
+        bool, typer.Option("--json", help="Print the stored result as JSON (--format json).")
     ] = False,
+    fmt: FormatOption = "table",
     database: DatabaseOption = None,
 ) -> None:
     """Show one stored analysis."""
     from cxcr4lab.workflows import load_analysis
 
+    fmt = output_format(fmt, as_json)
     with _store(database) as store:
         record = store.get(analysis_id)
         saved = load_analysis(store, analysis_id)
-    if as_json:
+    if fmt == "csv":
+        emit_frame(saved.result.summary(), "csv")
+        return
+    if fmt == "json":
         sys.stdout.write(
             json.dumps({"id": record.id, "title": record.title, **record.result}, indent=2) + "\n"
         )
@@ -220,35 +226,29 @@ def dossier(
     """Analyse every bundled (simulated) example, store the analyses, and write the HTML dossier."""
     from rich.progress import Progress
 
-    from cxcr4lab.commands import command_modules
     from cxcr4lab.core.files import check_output
     from cxcr4lab.report import render_report, write_report
-    from cxcr4lab.runs import dossier_examples
+    from cxcr4lab.runs import dossier_examples, example_inputs, input_blobs, run_kind
     from cxcr4lab.workflows import find_project, save_result
 
     check_output(out, field="--out", folder=True)
     started = time.perf_counter()
-    runs = [_example_run(kind, example) for kind, example in dossier_examples()]
-    runs += [  # commands not yet declared in runs/
-        run
-        for module in command_modules()
-        if hasattr(module, "dossier_runs")
-        for run in module.dossier_runs()
-    ]
-    notes = list(dict.fromkeys(note for run in runs for note in run.notes))
+    runs = dossier_examples()
+    notes = list(dict.fromkeys(example.note for _, example in runs if example.note))
     analyses = []
     with _store(database) as store, Progress(console=console, transient=True) as progress:
         project_id = None if project is None else find_project(store, project, field="--project")
         task = progress.add_task("Analysing the examples", total=len(runs))
-        for run in runs:
-            progress.update(task, description=f"Analysing: {run.title}")
-            result, inputs, parameters = run.run()
+        for kind, example in runs:  # the path of every surface: run_kind on the example's files
+            progress.update(task, description=f"Analysing: {example.title}")
+            files = example_inputs(example)
+            outcome = run_kind(kind.name, files, dict(example.options))
             saved = save_result(
                 store,
-                result,
-                title=run.title,
-                inputs=inputs,
-                parameters=parameters,
+                outcome.result,
+                title=example.title,
+                inputs=input_blobs(kind, files),
+                parameters=dict(outcome.parameters),
                 project_id=project_id,
             )
             analyses.append((saved.id, saved.title, saved.result))
@@ -259,7 +259,11 @@ def dossier(
     html = render_report(
         analyses,
         title="cxcr4lab dossier: balixafortide and CXCR4 antagonists",
-        notes=["Every example bundled with cxcr4lab is SIMULATED data, not measurements.", *notes],
+        notes=[
+            "The examples bundled with cxcr4lab are SIMULATED data, not measurements, except "
+            "those whose note names a public data set.",
+            *notes,
+        ],
         database=_safe_url(url),
     )
     path = write_report(out / "index.html", html)
@@ -267,32 +271,11 @@ def dossier(
     console.print(f"Dossier written to {path} in {time.perf_counter() - started:.1f} s")
 
 
-def _example_run(kind: AnalysisKind, example: Example) -> DossierRun:
-    """A bundled example of ``kind`` as a dossier run (the same path as every surface)."""
-    from cxcr4lab.commands import DossierRun
-    from cxcr4lab.runs import example_inputs, input_blobs, run_kind
-
-    def run() -> tuple[Any, list[Any], dict[str, Any]]:
-        files = example_inputs(example)
-        outcome = run_kind(kind.name, files, dict(example.options))
-        return outcome.result, input_blobs(kind, files), dict(outcome.parameters)
-
-    return DossierRun(example.title, run, (example.note,) if example.note else ())
-
-
 def _print_result(result: Any, analysis_id: int | None) -> None:
-    from cxcr4lab.commands import module_for_kind
-    from cxcr4lab.runs import kind_for_result
+    """The terminal view of the kind that made ``result``."""
+    from cxcr4lab.runs import KINDS
 
-    kind = kind_for_result(str(result.kind))
-    if kind is not None:
-        kind.terminal_view()(console, result, analysis_id)
-        return
-    module = module_for_kind(str(result.kind))
-    if module is None:
-        console.print(result.summary())
-        return
-    module.print_result(console, result, analysis_id)
+    KINDS[str(result.kind)].terminal_view()(console, result, analysis_id)
 
 
 def _safe_url(url: str) -> str:
@@ -307,11 +290,16 @@ def _safe_url(url: str) -> str:
 @compound_app.command("show")
 def compound_show(
     name: Annotated[str, typer.Argument(help="Name or synonym, e.g. balixafortide or POL6326.")],
+    fmt: FormatOption = "table",
 ) -> None:
     """Identity, properties, solubility and storage of a compound, with an RDKit identity check."""
     from cxcr4lab.compounds import check_identity, load_registry
 
+    fmt = output_format(fmt)
     compound = load_registry().get(name)
+    if fmt != "table":
+        emit_frame(compound.summary(), fmt)
+        return
     table = Table(title=compound.name, show_header=True)
     table.add_column("field")
     table.add_column("value", overflow="fold")
@@ -331,17 +319,24 @@ def compound_show(
 
 
 @compound_app.command("list")
-def compound_list() -> None:
+def compound_list(fmt: FormatOption = "table") -> None:
     """Every compound in the registry."""
+    import pandas as pd
+
     from cxcr4lab.compounds import load_registry
 
-    table = Table(title="Compound registry")
-    for col in ("name", "synonyms", "MW (g/mol)", "kind"):
-        table.add_column(col)
-    for c in load_registry():
-        mw = "" if c.molecular_weight_g_per_mol is None else f"{c.molecular_weight_g_per_mol:.2f}"
-        table.add_row(c.name, ", ".join(c.synonyms), mw, c.kind)
-    console.print(table)
+    frame = pd.DataFrame(
+        [
+            {
+                "name": c.name,
+                "synonyms": ", ".join(c.synonyms),
+                "MW (g/mol)": c.molecular_weight_g_per_mol,
+                "kind": c.kind,
+            }
+            for c in load_registry()
+        ]
+    )
+    emit_frame(frame, output_format(fmt), title="Compound registry")
 
 
 @compound_app.command("stock")
@@ -385,114 +380,20 @@ def compound_dilute(
     stock: Annotated[
         str | None, typer.Option("--stock", help="Stock concentration, e.g. 10mM.")
     ] = None,
+    fmt: FormatOption = "table",
 ) -> None:
-    """A serial dilution series with the volumes to pipette."""
+    """A serial dilution series with the volumes to pipette (cautions go to stderr)."""
     from cxcr4lab.compounds import dilution_series
 
+    fmt = output_format(fmt)
     series = dilution_series(
         top=top, points=points, factor=factor, well_volume=well_volume, stock=stock
     )
-    frame = series.summary()
-    table = Table(title=f"{points}-point serial dilution, factor {series.factor:.4g}")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    title = f"{points}-point serial dilution, factor {series.factor:.4g}"
+    emit_frame(series.summary(), fmt, title=title)
+    warn = Console(stderr=True)
     for caution in series.cautions:
-        console.print(f"[yellow]caution:[/yellow] {caution}")
-
-
-# --- batch curve fitting ---------------------------------------------------------------------------
-
-
-@app.command("fit")
-def fit(
-    curves: Annotated[
-        Path, typer.Argument(help="CSV with columns curve_id, concentration, response.")
-    ],
-    model: Annotated[str, typer.Option("--model", help="Curve model, e.g. 4pl.")] = "4pl",
-    conc_unit: Annotated[
-        str, typer.Option("--conc-unit", help="Unit of the concentration column, e.g. nM.")
-    ] = "M",
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write one row per curve to this CSV.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
-    no_save: Annotated[
-        bool,
-        typer.Option(
-            "--no-save",
-            help="Store nothing: the default, as `fit` never stores (its rows go to the "
-            "terminal, --out or --json); accepted like the analyze commands' --no-save.",
-        ),
-    ] = False,
-) -> None:
-    """Fit every curve of a long table at once (batched Levenberg-Marquardt).
-
-    Writes curve_id, model, converged, bottom, top, hill, ic50 with its 95% CI (in the input
-    unit), log10_ic50 (of mol/L) with its SE, rss, n and flags. A curve that cannot be fitted
-    is flagged, not fatal. Nothing is stored and no database is opened.
-    """
-    import io
-
-    import pandas as pd
-    from rich.progress import Progress
-
-    from cxcr4lab.commands._shared import write_atomic
-    from cxcr4lab.core.errors import InputError, quote
-    from cxcr4lab.core.export import safe_csv
-    from cxcr4lab.core.files import check_output, read_input
-    from cxcr4lab.core.limits import check_text_table
-    from cxcr4lab.fit.batch import fit_table
-
-    name = curves.name
-    if out is not None:
-        check_output(out, field="--out")
-    content = read_input(curves, field="CURVES")
-    check_text_table(content, name, delimiters=",")
-    try:
-        df = pd.read_csv(io.BytesIO(content), dtype={"curve_id": str}, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise InputError("the file is empty", file=name) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file as CSV ({quote(str(exc))})", file=name) from None
-    except (ValueError, OverflowError) as exc:
-        raise InputError(f"cannot read the file as CSV ({type(exc).__name__})", file=name) from None
-    n_curves = df["curve_id"].nunique() if "curve_id" in df.columns else 0
-    chunk = 20_000
-    with Progress(
-        console=Console(stderr=True), transient=True, disable=n_curves <= chunk
-    ) as progress:
-        task = progress.add_task(f"Fitting {n_curves:,} curves", total=n_curves)
-        table = fit_table(
-            df,
-            model,
-            conc_unit=conc_unit,
-            file=name,
-            chunk_size=chunk,
-            on_chunk=lambda n: progress.advance(task, n),
-        )
-    if out is not None:
-        write_atomic(out, safe_csv(table), field="--out")
-    if as_json:
-        sys.stdout.write(table.to_json(orient="records", double_precision=15, indent=2) + "\n")
-        return
-    flagged = int((table["flags"] != "").sum())
-    console.print(
-        f"Fitted {len(table):,} curves ({model}): {int(table['converged'].sum()):,} converged, "
-        f"{flagged:,} flagged" + (f"; results written to {out}" if out is not None else "")
-    )
-    if out is None:
-        shown = Table(title=f"{name}: {model} fits")
-        for col in ("curve_id", "ic50", "ic50_lower", "ic50_upper", "hill", "flags"):
-            shown.add_column(col)
-        for _, row in table.head(50).iterrows():
-            numbers = (row["ic50"], row["ic50_lower"], row["ic50_upper"], row["hill"])
-            shown.add_row(
-                str(row["curve_id"]), *(f"{float(v):.4g}" for v in numbers), str(row["flags"])
-            )
-        console.print(shown)
+        warn.print(f"[yellow]caution:[/yellow] {caution}")
 
 
 def main() -> None:

@@ -66,7 +66,11 @@ def test_failing_analysis_stores_nothing(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "needle"),
-    [(("--readout", "luminescence"), "readout"), (("--standard-model", "5pl"), "standard_model")],
+    [
+        (("--readout", "luminescence"), "--readout"),
+        (("--standard-model", "5pl"), "--standard-model"),
+        (("--agonist-hill", "0"), "--agonist-hill"),
+    ],
 )
 def test_bad_options_are_one_line(cli: Cli, extra: tuple[str, ...], needle: str) -> None:
     run = cli(*CALCEIN, *extra)

@@ -1,4 +1,5 @@
-"""`cxcr4lab fit`: a long table of curves in, one row per curve out."""
+"""`cxcr4lab fit`: a long table of curves in, one row per curve out (stored as kind ``fit``),
+``--fix``/``--bound`` passed to the batch engine, bad options named in one line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ import pytest
 
 from cxcr4lab.fit import FOUR_PL
 from cxcr4lab.fit.batch import TABLE_COLUMNS
+from cxcr4lab.fit.batch_result import BatchFitResult
+from cxcr4lab.runs import KINDS
+from cxcr4lab.runs._kind import PROGRESS
+from cxcr4lab.store import Store
+from cxcr4lab.workflows import load_analysis
 from tests.conftest import CliRun
 
 Cli = Callable[..., CliRun]
@@ -52,19 +58,33 @@ def test_fit_writes_one_row_per_curve(cli: Cli, tmp_path: Path) -> None:
     assert table["n"].tolist() == [12, 12, 12]
 
 
-def test_fit_json(cli: Cli, tmp_path: Path) -> None:
+def test_fit_json_is_the_stored_result(cli: Cli, db_url: str, tmp_path: Path) -> None:
     run = cli("fit", str(_curves(tmp_path)), "--conc-unit", "nM", "--json")
     assert run.code == 0, run.err
-    rows = json.loads(run.out)
+    shown = json.loads(run.out)
+    rows = shown["rows"]
     assert [r["curve_id"] for r in rows] == ["cmpd-1", "cmpd-2", "cmpd-3"]
     assert all(r["converged"] is True and r["model"] == "4pl" for r in rows)
     assert set(rows[0]) == set(TABLE_COLUMNS)
+    assert (shown["kind"], shown["model"], shown["unit"]) == ("fit", "4pl", "nM")
+    with Store(db_url) as store:
+        saved = load_analysis(store, shown["id"])
+    assert isinstance(saved.result, BatchFitResult)
+    assert saved.result.to_dict() == {k: v for k, v in shown.items() if k != "id"}
+    again = cli("results", "show", str(shown["id"]))
+    assert again.code == 0 and "3 converged" in again.out
+
+
+def test_no_save_prints_the_rows_and_stores_nothing(cli: Cli, tmp_path: Path) -> None:
+    run = cli("fit", str(_curves(tmp_path)), "--conc-unit", "nM", "--json", "--no-save")
+    assert run.code == 0, run.err
+    assert json.loads(run.out)["id"] is None
 
 
 def test_a_bad_curve_is_flagged_not_fatal(cli: Cli, tmp_path: Path) -> None:
     run = cli("fit", str(_curves(tmp_path, bad_curve=True)), "--conc-unit", "nM", "--json")
     assert run.code == 0, run.err
-    rows = {r["curve_id"]: r for r in json.loads(run.out)}
+    rows = {r["curve_id"]: r for r in json.loads(run.out)["rows"]}
     assert rows["broken"]["converged"] is False
     assert rows["broken"]["flags"] == "bad_input: fewer points than parameters"
     assert rows["broken"]["ic50"] is None and rows["broken"]["n"] == 2
@@ -100,3 +120,67 @@ def test_bad_files_give_one_line_and_status_2(
 def test_a_missing_file(cli: Cli, tmp_path: Path) -> None:
     run = cli("fit", str(tmp_path / "nope.csv"))
     assert run.code == 2 and "file not found" in run.err
+
+
+def test_fix_and_bound_reach_the_fit(cli: Cli, tmp_path: Path) -> None:
+    curves = str(_curves(tmp_path))
+    run = cli("fit", curves, "--conc-unit", "nM", "--fix", "hill=1", "--fix", "bottom=0",
+              "--json", "--no-save")  # fmt: skip
+    assert run.code == 0, run.err
+    shown = json.loads(run.out)
+    assert shown["fixed"] == [["hill", 1.0], ["bottom", 0.0]]
+    assert all(r["hill"] == 1.0 and r["bottom"] == 0.0 for r in shown["rows"])
+    np.testing.assert_allclose([r["ic50"] for r in shown["rows"]], [0.5, 4.0, 40.0], rtol=0.2)
+    bounded = cli("fit", curves, "--conc-unit", "nM", "--bound", "top=90:95", "--bound",
+                  "hill=0:", "--json", "--no-save")  # fmt: skip
+    assert bounded.code == 0, bounded.err
+    got = json.loads(bounded.out)
+    assert got["bounds"] == [["top", 90.0, 95.0], ["hill", 0.0, "inf"]]  # open side: "inf"
+    assert all(90.0 <= r["top"] <= 95.0 + 1e-9 for r in got["rows"])
+    assert all("at_bound" in r["flags"] for r in got["rows"])  # the true top is 99
+    text = cli("fit", curves, "--conc-unit", "nM", "--fix", "hill=1", "--no-save")
+    assert "Every curve: fixed hill = 1." in text.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fix", "hill"), "--fix: 'hill': expected NAME=VALUE, e.g. hill=1"),
+        (("--fix", "hill=steep"), "--fix: 'hill=steep': the value after '=' is not a number"),
+        (("--fix", "slope=1"), "--fix: 'slope' is not a parameter of model 4pl; its parameters"),
+        (("--fix", "hill=1", "--fix", "hill=2"), "--fix: hill is given twice"),
+        (("--bound", "top=110:90"), "--bound: 'top=110:90': LOW must be less than HIGH"),
+        (("--bound", "top=90"), "--bound: 'top=90': expected NAME=LOW:HIGH"),
+        (("--fix", "top=1", "--bound", "top=0:2"), "--bound: top is fixed; it cannot also be"),
+        (("--model", "7pl"), "--model: must be one of '4pl'"),
+        (("--conc-unit", "parsec"), "--conc-unit:"),
+    ],
+)
+def test_bad_options_give_one_line_naming_the_option(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    run = cli("fit", str(_curves(tmp_path)), *args, "--no-save")
+    assert run.code == 2, run.out
+    assert run.err.startswith(f"error: {message}"), run.err
+    assert len(run.err.strip().splitlines()) == 1
+
+
+def test_a_long_run_reports_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cxcr4lab.runs.fit as fit_kind
+    from cxcr4lab.runs import run_kind
+
+    monkeypatch.setattr(fit_kind, "CHUNK", 2)
+    seen: list[tuple[str, int, int]] = []
+    token = PROGRESS.set(lambda *report: seen.append(report))
+    try:
+        content = _curves(tmp_path).read_bytes()
+        outcome = run_kind("fit", {"curves": ("c.csv", content)}, {"conc_unit": "nM"})
+    finally:
+        PROGRESS.reset(token)
+    assert outcome.result.n_converged == 3
+    assert seen == [
+        ("Fitting 3 curves", 0, 3),
+        ("Fitting 3 curves", 2, 3),
+        ("Fitting 3 curves", 3, 3),
+    ]
+    assert KINDS["fit"].command == ("fit",)

@@ -45,4 +45,5 @@ def test_failing_analysis_stores_nothing(cli: Cli, tmp_path: Path) -> None:
 
 def test_bad_cutoff_is_one_line(cli: Cli) -> None:
     run = cli("analyze", "ihc", str(EXAMPLES / "scores_percent.csv"), "--cutoff", "400")
-    assert run.code == 2 and "cutoff" in run.err
+    lines = [line for line in run.err.splitlines() if line.strip()]
+    assert run.code == 2 and len(lines) == 1 and lines[0].startswith("error: --cutoff:"), run.err

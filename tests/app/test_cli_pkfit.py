@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import typer
 
-from cxcr4lab.commands.pkfit import dossier_runs, register_top
 from cxcr4lab.pkpd.pkfit import PkFitResult
+from cxcr4lab.runs import KINDS, example_inputs, run_kind
 from tests.conftest import CliRun
 
 Cli = Callable[..., CliRun]
@@ -81,18 +80,27 @@ def test_pkfit_bad_file_exits_2_naming_the_row(cli: Cli, tmp_path: Path) -> None
     assert run.code == 2 and "model" in run.err + run.out
 
 
-def test_register_top_adds_pkfit() -> None:
-    app = typer.Typer()
-    register_top(app)
-    assert [c.name for c in app.registered_commands] == ["pkfit"]
+def test_pkfit_is_at_the_top_level_and_under_analyze(cli: Cli) -> None:
+    data = str(DATA / "theoph.csv")
+    for path in (("pkfit",), ("analyze", "pkfit")):
+        run = cli(*path, data, "--model", "1cmt", "--json", "--no-save")
+        assert run.code == 0, run.err
+        assert json.loads(run.out)["kind"] == "pkfit"
 
 
-def test_dossier_run_fits_every_theoph_subject() -> None:
-    (run,) = dossier_runs()
-    result, inputs, parameters = run.run()
+def test_dossier_example_fits_every_theoph_subject() -> None:
+    (example,) = KINDS["pkfit"].examples
+    outcome = run_kind("pkfit", example_inputs(example), dict(example.options))
+    result, parameters = outcome.result, outcome.parameters
     assert isinstance(result, PkFitResult) and len(result.subjects) == 12
     assert all(s.converged and "failed" not in s.flags for s in result.subjects)
-    assert parameters["model"] == "1cmt" and inputs[0].name == "theoph.csv"
+    assert parameters["model"] == "1cmt" and outcome.title == "PK fit theoph.csv"
+
+
+def test_a_bad_weighting_names_the_flag(cli: Cli) -> None:
+    run = cli("pkfit", str(DATA / "theoph.csv"), "--weights", "1/x", "--no-save")
+    assert run.code == 2
+    assert run.err.strip() == "error: --weights: must be one of 'none', '1/y', '1/y^2'; got '1/x'"
 
 
 def test_pkfit_project_needs_saving_and_an_existing_project(cli: Cli) -> None:

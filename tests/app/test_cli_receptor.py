@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cxcr4lab.commands.receptor import dossier_runs
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
 from cxcr4lab.report import render_report
 from cxcr4lab.report.sections import render_section
+from cxcr4lab.runs import KINDS, example_inputs, run_kind
 from cxcr4lab.studies.calibration import calibrate
 from cxcr4lab.workflows import result_types
 from tests.conftest import CliRun
@@ -65,7 +65,7 @@ def test_calibrate_kb_in_mass_units_uses_the_molecular_weight(cli: Cli) -> None:
 
 
 def test_schild_json_and_saved_report(cli: Cli, tmp_path: Path) -> None:
-    run = cli("receptor", "schild", "--antagonist-conc", "1nM,10nM", "--antagonist-conc", "100nM")
+    run = cli("receptor", "schild", "--antagonist-conc", "1nM;10nM", "--antagonist-conc", "100nM")
     assert run.code == 0, run.err
     assert "inside the CI" in run.out and "saved as analysis #1" in run.out
     report = cli("report", "1", "--out", str(tmp_path / "rep"))
@@ -126,7 +126,8 @@ def test_recover_json(cli: Cli) -> None:
         (("receptor", "calibrate", "--kb", "0nM"), ("--kb",)),
         (("receptor", "calibrate", "--kb", "0.15 parsec"), ("--kb", "not a concentration")),
         (("receptor", "schild", "--antagonist-conc", "3nM"), ("--antagonist-conc", "two")),
-        (("receptor", "schild", "--antagonist-conc", "0nM,3nM"), ("--antagonist-conc",)),
+        (("receptor", "schild", "--antagonist-conc", "0nM;3nM"), ("--antagonist-conc", "> 0")),
+        (("receptor", "schild", "--antagonist-conc", "1nM,3nM"), ("--antagonist-conc", "';'")),
         (("receptor", "schild", "--readout", "calcium"), ("--readout", "'calcium'")),
         (("receptor", "schild", "--cell", "HeLa"), ("--cell", "'HeLa'")),
         (("receptor", "schild", "--noise", "-1"), ("--noise",)),
@@ -152,12 +153,9 @@ def test_plate_with_bad_input_writes_nothing(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_kinds_are_registered_with_sections_and_printers() -> None:
-    from cxcr4lab.commands import module_for_kind
-
     for kind in ("receptor_calibration", "schild", "virtual_recovery"):
         assert kind in result_types()
-        module = module_for_kind(kind)
-        assert module is not None and hasattr(module, "print_result")
+        assert callable(KINDS[kind].terminal_view())
 
 
 def test_calibration_section_marks_misses() -> None:
@@ -169,19 +167,39 @@ def test_calibration_section_marks_misses() -> None:
     assert "&lt; 400" in html and "x amplification" in html and "<svg" in html
 
 
-def test_dossier_runs_store_and_render_fast() -> None:
+def test_dossier_examples_store_and_render_fast() -> None:
     import time
 
     analyses = []
-    for i, run in enumerate(dossier_runs(), start=1):
+    examples = [
+        (name, example)
+        for name in ("receptor_calibration", "schild", "virtual_recovery")
+        for example in KINDS[name].examples
+    ]
+    for i, (name, example) in enumerate(examples, start=1):
         started = time.perf_counter()
-        result, inputs, parameters = run.run()
+        files = example_inputs(example)
+        outcome = run_kind(name, files, dict(example.options))
+        result, parameters = outcome.result, dict(outcome.parameters)
         assert time.perf_counter() - started < 30  # generous on a shared CI runner
-        assert "SIMULATED" in run.title and inputs == []
+        assert "SIMULATED" in example.title and files == {}
+        assert KINDS[name].result_class().kind == result.kind == name
         again = result_types()[result.kind].from_dict(json.loads(json.dumps(result.to_dict())))
         assert again == result and json.dumps(parameters)
-        analyses.append((i, run.title, result))
+        analyses.append((i, example.title, result))
     html = render_report(analyses, title="receptor")
     assert html.count("<svg") >= 3 + 1  # three sections and the potency summary's forest plot
     assert re.search(r"pA2 9\.8\d\d \(95% CI 9\.8\d\d-9\.8\d\d", html)
     assert "covers it for 5 of 5 plates" in html
+
+
+def test_schild_choices_match_the_model() -> None:
+    import typing
+
+    from cxcr4lab.runs.schild import Options
+    from cxcr4lab.studies.calibration import CELL_LINES
+    from cxcr4lab.studies.schild_study import SCHILD_READOUTS
+
+    hints = typing.get_type_hints(Options)
+    assert typing.get_args(hints["readout"]) == SCHILD_READOUTS
+    assert typing.get_args(hints["cell"]) == tuple(CELL_LINES)

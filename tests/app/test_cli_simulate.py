@@ -12,10 +12,10 @@ from pathlib import Path
 import libsbml
 import pytest
 
-from cxcr4lab.commands.simulate import dossier_runs
 from cxcr4lab.pkpd.occupancy_model import OccupancyModel, occupancy_course
 from cxcr4lab.pkpd.regimens import Regimen
 from cxcr4lab.report.sections import render_section
+from cxcr4lab.runs import KINDS, example_inputs, run_kind
 from cxcr4lab.workflows import result_types
 from tests.conftest import CliRun
 
@@ -115,7 +115,7 @@ def test_mobilization_prints_the_plateau(cli: Cli) -> None:
         (("regimen", "--eribulin", "1.4 mL"), ("--eribulin", "not a dose")),
         (("regimen", "--kd", "0.15 parsec"), ("--kd",)),
         (("regimen", "--schedule", "docetaxel 5 mg/kg d1"), ("--schedule", "unknown drug")),
-        (("compare", "--schedule", "foo 1 mg d1"), ("--schedule #1", "unknown drug 'foo'")),
+        (("compare", "--schedule", "foo 1 mg d1"), ("--schedule", "'foo 1 mg d1'", "unknown drug")),
         (("compare", "--limit", "2"), ("--limit",)),
         (("compare", "--held-by", "0"), ("--held-by",)),
     ],
@@ -156,11 +156,17 @@ def test_sections_of_regimen_and_occupancy_course() -> None:
     assert "<svg" in html and "time above (h)" in html and "Kd 1 nM" in html
 
 
-def test_dossier_runs_are_fast_and_render() -> None:
-    for run in dossier_runs():
-        started = time.perf_counter()
-        result, inputs, parameters = run.run()
-        elapsed = time.perf_counter() - started
-        assert elapsed < 30.0, f"{run.title}: {elapsed:.1f} s"  # aim < 3 s on a warm, idle machine
-        html = render_section(1, run.title, result)
-        assert "<svg" in html and inputs == [] and parameters
+SIMULATE_KINDS = ("regimen_simulation", "regimen_comparison", "mobilization")
+
+
+def test_dossier_examples_are_fast_and_render() -> None:
+    for name in SIMULATE_KINDS:
+        for example in KINDS[name].examples:
+            started = time.perf_counter()
+            files = example_inputs(example)
+            outcome = run_kind(name, files, dict(example.options))
+            elapsed = time.perf_counter() - started
+            assert elapsed < 30.0, f"{example.title}: {elapsed:.1f} s"  # aim < 3 s when idle
+            html = render_section(1, example.title, outcome.result)
+            assert "<svg" in html and files == {} and outcome.parameters
+            assert KINDS[name].result_class().kind == outcome.result.kind == name

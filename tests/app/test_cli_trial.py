@@ -55,8 +55,9 @@ def test_trial_and_fortress_results_show_and_report(cli: Cli, tmp_path: Path) ->
 
 def test_one_module_prints_the_three_kinds() -> None:
     import cxcr4lab.commands.trial as trial
-    from cxcr4lab.commands import module_for_kind
+    from cxcr4lab.runs import kind_for_result
 
     for kind in ("trial", "three_plus_three", "fortress"):
-        assert module_for_kind(kind) is trial
-    assert module_for_kind("no_such_kind") is None
+        found = kind_for_result(kind)
+        assert found is not None and found.terminal_view() is trial.print_result
+    assert kind_for_result("no_such_kind") is None

@@ -63,4 +63,4 @@ def test_bad_option_is_one_line(cli: Cli) -> None:
     run = cli(*RUN, "--hours", "-3")
     assert run.code == 2
     lines = [line for line in run.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "exposure_h" in lines[0], run.err
+    assert len(lines) == 1 and lines[0].startswith("error: --hours: must be a number > 0"), run.err

@@ -31,6 +31,9 @@ def test_json_with_loading_control(cli: Cli) -> None:
     payload = json.loads(run.out)
     assert payload["kind"] == "western" and payload["id"] is None
     assert {lane["normaliser"] for lane in payload["lanes"]} == {"GAPDH"}
+    assert payload["settings"]["floor"] is True
+    no_floor = json.loads(cli(*RUN, "--no-floor", "--json", "--no-save").out)
+    assert no_floor["settings"]["floor"] is False
     assert cli("results", "list").out.startswith("No stored analyses")
 
 
@@ -49,4 +52,4 @@ def test_bad_option_is_one_line(cli: Cli) -> None:
     run = cli(*RUN, "--normalise-to", "actin")
     assert run.code == 2
     lines = [line for line in run.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "normalise_to" in lines[0], run.err
+    assert len(lines) == 1 and "--normalise-to" in lines[0], run.err

@@ -7,23 +7,33 @@ from typing import Any
 
 import pytest
 
-from cxcr4lab.commands import DossierRun, response, safety, survival, trial
 from cxcr4lab.report.sections import render_section
+from cxcr4lab.runs import KINDS, Example, dossier_examples, example_inputs, run_kind
 from cxcr4lab.workflows import result_types
 
+CLINICAL = ("survival", "response", "safety", "trial", "three_plus_three", "fortress")
+"""The clinical kinds of :data:`cxcr4lab.runs.KINDS`."""
 
-def _runs() -> dict[str, DossierRun]:
-    return {r.title: r for m in (survival, response, safety, trial) for r in m.dossier_runs()}
+
+def _examples() -> dict[str, tuple[str, Example]]:
+    """The dossier examples of the clinical kinds by title: (kind name, example)."""
+    return {e.title: (name, e) for name in CLINICAL for e in KINDS[name].examples if e.dossier}
 
 
 @pytest.fixture(scope="module")
 def sections() -> dict[str, tuple[Any, str]]:
     out = {}
-    for title, run in _runs().items():
-        result, _, params = run.run()
-        json.dumps(params)  # parameters are stored as JSON
-        out[title] = (result, render_section(1, title, result))
+    for title, (name, example) in _examples().items():
+        outcome = run_kind(name, example_inputs(example), dict(example.options))
+        json.dumps(dict(outcome.parameters))  # parameters are stored as JSON
+        out[title] = (outcome.result, render_section(1, title, outcome.result))
     return out
+
+
+def test_the_dossier_runs_every_clinical_example() -> None:
+    titles = {example.title for _, example in dossier_examples()}
+    assert set(_examples()) <= titles
+    assert len(_examples()) == 7  # PFS, OS, response, safety, 3+3, power, FORTRESS
 
 
 def test_every_clinical_kind_is_in_the_dossier(sections: dict[str, tuple[Any, str]]) -> None:

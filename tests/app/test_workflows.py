@@ -8,16 +8,12 @@ from pathlib import Path
 import pytest
 
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.runs import KINDS, Outcome, example_inputs, input_blobs, run_kind
 from cxcr4lab.store import Store
-from cxcr4lab.workflows import (
-    EXAMPLE_SETTINGS,
-    analyse_binding,
-    example_binding_runs,
-    load_analysis,
-    save_binding,
-)
+from cxcr4lab.workflows import SavedAnalysis, load_analysis, save_result
 
-SETTINGS = EXAMPLE_SETTINGS
+BINDING = KINDS["binding"]
+OPTIONS = {"radioligand_conc": "0.1 nM", "kd": "0.5 nM"}
 
 
 @pytest.fixture
@@ -25,38 +21,57 @@ def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'lab.sqlite'}")
 
 
+def run_binding(files: dict[str, tuple[str, bytes]], block: str | None = None) -> Outcome:
+    return run_kind("binding", files, {**OPTIONS, "block": block})
+
+
+def save(store: Store, files: dict[str, tuple[str, bytes]], title: str) -> SavedAnalysis:
+    outcome = run_binding(files)
+    return save_result(
+        store,
+        outcome.result,
+        title=title,
+        inputs=input_blobs(BINDING, files),
+        parameters=dict(outcome.parameters),
+    )
+
+
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_saved_analysis_reads_back_equal(store: Store, index: int) -> None:
-    example, plate, layout = example_binding_runs()[index]
-    run = analyse_binding(plate, layout, SETTINGS)
-    saved = save_binding(store, run, title=example.title)
+    example = BINDING.examples[index]
+    files = example_inputs(example)
+    saved = save(store, files, example.title)
     loaded = load_analysis(store, saved.id)
-    assert loaded.result == run.result
+    assert loaded.result == run_binding(files).result
     assert loaded.title == example.title
     record = store.get(saved.id)
     hashes = {ref.role: ref.sha256 for ref in record.inputs}
-    assert hashes["plate"] == hashlib.sha256(plate[1]).hexdigest()
-    assert hashes["layout"] == hashlib.sha256(layout[1]).hexdigest()
-    assert store.input_content(hashes["plate"]) == plate[1]
+    assert hashes["plate"] == hashlib.sha256(files["plate"][1]).hexdigest()
+    assert hashes["layout"] == hashlib.sha256(files["layout"][1]).hexdigest()
+    assert store.input_content(hashes["plate"]) == files["plate"][1]
+    assert record.parameters["radioligand_molar"] == pytest.approx(0.1e-9, rel=1e-12)
+    assert record.parameters["kd_molar"] == pytest.approx(0.5e-9, rel=1e-12)
+    assert record.parameters["block"] == loaded.result.block
 
 
 def test_reading_back_survives_reopening(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
-    _, plate, layout = example_binding_runs()[0]
-    run = analyse_binding(plate, layout, SETTINGS)
+    files = example_inputs(BINDING.examples[0])
     with Store(url) as first:
-        analysis_id = save_binding(first, run).id
+        analysis_id = save(first, files, "first").id
     with Store(url) as second:
-        assert load_analysis(second, analysis_id).result == run.result
+        assert load_analysis(second, analysis_id).result == run_binding(files).result
 
 
-def test_multi_block_files_need_a_block_name(tmp_path: Path) -> None:
-    _, (_, content), layout = example_binding_runs()[0]
-    text = content.decode()
+def test_multi_block_files_need_a_block_name() -> None:
+    files = example_inputs(BINDING.examples[0])
+    text = files["plate"][1].decode()
     doubled = (text + "\n" + text.replace("Plate 1 - CCPM", "Plate 2 - CCPM")).encode()
-    with pytest.raises(InputError, match="choose one with --block"):
-        analyse_binding(("two.csv", doubled), layout, SETTINGS)
-    run = analyse_binding(("two.csv", doubled), layout, SETTINGS, block="Plate 2 - CCPM")
-    assert run.block == "Plate 2 - CCPM" and run.n_blocks == 2
+    two = {**files, "plate": ("two.csv", doubled)}
+    with pytest.raises(InputError, match="choose one by its block name"):
+        run_binding(two)
+    outcome = run_binding(two, block="Plate 2 - CCPM")
+    assert outcome.parameters["block"] == "Plate 2 - CCPM"
+    assert outcome.title.endswith("[Plate 2 - CCPM]")
     with pytest.raises(InputError, match="no block named"):
-        analyse_binding(("two.csv", doubled), layout, SETTINGS, block="Plate 3")
+        run_binding(two, block="Plate 3")

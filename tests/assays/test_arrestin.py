@@ -17,9 +17,8 @@ from cxcr4lab.assays.arrestin import ArrestinResult, analyse
 from cxcr4lab.assays.inhibition import InhibitionCurve, PlateSettings
 from cxcr4lab.assays.layout import read_layout
 from cxcr4lab.assays.readers import read_plate
-from cxcr4lab.commands.arrestin import EXAMPLES, analyse_files
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, example_inputs, input_blobs, run_kind
 
 CXCL12_MW = 7963.5
 EC50_NM = 50.0 / CXCL12_MW * 1e3  # the bundled examples' truth: 50 ng/mL
@@ -28,6 +27,14 @@ EXAMPLE_KB_NM = {"balixafortide": 1.0, "plerixafor": 40.0}
 FACTOR = 1.5
 BAD_FLAGS = {"not_converged", "ambiguous", "outside_range", "ci_unbounded", "wide_ci", "no_effect"}
 SERIES = {"potent": series(1000.0, 3.0, 10), "weak": series(10000.0, 3.0, 10)}
+EXAMPLES = KINDS["arrestin"].examples
+
+
+def run_example(index: int, agonist: str) -> tuple[ArrestinResult, list[str]]:
+    """A bundled example through the registry (as every surface runs it): result, input roles."""
+    files = example_inputs(EXAMPLES[index])
+    outcome = run_kind("arrestin", files, {"agonist_conc": agonist})
+    return outcome.result, [b.role for b in input_blobs(KINDS["arrestin"], files)]
 
 
 def assert_recovers(curve: InhibitionCurve, kb_nm: float, ic50_nm: float) -> None:
@@ -59,13 +66,10 @@ def run(tmp_path: Path, grid: np.ndarray, layout: str, settings: PlateSettings) 
 # --- the bundled examples ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("plate", "title"), EXAMPLES)
-def test_bundled_examples_recover_the_simulation_truth(plate: str, title: str) -> None:
-    settings = PlateSettings(agonist_molar=A_NM * 1e-9)
-    result, inputs = analyse_files(
-        example_bytes("arrestin", plate), example_bytes("arrestin", "layout96.toml"), settings
-    )
-    assert [i.role for i in inputs] == ["plate", "layout"]
+@pytest.mark.parametrize("index", range(len(EXAMPLES)))
+def test_bundled_examples_recover_the_simulation_truth(index: int) -> None:
+    result, roles = run_example(index, f"{A_NM} nM")
+    assert roles == ["plate", "layout"]
     assert result.analysis.qc.passed
     for name, kb in EXAMPLE_KB_NM.items():
         assert_recovers(result.curve(name), kb, expected_ic50(kb, A_NM, EC50_NM, 1.0))
@@ -77,7 +81,7 @@ def test_bundled_examples_recover_the_simulation_truth(plate: str, title: str) -
     # published: balixafortide IC50 < 10 nM in beta-arrestin recruitment (seed_facts.toml)
     assert result.curve("balixafortide").ic50_molar < 10e-9
     # run 2 was simulated with its outer ring 20% low; run 1 without
-    assert result.analysis.edge.flagged is ("run2" in plate)
+    assert result.analysis.edge.flagged is ("run2" in EXAMPLES[index].files["plate"])
     assert_json_round_trip(result)
 
 
@@ -190,12 +194,7 @@ def test_384_well_long_csv(tmp_path: Path) -> None:
 
 
 def test_potencies_for_the_cross_assay_summary() -> None:
-    settings = PlateSettings(agonist_molar=A_NM * 1e-9)
-    result, _ = analyse_files(
-        example_bytes("arrestin", EXAMPLES[0][0]),
-        example_bytes("arrestin", "layout96.toml"),
-        settings,
-    )
+    result, _ = run_example(0, f"{A_NM} nM")
     pots = result.potencies(source="#1")
     assert {(p.compound, p.parameter) for p in pots} == {
         (c, p) for c in EXAMPLE_KB_NM for p in ("IC50", "Kb")

@@ -21,7 +21,7 @@ from cxcr4lab.assays.binding import BindingResult, BindingSettings, analyse
 from cxcr4lab.assays.layout import read_layout
 from cxcr4lab.assays.readers import read_plate
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import analyse_binding, example_binding_runs
+from cxcr4lab.runs import KINDS, Example, example_inputs, run_kind
 
 LIGAND_NM = 0.1
 KD_NM = 0.5
@@ -126,17 +126,27 @@ def assert_json_round_trip(result: BindingResult) -> None:
 # --- the bundled example plates ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("example", example_binding_runs(), ids=lambda e: e[0].plate)
-def test_bundled_examples_recover_the_simulation_truth(example) -> None:
-    meta, plate, layout = example
-    result = analyse_binding(plate, layout, SETTINGS).result
+EXAMPLES = KINDS["binding"].examples
+
+
+def run_example(example: Example) -> BindingResult:
+    """A bundled example through the registry, as every surface runs it."""
+    options = {"radioligand_conc": f"{LIGAND_NM} nM", "kd": f"{KD_NM} nM"}
+    result: BindingResult = run_kind("binding", example_inputs(example), options).result
+    return result
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.files["plate"])
+def test_bundled_examples_recover_the_simulation_truth(example: Example) -> None:
+    result = run_example(example)
+    plate = example.files["plate"]
 
     assert result.qc.passed, result.qc.reasons
-    assert result.plate == meta.plate
+    assert result.plate == plate
     names = {c.compound for c in result.curves}
     assert names <= set(EXAMPLE_KI_NM)
     assert {"balixafortide", "plerixafor", "motixafortide"} <= names
-    if "384" in meta.plate:
+    if "384" in plate:
         assert result.plate_wells == 384
         assert names == set(EXAMPLE_KI_NM)
     for curve in result.curves:
@@ -156,8 +166,8 @@ def test_bundled_examples_recover_the_simulation_truth(example) -> None:
 def test_example_ranking_follows_the_truth() -> None:
     """Across the three runs, motixafortide < balixafortide < mavorixafor < plerixafor in Ki."""
     ki: dict[str, list[float]] = {}
-    for _, plate, layout in example_binding_runs():
-        for c in analyse_binding(plate, layout, SETTINGS).result.curves:
+    for example in EXAMPLES:
+        for c in run_example(example).curves:
             ki.setdefault(c.compound, []).append(c.ki_molar)
     mean_log = {k: float(np.mean(np.log10(v))) for k, v in ki.items() if k != "eribulin"}
     assert sorted(mean_log, key=mean_log.__getitem__) == sorted(
@@ -294,7 +304,8 @@ def test_total_below_nsb(tmp_path: Path) -> None:
 
 
 def test_384_layout_with_a_96_reading(tmp_path: Path) -> None:
-    _, _, (name, layout_bytes) = next(e for e in example_binding_runs() if "384" in e[0].plate)
+    example = next(e for e in EXAMPLES if "384" in e.files["plate"])
+    name, layout_bytes = example_inputs(example)["layout"]
     (tmp_path / name).write_bytes(layout_bytes)
     grid = simulate_96(np.random.default_rng(2), dict.fromkeys(LETTERS[:8], 1.0))
     plate = read_plate(write_grid(tmp_path / "plate96.csv", grid))

@@ -18,9 +18,8 @@ from cxcr4lab.assays.calcium import CalciumResult, CalciumSettings, analyse, wel
 from cxcr4lab.assays.inhibition import PlateSettings
 from cxcr4lab.assays.kinetic import read_kinetic, read_kinetic_bytes
 from cxcr4lab.assays.layout import read_layout
-from cxcr4lab.commands.calcium import EXAMPLES, analyse_files
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, Example, example_inputs, input_blobs, run_kind
 
 FOLDER = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "calcium"
 A_NM = 60.0 / 7963.5 * 1e3
@@ -36,13 +35,12 @@ def assert_json_round_trip(result: CalciumResult) -> None:
 
 
 @pytest.mark.parametrize("readout", ["peak", "auc"])
-@pytest.mark.parametrize(("name", "title"), EXAMPLES)
-def test_bundled_examples_recover_the_simulation_truth(name: str, title: str, readout: str) -> None:
-    settings = CalciumSettings(SETTINGS.plate, injection_s=20.0, readout=readout)  # type: ignore[arg-type]
-    result, inputs = analyse_files(
-        example_bytes("calcium", name), example_bytes("calcium", "layout96.toml"), settings
-    )
-    assert [i.role for i in inputs] == ["kinetic", "layout"]
+@pytest.mark.parametrize("example", KINDS["calcium"].examples, ids=lambda e: e.files["kinetic"])
+def test_bundled_examples_recover_the_simulation_truth(example: Example, readout: str) -> None:
+    files = example_inputs(example)
+    options = {"agonist_conc": f"{A_NM} nM", "injection": "20", "readout": readout}
+    result = run_kind("calcium", files, options).result
+    assert [b.role for b in input_blobs(KINDS["calcium"], files)] == ["kinetic", "layout"]
     assert result.analysis.qc.passed, result.analysis.qc.reasons
     assert len(result.times_s) == 121 and len(result.kinetics) == 96
     for compound, kb in KB_NM.items():

@@ -26,9 +26,8 @@ from cxcr4lab.assays.inhibition import PlateSettings
 from cxcr4lab.assays.layout import read_layout
 from cxcr4lab.assays.readers import read_plate
 from cxcr4lab.assays.tabular import read_table_bytes
-from cxcr4lab.commands.chemotaxis import EXAMPLES, analyse_files
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, Example, example_inputs, input_blobs, run_kind
 
 FACTOR = 1.5
 CXCL12_NM = 100.0 / 7963.5 * 1e3  # 100 ng/mL
@@ -158,18 +157,14 @@ def assert_recovers(
 # --- the bundled examples ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "lay", "readout", "cell_line", "title"), EXAMPLES)
-def test_bundled_examples_recover_the_simulation_truth(
-    data: str, lay: str, readout: str, cell_line: str, title: str
-) -> None:
-    s = ChemotaxisSettings(
-        PlateSettings(agonist_molar=CXCL12_NM * 1e-9),
-        readout=readout,  # type: ignore[arg-type]
-        cell_line=cell_line,
-    )
-    result, inputs = analyse_files(
-        example_bytes("chemotaxis", data), example_bytes("chemotaxis", lay), s
-    )
+@pytest.mark.parametrize("example", KINDS["chemotaxis"].examples, ids=lambda e: e.files["data"])
+def test_bundled_examples_recover_the_simulation_truth(example: Example) -> None:
+    readout, cell_line = example.options["readout"], example.options["cell_line"]
+    files = example_inputs(example)
+    options = {"readout": readout, "cell_line": cell_line, "agonist_conc": f"{CXCL12_NM} nM"}
+    result = run_kind("chemotaxis", files, options).result
+    assert isinstance(result, ChemotaxisResult)
+    assert result.settings.plate.agonist_molar == pytest.approx(CXCL12_NM * 1e-9)
     assert result.analysis.qc.passed
     # the truth inside the 95% CIs (not widened); Transwell replicates vary by ~10%, so the
     # estimates themselves are only asked to lie within a factor 2
@@ -183,7 +178,7 @@ def test_bundled_examples_recover_the_simulation_truth(
     pots = result.potencies("#1")
     assert {p.parameter for p in pots} == {"IC50"}  # no Kb without the CXCL12 EC50
     assert all(p.assay == "chemotaxis (SDF-1 dependent)" and cell_line in p.system for p in pots)
-    assert [b.role for b in inputs] == ["counts" if readout == "counts" else "plate", "layout"]
+    assert [b.role for b in input_blobs(KINDS["chemotaxis"], files)] == ["data", "layout"]
     if readout == "fluorescence":
         assert result.standard is not None
         assert result.standard.fit.params["slope"] == pytest.approx(2.0, rel=0.05)

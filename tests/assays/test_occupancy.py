@@ -25,6 +25,7 @@ from cxcr4lab.assays.occupancy import (
 )
 from cxcr4lab.assays.tabular import read_table_bytes
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.runs._fcs import fcs_files, find_member
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "occupancy"
 SETTINGS = OccupancySettings()
@@ -82,12 +83,19 @@ def test_mfi_table_example_recovers_the_truth() -> None:
     assert list(by_time["n"]) == [4] * 5
 
 
+def _member(files: list[tuple[str, bytes]], wanted: str) -> bytes:
+    found = find_member(files, wanted)
+    assert found is not None, wanted
+    return found[1]
+
+
 def test_fcs_example_through_flowkit() -> None:
     gates = read_gates_bytes((EXAMPLES / "gates.toml").read_bytes(), "gates.toml")
     table = read_table_bytes((EXAMPLES / "manifest.csv").read_bytes(), "manifest.csv")
+    fcs = fcs_files(("fcs.zip", (EXAMPLES / "fcs.zip").read_bytes()))
     records = [
         mfi_from_events(
-            read_fcs_bytes((EXAMPLES / r["file"]).read_bytes(), r["file"]),
+            read_fcs_bytes(_member(fcs, r["file"]), r["file"]),
             gates,
             "lymphocytes",
             "CXCR4-PE",

@@ -22,9 +22,8 @@ from cxcr4lab.assays.inhibition import PlateSettings
 from cxcr4lab.assays.layout import read_layout
 from cxcr4lab.assays.readers import read_plate
 from cxcr4lab.assays.viability import ViabilityResult, ViabilitySettings, analyse
-from cxcr4lab.commands.viability import EXAMPLE, analyse_files
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, example_inputs, input_blobs, run_kind
 
 FACTOR = 1.5
 SETTINGS = ViabilitySettings(PlateSettings(saturation=4.0), cell_line="PC-3", exposure_h=48)
@@ -97,12 +96,11 @@ def assert_within(value: float | None, lo: float | None, hi: float | None, truth
 
 
 def test_bundled_example_recovers_the_simulation_truth() -> None:
-    result, inputs = analyse_files(
-        example_bytes("viability", EXAMPLE[0]),
-        example_bytes("viability", "layout96.toml"),
-        SETTINGS,
-    )
-    assert [i.role for i in inputs] == ["plate", "layout"]
+    (example,) = KINDS["viability"].examples
+    files = example_inputs(example)
+    result = run_kind("viability", files, {"cell_line": "PC-3", "hours": "48"}).result
+    assert result.settings == SETTINGS
+    assert [b.role for b in input_blobs(KINDS["viability"], files)] == ["plate", "layout"]
     assert result.analysis.qc.passed
     doc = result.curve("docetaxel")
     # truth inside the 95% CIs (not widened): IC50 3.72 nM, GI50 5.01 nM

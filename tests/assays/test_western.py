@@ -21,9 +21,8 @@ from cxcr4lab.assays.western import (
     analyse,
     phospho_base,
 )
-from cxcr4lab.commands.western import EXAMPLE, analyse_file
 from cxcr4lab.core.errors import InputError
-from cxcr4lab.workflows import example_bytes
+from cxcr4lab.runs import KINDS, example_inputs, input_blobs, run_kind
 
 EXAMPLE_IC50_NM = {"pERK": 80.0, "pAKT": 150.0}  # scripts/simulate_western.py
 PUBLISHED_NAMALWA_BELOW_NM = 200.0  # seed_facts.toml [[potency]] pERK / pAKT, Namalwa
@@ -90,9 +89,13 @@ def test_phospho_names(name: str, base: str | None) -> None:
 
 
 def test_bundled_example_recovers_the_simulation_truth() -> None:
-    settings = WesternSettings(agonist_molar=100 / 7963.5 * 1e-6, cell_line="Namalwa")
-    result, blob = analyse_file(example_bytes("western", EXAMPLE[0]), settings)
-    assert blob[1] == "bands" and result.blots == ("1", "2", "3")
+    (example,) = KINDS["western"].examples
+    files = example_inputs(example)
+    result = run_kind("western", files, dict(example.options)).result  # CXCL12 100 ng/mL
+    assert result.settings.agonist_molar == pytest.approx(100 / 7963.5 * 1e-6)
+    assert result.settings.cell_line == "Namalwa"
+    assert [b.role for b in input_blobs(KINDS["western"], files)] == ["bands"]
+    assert result.blots == ("1", "2", "3")
     for target, truth in EXAMPLE_IC50_NM.items():
         c = result.combined_curve(target, "balixafortide")
         assert c.ic50_lower_molar is not None and c.ic50_upper_molar is not None

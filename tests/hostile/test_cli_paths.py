@@ -97,11 +97,25 @@ COMMANDS: list[Command] = [
     Command(("analyze", "nca", "{DATA}", "--no-save"), {"DATA": EX / "pk/theoph.csv"}),
     Command(("nca", "{DATA}", "--no-save"), {"DATA": EX / "pk/theoph.csv"}),
     Command(
+        ("nonmem", "{DATA}", "--lloq", "0.5", "--no-save", "--out", "{OUT}"),
+        {"DATA": EX / "pk/theoph.csv"},
+        ("OUT",),
+    ),
+    Command(
+        ("cox", "{TABLE}", "--covariate", "age", "--no-save"), {"TABLE": EX / "cox/lung.csv"}
+    ),
+    Command(
+        ("simulate", "occupancy", "{DATA}", "--kd", "1 nM", "--no-save"),
+        {"DATA": EX / "occupancy_course/balixafortide_5p5_mg_kg.csv"},
+    ),
+    Command(
         ("analyze", "occupancy", "{DATA}", "--no-save"), {"DATA": EX / "occupancy/mfi_table.csv"}
     ),
     Command(
-        ("analyze", "occupancy", "{MANIFEST}", "--gates", "{GATES}", "--no-save"),
-        {"MANIFEST": EX / "occupancy/manifest.csv", "GATES": EX / "occupancy/gates.toml"},
+        ("analyze", "occupancy", "{MANIFEST}", "--gates", "{GATES}", "--fcs", "{FCS}",
+         "--no-save"),
+        {"MANIFEST": EX / "occupancy/manifest.csv", "GATES": EX / "occupancy/gates.toml",
+         "FCS": EX / "occupancy/fcs.zip"},
     ),
     Command(
         ("analyze", "pkfit", "{DATA}", "--out", "{OUT}", "--no-save"),
@@ -134,6 +148,7 @@ COMMANDS: list[Command] = [
         {"ADTTE": CLIN / "phase1b_adtte.csv", "ADSL": CLIN / "phase1b_adsl.csv"},
     ),
     Command(("fit", "{CURVES}", "--out", "{OUT}"), {"CURVES": Path("curves")}, ("OUT",)),
+    Command(("compare", "{CURVES}", "--no-save"), {"CURVES": EX / "compare/curves.csv"}),
     Command(
         ("simulate", "regimen", "--patients", "4", "--cycles", "1", "--covariates", "{COV}",
          "--no-save"),
@@ -142,6 +157,10 @@ COMMANDS: list[Command] = [
     Command(
         ("simulate", "compare", "--patients", "4", "--cycles", "1", "--covariates", "{COV}"),
         {"COV": Path("covariates")},
+    ),
+    Command(
+        ("simulate", "pk", "--pkfit", "{PKFIT}", "--doses", "2", "--no-save"),
+        {"PKFIT": EX / "pk/theoph_pkfit.json"},
     ),
     Command(("simulate", "sbml", "{OUT}"), {}, ("OUT",)),
     Command(

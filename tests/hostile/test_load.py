@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.conftest import LAYOUT, PLATE, free_port, seed
+from tests.web.conftest import BINDING_OPTIONS, LAYOUT, PLATE, free_port, seed
 from tests.web.test_concurrency import _counts
 
 TRAFFIC_S = 15.0
@@ -43,7 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # The server imports and starts its analysis workers first (slow on a busy machine).
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
@@ -92,7 +93,8 @@ def test_normal_requests_keep_their_latency_under_attack(
 
     def post(files: dict[str, object], **data: str) -> Callable[[httpx.Client], httpx.Response]:
         def send(client: httpx.Client) -> httpx.Response:
-            return client.post("/api/analyses", data={"project": "alpha", **data}, files=files)  # type: ignore[arg-type]
+            form = {"project": "alpha", **BINDING_OPTIONS, **data}
+            return client.post("/api/runs/binding", data=form, files=files)  # type: ignore[arg-type]
 
         return send
 

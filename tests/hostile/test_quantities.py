@@ -233,11 +233,11 @@ def test_zero_only_where_allowed() -> None:
 
 def test_nca_refuses_units_of_the_wrong_kind_and_stores_nothing(cli: Cli, db_url: str) -> None:
     run = cli("nca", str(PK), "--conc-unit", "parsecs", "--dose-unit", "5 parsecs")
-    assert run.code == 2 and "conc_unit" in run.err and "not a concentration unit" in run.err
+    assert run.code == 2 and "--conc-unit" in run.err and "not a concentration unit" in run.err
     run = cli("nca", str(PK), "--conc-unit", "mg/L", "--dose-unit", "5 parsecs")
-    assert run.code == 2 and "dose_unit" in run.err and "not a quantity" in run.err
+    assert run.code == 2 and "--dose-unit" in run.err and "not a quantity" in run.err
     run = cli("nca", str(PK), "--conc-unit", "mg/L", "--dose-unit", "parsecs")
-    assert run.code == 2 and "dose_unit" in run.err and "not a dose unit" in run.err
+    assert run.code == 2 and "--dose-unit" in run.err and "not a dose unit" in run.err
     with Store(db_url) as store:
         assert store.count() == 0
 
@@ -268,7 +268,7 @@ def test_fit_conc_unit_is_a_concentration(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "curves.csv"
     path.write_text("curve_id,concentration,response\n" + "a,1,10\na,10,50\na,100,90\n")
     run = cli("fit", str(path), "--conc-unit", "parsecs", "--json")
-    assert run.code == 2 and "conc_unit" in run.err and "not a concentration unit" in run.err
+    assert run.code == 2 and "--conc-unit" in run.err and "not a concentration unit" in run.err
 
 
 # --- property tests: every quantity parser, arbitrary and adversarial text ----------------------

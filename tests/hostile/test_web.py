@@ -29,7 +29,15 @@ from cxcr4lab.web.security import content_disposition, safe_filename, script_jso
 from cxcr4lab.web.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, LoginThrottle
 from cxcr4lab.workflows import example_bytes
 from tests.conftest import CliRun
-from tests.web.conftest import LAYOUT, PASSWORD, PLATE, ServerThread, free_port, seed
+from tests.web.conftest import (
+    BINDING_OPTIONS,
+    LAYOUT,
+    PASSWORD,
+    PLATE,
+    ServerThread,
+    free_port,
+    seed,
+)
 from tests.web.slow_task import slow_or_real
 
 BUDGET_S = 2.0
@@ -74,7 +82,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 def upload(client: httpx.Client, files: dict[str, object], **data: object) -> httpx.Response:
-    return client.post("/api/analyses", data={"project": "alpha", **data}, files=files)  # type: ignore[arg-type]
+    """A binding run (``POST /api/runs/binding``) in alice's project; ``data`` over the example's
+    options."""
+    form = {"project": "alpha", **BINDING_OPTIONS, **data}
+    return client.post("/api/runs/binding", data=form, files=files)  # type: ignore[arg-type]
 
 
 def assert_clean(detail: str) -> None:
@@ -330,11 +341,13 @@ def test_the_evil_compound_page_runs_its_scripts_in_a_browser(site: Site, tmp_pa
             page.fill("input[name=username]", "alice")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
-            page.goto(f"{site.base}/upload")
+            page.goto(f"{site.base}/runs/binding")
             page.select_option("select[name=project]", "alpha")
             page.set_input_files("input[name=plate]", str(plate))
             page.set_input_files("input[name=layout]", str(layout))
-            page.click("#upload-submit")
+            page.fill("input[name=radioligand_conc]", BINDING_OPTIONS["radioligand_conc"])
+            page.fill("input[name=kd]", BINDING_OPTIONS["kd"])
+            page.click("#run-submit")
             expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
             expect(page.locator("#plot-curves .main-svg").first).to_be_visible(timeout=30_000)
             expect(page.locator("#plot-curves .legend")).to_contain_text(EVIL)
@@ -395,7 +408,7 @@ def test_user_data_is_never_cached(site: Site) -> None:
 
 def test_redirects_never_echo_the_host_header(site: Site) -> None:
     with site.client() as client:
-        for path in ("/api/analyses/", "/analyses/", "/upload/"):
+        for path in ("/api/analyses/", "/analyses/", "/upload/", "/upload", "/runs/binding/"):
             response = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
             assert response.status_code in (303, 307), path
             location = response.headers["location"]

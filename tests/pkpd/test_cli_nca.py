@@ -6,10 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import typer
 
-from cxcr4lab.commands.nca import parse_lambda_z_range, register_top
-from cxcr4lab.core.errors import InputError
+from cxcr4lab.runs.nca import lambda_z_range
 from tests.conftest import CliRun
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pk"
@@ -56,13 +54,22 @@ def test_bad_file_exits_2_naming_the_row(cli: Callable[..., CliRun], tmp_path: P
     assert "bad.csv, row 3, column 'conc'" in run.err + run.out
 
 
-def test_lambda_z_option_parsing() -> None:
-    assert parse_lambda_z_range("A-1:0.5-24") == ("A-1", 0.5, 24.0)
-    with pytest.raises(InputError, match="--lambda-z"):
-        parse_lambda_z_range("3:6")
+def test_lambda_z_option_parsing(cli: Callable[..., CliRun]) -> None:
+    assert lambda_z_range("A-1:0.5-24") == ("A-1", 0.5, 24.0)
+    with pytest.raises(ValueError, match="SUBJECT:START-END"):
+        lambda_z_range("3:6")
+    data = str(DATA / "theoph.csv")
+    run = cli("nca", data, "--lambda-z", "1:5-24.4", "--lambda-z", "3:6", "--no-save")
+    assert run.code == 2
+    assert run.err.strip() == (
+        "error: --lambda-z: '3:6': expected SUBJECT:START-END in hours, e.g. 3:6-24"
+    )
+    run = cli("nca", data, "--lambda-z", "3:24-6", "--no-save")
+    assert run.code == 2 and "--lambda-z: '3:24-6': need 0 <= START < END" in run.err
 
 
-def test_register_top_adds_nca() -> None:
-    app = typer.Typer()
-    register_top(app)
-    assert [c.name for c in app.registered_commands] == ["nca"]
+def test_nca_is_at_the_top_level_and_under_analyze(cli: Callable[..., CliRun]) -> None:
+    for path in (("nca",), ("analyze", "nca")):
+        run = cli(*path, str(DATA / "theoph.csv"), "--json", "--no-save")
+        assert run.code == 0, run.err
+        assert json.loads(run.out)["kind"] == "nca"

@@ -28,7 +28,7 @@ def test_each_kind_has_every_part(kind: AnalysisKind) -> None:
         required = {i.name for i in kind.inputs if i.required}
         assert required <= set(example.files) <= {i.name for i in kind.inputs}, kind.name
     assert callable(kind.terminal_view()), kind.name
-    assert (ROOT / "docs" / "assays" / f"{kind.name}.md").is_file(), f"{kind.name}: no docs page"
+    assert (ROOT / kind.docs).is_file(), f"{kind.name}: no docs page {kind.docs}"
     specs = option_specs(kind.options)
     assert all(s.help.strip() for s in specs), kind.name
     assert not {s.name for s in specs} & {i.name for i in kind.inputs}, kind.name
@@ -39,7 +39,7 @@ def test_each_kind_runs_its_example_from_the_cli_and_round_trips(
     kind: AnalysisKind, cli: Callable[..., CliRun], db_url: str, tmp_path: Path
 ) -> None:
     example = kind.examples[0]
-    args = ["analyze", kind.name]
+    args = [*kind.command]
     for name, (file, content) in example_inputs(example).items():
         path = tmp_path / file
         path.write_bytes(content)

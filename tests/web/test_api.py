@@ -180,7 +180,7 @@ def test_oversize_streamed_body_without_length_is_413(lab: Lab) -> None:
 
     with lab.client("alice") as client:
         response = client.post(
-            "/api/analyses",
+            "/api/runs/binding",
             content=body(),
             headers={"content-type": "multipart/form-data; boundary=x"},
         )

@@ -1,5 +1,6 @@
-"""Every plate assay through the API and the pages: upload, results near the simulated truth,
-the same result as the command line, figures, downloads, and refusals naming the field.
+"""Every plate assay through ``POST /api/runs/<kind>`` and the pages: upload, results near the
+simulated truth, the same result as the command line, figures, downloads, and refusals naming
+the field.
 
 The example plates are SIMULATED from a truth stated in ``examples/<kind>/README.md`` (and in the
 commands' dossier notes); the tests check that the 95% CIs cover it.
@@ -9,31 +10,38 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from openpyxl import load_workbook
 
+from cxcr4lab.runs import KINDS
 from cxcr4lab.workflows import example_bytes
+from tests.conftest import CliRun
 from tests.web.conftest import PASSWORD, Lab
 from tests.web.test_pages import _csrf
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples"
 
 CASES: dict[str, tuple[str, str, dict[str, str]]] = {
     "arrestin": ("plate96_run1.csv", "layout96.toml", {"agonist_conc": "200 ng/mL"}),
     "calcium": (
         "flipr_run1.csv",
         "layout96.toml",
-        {"injection_s": "20", "agonist_conc": "60ng/mL"},
+        {"injection": "20", "agonist_conc": "60ng/mL"},
     ),
     "chemotaxis": (
         "crystal_violet_mda231.csv",
         "layout96_crystal_violet.toml",
         {"readout": "absorbance", "agonist_conc": "100 ng/mL"},
     ),
-    "viability": ("mtt_pc3_48h.csv", "layout96.toml", {"cell_line": "PC-3", "exposure_h": "48"}),
+    "viability": ("mtt_pc3_48h.csv", "layout96.toml", {"cell_line": "PC-3", "hours": "48"}),
     "elisa": ("trap5b_plate.csv", "trap5b_layout.toml", {}),
 }
+"""kind -> (data file, layout, options) of its bundled example; options by their field names."""
 
 # (compound, column, true value in nM) from examples/<kind>/README.md and the dossier notes.
 TRUTH = {
@@ -52,14 +60,19 @@ def _login(browser: httpx.Client) -> None:
     assert done.status_code == 303
 
 
+def _data_field(kind: str) -> str:
+    """The form field of a kind's data file (its first input: ``plate``, ``kinetic``, ...)."""
+    return KINDS[kind].inputs[0].name
+
+
 def _post(lab: Lab, kind: str, **extra: str) -> Any:
     plate, layout, options = CASES[kind]
-    files = {"plate": example_bytes(kind, plate), "layout": example_bytes(kind, layout)}
+    files = {_data_field(kind): example_bytes(kind, plate), "layout": example_bytes(kind, layout)}
     with lab.client("alice") as client:
         return client.post(
-            "/api/analyses",
-            data={"project": "alpha", "kind": kind, **options, **extra},
-            files=files,  # type: ignore[arg-type]
+            f"/api/runs/{kind}",
+            data={"project": "alpha", **options, **extra},
+            files=files,
         )
 
 
@@ -92,21 +105,33 @@ def test_elisa_back_calculates_the_qcs_and_the_mice(made: dict[str, Any]) -> Non
     assert made["elisa"]["qc"]["passed"] is True and made["elisa"]["qc"]["lloq"] > 0
 
 
-def test_the_web_stores_what_the_command_line_computes(lab: Lab, made: dict[str, Any]) -> None:
-    from cxcr4lab.assays.inhibition import PlateSettings
-    from cxcr4lab.commands._plate import agonist_molar
-    from cxcr4lab.commands.arrestin import analyse_files
+def test_the_web_stores_what_the_command_line_computes(
+    lab: Lab, made: dict[str, Any], cli: Callable[..., CliRun]
+) -> None:
+    from cxcr4lab.runs import parse_options
 
-    settings = PlateSettings(agonist_molar=agonist_molar("200 ng/mL", "agonist"))
-    expected, _ = analyse_files(
-        example_bytes("arrestin", "plate96_run1.csv"),
-        example_bytes("arrestin", "layout96.toml"),
-        settings,
+    arrestin = KINDS["arrestin"]
+    run = cli(
+        "analyze",
+        "arrestin",
+        str(EXAMPLES / "arrestin" / "plate96_run1.csv"),
+        "--layout",
+        str(EXAMPLES / "arrestin" / "layout96.toml"),
+        "--agonist-conc",
+        "200 ng/mL",
+        "--no-save",
+        "--json",
+    )
+    assert run.code == 0, run.err
+    expected = json.loads(run.out)
+    assert expected.pop("id") is None
+    options = parse_options(
+        arrestin.options, {"agonist_conc": "200 ng/mL"}, mw_lookup=arrestin.mw_lookup
     )
     with lab.client("alice") as client:
         stored = client.get(f"/api/analyses/{made['arrestin']['id']}/result").json()
-    assert stored == json.loads(json.dumps(expected.to_dict()))  # tuples arrive as lists
-    assert made["arrestin"]["parameters"]["agonist_molar"] == settings.agonist_molar
+    assert stored == expected
+    assert made["arrestin"]["parameters"]["agonist_molar"] == options.agonist_conc
 
 
 @pytest.mark.parametrize(
@@ -148,9 +173,7 @@ def test_xlsx_escapes_formulas_for_another_assay(lab: Lab) -> None:
         "layout": ("evil.toml", layout),
     }
     with lab.client("alice") as client:
-        made = client.post(
-            "/api/analyses", data={"project": "alpha", "kind": "arrestin"}, files=files
-        )
+        made = client.post("/api/runs/arrestin", data={"project": "alpha"}, files=files)
         assert made.status_code == 201, made.text
         content = client.get(f"/api/analyses/{made.json()['id']}/results.xlsx").content
     names = [
@@ -165,11 +188,11 @@ def test_xlsx_escapes_formulas_for_another_assay(lab: Lab) -> None:
 @pytest.mark.parametrize(
     ("kind", "extra", "field"),
     [
-        ("calcium", {"injection_s": ""}, "injection_s"),
+        ("calcium", {"injection": ""}, "injection"),
         ("chemotaxis", {"readout": ""}, "readout"),
         ("chemotaxis", {"readout": "peak"}, "readout"),
         ("arrestin", {"agonist_conc": "lots"}, "agonist_conc"),
-        ("viability", {"exposure_h": "-4"}, "exposure_h"),
+        ("viability", {"hours": "-4"}, "hours"),
     ],
 )
 def test_bad_options_are_422_naming_the_field(
@@ -183,16 +206,33 @@ def test_bad_options_are_422_naming_the_field(
 def test_unknown_kind_is_refused(lab: Lab) -> None:
     files = {"plate": example_bytes("ihc", "scores_percent.csv"), "layout": ("l.toml", b"")}
     with lab.client("alice") as client:
+        response = client.post("/api/runs/nothing", data={"project": "alpha"}, files=files)
+    assert response.status_code == 404
+
+
+def test_ihc_scores_are_analysed_through_their_own_route(lab: Lab) -> None:
+    # examples/ihc/README.md: 56 SIMULATED patients, 8 of them above the cut-off 200.
+    files = {_data_field("ihc"): example_bytes("ihc", "scores_percent.csv")}
+    with lab.client("alice") as client:
         response = client.post(
-            "/api/analyses", data={"project": "alpha", "kind": "ihc"}, files=files
+            "/api/runs/ihc", data={"project": "alpha", "cutoff": "200"}, files=files
         )
-    assert response.status_code == 422 and "kind" in response.json()["detail"]
+        assert response.status_code == 201, response.text
+        made = response.json()
+        refused = client.post(
+            "/api/runs/ihc", data={"project": "alpha", "cutoff": "lots"}, files=files
+        )
+    assert made["kind"] == "ihc" and len(made["results"]) == 56
+    assert sum(r["category"] == "high" for r in made["results"]) == 8
+    assert refused.status_code == 422
+    assert refused.json()["place"] == {"field": "cutoff"}
 
 
-def test_the_upload_form_lists_every_assay(lab: Lab) -> None:
+def test_the_runs_index_links_every_assay(lab: Lab) -> None:
     with lab.client() as browser:
         _login(browser)
-        form = browser.get("/upload").text
+        index = browser.get("/runs").text
+        calcium = browser.get("/runs/calcium").text
     for kind in ("binding", *CASES):
-        assert f'<option value="{kind}"' in form
-    assert 'name="injection_s"' in form and 'name="agonist_conc"' in form
+        assert f'href="/runs/{kind}"' in index
+    assert 'name="injection"' in calcium and 'name="agonist_conc"' in calcium

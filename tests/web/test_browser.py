@@ -62,10 +62,13 @@ def test_upload_see_curve_download_logout_and_no_peeking(
     page.on("pageerror", lambda e: errors.append(str(e)))
     _login(page, site, "alice")
 
-    page.goto(f"{site}/upload")
+    page.goto(f"{site}/upload")  # the old address leads to the binding form
+    expect(page).to_have_url(f"{site}/runs/binding")
     page.set_input_files("input[name=plate]", str(plate))
     page.set_input_files("input[name=layout]", str(layout))
-    page.click("#upload-submit")
+    page.fill("input[name=radioligand_conc]", "0.1 nM")
+    page.fill("input[name=kd]", "0.5 nM")
+    page.click("#run-submit")
     expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
     analysis_url = page.url
 
@@ -110,11 +113,13 @@ def test_upload_error_names_the_file(site: str, browser: Browser, tmp_path: Path
     context = browser.new_context()
     page = context.new_page()
     _login(page, site, "alice")
-    page.goto(f"{site}/upload")
+    page.goto(f"{site}/runs/binding")
     page.set_input_files("input[name=plate]", str(bad))
     page.set_input_files("input[name=layout]", str(layout))
-    page.click("#upload-submit")
-    expect(page.locator("#upload-error")).to_contain_text("plate.csv")
+    page.fill("input[name=radioligand_conc]", "0.1 nM")
+    page.fill("input[name=kd]", "0.5 nM")
+    page.click("#run-submit")
+    expect(page.locator("#run-error")).to_contain_text("plate.csv")
     context.close()
 
 
@@ -133,16 +138,17 @@ def test_upload_another_assay_and_see_its_curve(
     page.on("pageerror", lambda e: errors.append(str(e)))
     _login(page, site, "alice")
 
-    page.goto(f"{site}/upload")
-    expect(page.locator("input[name=kd]")).to_be_visible()
-    page.select_option("#kind", "arrestin")
-    # Only the chosen assay's options are shown (app.js), the binding ones are hidden.
-    expect(page.locator("input[name=kd]")).to_be_hidden()
-    expect(page.locator("input[name=injection_s]")).to_be_hidden()
+    page.goto(f"{site}/runs")
+    page.click("#kinds a[href='/runs/arrestin']")
+    expect(page).to_have_url(f"{site}/runs/arrestin")
+    # The form of a kind has only that kind's options: none of binding's or calcium's.
+    expect(page.locator("input[name=agonist_conc]")).to_be_visible()
+    expect(page.locator("input[name=kd]")).to_have_count(0)
+    expect(page.locator("input[name=injection]")).to_have_count(0)
     page.fill("input[name=agonist_conc]", "200 ng/mL")
     page.set_input_files("input[name=plate]", str(files["plate96_run1.csv"]))
     page.set_input_files("input[name=layout]", str(files["layout96.toml"]))
-    page.click("#upload-submit")
+    page.click("#run-submit")
     expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
 
     expect(page.locator("#plot-curves .main-svg").first).to_be_visible(timeout=30_000)

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from markupsafe import escape
 
-from tests.web.conftest import PASSWORD, Lab, upload
+from cxcr4lab.runs import KINDS
+from tests.web.conftest import BINDING_OPTIONS, LAYOUT, PASSWORD, PLATE, Lab, upload
 
 
 def _csrf(html: str) -> str:
@@ -30,10 +32,29 @@ def browser(lab: Lab) -> Iterator[httpx.Client]:
 
 def test_pages_need_a_login(lab: Lab) -> None:
     with httpx.Client(base_url=lab.base) as client:
-        for path in ("/analyses", "/upload", "/analyses/1", "/compounds/balixafortide"):
+        for path in (
+            "/analyses",
+            "/runs",
+            "/runs/binding",
+            "/analyses/1",
+            "/compounds/balixafortide",
+        ):
             response = client.get(path)
             assert response.status_code == 303
             assert response.headers["location"].startswith("/login?next=")
+
+
+def test_the_old_upload_page_redirects_to_the_form_of_its_kind(lab: Lab) -> None:
+    with httpx.Client(base_url=lab.base) as client:
+        for query, form in (
+            ("", "/runs/binding"),
+            ("?kind=arrestin", "/runs/arrestin"),
+            ("?kind=nothing", "/runs/binding"),
+        ):
+            response = client.get(f"/upload{query}")
+            assert response.status_code == 303
+            assert response.headers["location"] == form
+        assert client.post("/upload", data={"project": "alpha"}).status_code == 405
 
 
 def test_wrong_password_goes_back_to_the_login(lab: Lab) -> None:
@@ -85,21 +106,64 @@ def test_pagination(lab: Lab, browser: httpx.Client) -> None:
     assert f"{total} analys" in listing
 
 
-def test_upload_form_needs_csrf_and_reports_errors(lab: Lab, browser: httpx.Client) -> None:
-    from tests.web.conftest import LAYOUT, PLATE
-
+def test_run_form_needs_csrf_and_reports_errors(lab: Lab, browser: httpx.Client) -> None:
     files = {"plate": PLATE, "layout": LAYOUT}
-    refused = browser.post("/upload", data={"project": "alpha"}, files=files)
+    refused = browser.post("/runs/binding", data={"project": "alpha"}, files=files)
     assert refused.status_code == 403
-    csrf = _csrf(browser.get("/upload").text)
+    wrong = browser.post(
+        "/runs/binding", data={"project": "alpha", "csrf": "not the token"}, files=files
+    )
+    assert wrong.status_code == 403
+    csrf = _csrf(browser.get("/runs/binding").text)
+    form = {"project": "alpha", "csrf": csrf, **BINDING_OPTIONS}
     bad = browser.post(
-        "/upload",
-        data={"project": "alpha", "csrf": csrf},
-        files={"plate": ("p.csv", b"a,b\n1,2\n"), "layout": LAYOUT},
+        "/runs/binding", data=form, files={"plate": ("p.csv", b"a,b\n1,2\n"), "layout": LAYOUT}
     )
     assert bad.status_code == 422 and "p.csv" in bad.text
-    good = browser.post("/upload", data={"project": "alpha", "csrf": csrf}, files=files)
+    assert '<p class="error" id="run-error">' in bad.text
+    good = browser.post("/runs/binding", data=form, files=files)
     assert good.status_code == 303 and re.fullmatch(r"/analyses/\d+", good.headers["location"])
+
+
+def test_the_runs_index_lists_every_kind(browser: httpx.Client) -> None:
+    index = browser.get("/runs")
+    assert index.status_code == 200
+    for name, kind in KINDS.items():
+        assert f'<a href="/runs/{name}">{name}</a>' in index.text, name
+        assert str(escape(kind.label)) in index.text, name
+        assert browser.get(f"/runs/{name}").status_code == 200, name
+    assert 'href="/runs"' in browser.get("/analyses").text  # in the navigation
+
+
+def test_the_example_of_a_kind_runs_and_is_stored(lab: Lab, browser: httpx.Client) -> None:
+    example = KINDS["binding"].examples[0]
+    csrf = _csrf(browser.get("/runs/binding").text)
+    done = browser.post("/runs/binding/example", data={"project": "alpha", "csrf": csrf})
+    assert done.status_code == 303
+    location = done.headers["location"]
+    assert re.fullmatch(r"/analyses/\d+", location), location
+    page = browser.get(location)
+    assert page.status_code == 200 and "balixafortide" in page.text
+    with lab.client("alice") as api:
+        stored = api.get(f"/api/analyses/{location.rsplit('/', 1)[1]}").json()
+        mine = api.get("/api/me").json()["projects"]
+        alpha = next(p["id"] for p in mine if p["name"] == "alpha")
+    assert stored["kind"] == "binding" and stored["title"] == example.title
+    assert stored["project_id"] == alpha
+    assert sorted(stored["input_names"]) == sorted(example.files.values())
+
+
+def test_the_example_needs_csrf_a_project_of_ones_own_and_a_known_kind(
+    browser: httpx.Client,
+) -> None:
+    assert browser.post("/runs/binding/example", data={"project": "alpha"}).status_code == 403
+    csrf = _csrf(browser.get("/runs/binding").text)
+    wrong = browser.post("/runs/binding/example", data={"project": "alpha", "csrf": "x" + csrf})
+    assert wrong.status_code == 403
+    others = browser.post("/runs/binding/example", data={"project": "beta", "csrf": csrf})
+    assert others.status_code == 404 and 'id="run-error"' in others.text
+    unknown = browser.post("/runs/nothing/example", data={"project": "alpha", "csrf": csrf})
+    assert unknown.status_code == 404
 
 
 def test_compound_page_and_others_data(lab: Lab, browser: httpx.Client) -> None:
@@ -114,7 +178,7 @@ def test_compound_page_and_others_data(lab: Lab, browser: httpx.Client) -> None:
 
 
 def test_logout_ends_the_session(browser: httpx.Client) -> None:
-    csrf = _csrf(browser.get("/upload").text)
+    csrf = _csrf(browser.get("/runs").text)
     assert browser.post("/logout", data={"csrf": csrf}).status_code == 303
     assert browser.get("/analyses").status_code == 303
     assert browser.get("/api/me").status_code == 401

@@ -18,7 +18,9 @@ def test_every_kind_has_a_route_with_its_declared_form(lab: Lab) -> None:
         schema = client.get("/openapi.json").json()
     for name, kind in KINDS.items():
         route = schema["paths"][f"/api/runs/{name}"]["post"]
-        ref = route["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+        content = route["requestBody"]["content"]  # a kind without input files: urlencoded
+        form = "multipart/form-data" if kind.inputs else "application/x-www-form-urlencoded"
+        ref = content[form]["schema"]["$ref"]
         fields = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]["properties"]
         for spec in option_specs(kind.options):
             assert spec.help in fields[spec.name]["description"], spec.name
@@ -110,3 +112,30 @@ def test_the_web_form_is_generated_and_runs_the_kind(browser: httpx.Client) -> N
     no_csrf = browser.post("/runs/binding", data={"project": "alpha"}, files=files)
     assert no_csrf.status_code == 403
     assert browser.get("/runs/nothing").status_code == 404
+
+
+@pytest.mark.parametrize("name", list(KINDS))
+def test_each_kind_runs_its_example_from_its_web_form(
+    browser: httpx.Client,  # noqa: F811
+    name: str,
+) -> None:
+    """The conformance walk on the browser surface: every kind's form takes its example's files
+    and options, stores the analysis and shows it (figures or report section) with downloads."""
+    kind = KINDS[name]
+    page = browser.get(f"/runs/{name}")
+    assert page.status_code == 200
+    for spec in kind.inputs:
+        assert f'name="{spec.name}"' in page.text, spec.name
+    example = kind.examples[0]
+    data = {"csrf": _csrf(page.text), "project": "alpha", **example.options}
+    files = example_inputs(example)
+    done = browser.post(f"/runs/{name}", data=data, files=files or None)
+    assert done.status_code == 303, done.text[:2000]
+    shown = browser.get(done.headers["location"])
+    assert shown.status_code == 200
+    assert 'id="results"' in shown.text
+    assert 'class="plot"' in shown.text or "<svg" in shown.text, f"{name}: no figure shown"
+    analysis = done.headers["location"].rsplit("/", 1)[-1]
+    for download in ("results.csv", "results.xlsx", "report.html"):
+        got = browser.get(f"/api/analyses/{analysis}/{download}")
+        assert got.status_code == 200, (name, download)

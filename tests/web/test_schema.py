@@ -11,6 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from cxcr4lab.runs import KINDS
 from cxcr4lab.web import Settings, create_app
 from tests.web.conftest import ServerThread, free_port, seed
 
@@ -55,4 +56,7 @@ def test_no_server_errors(api_schema: Any) -> None:
 def test_the_schema_lists_the_api(api_schema: object) -> None:
     paths = httpx.get(f"{SERVER['base']}/openapi.json").json()["paths"]
     assert {"/api/analyses", "/api/analyses/{analysis_id}", "/api/compounds/{name}"} <= set(paths)
-    assert not any(p.startswith("/login") for p in paths)
+    assert {f"/api/runs/{name}" for name in KINDS} <= set(paths)
+    assert all(set(paths[f"/api/runs/{name}"]) == {"post"} for name in KINDS)
+    assert set(paths["/api/analyses"]) == {"get"}  # analyses are made by /api/runs/<kind>
+    assert not any(p.startswith(("/login", "/runs", "/upload")) for p in paths)

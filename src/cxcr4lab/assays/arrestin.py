@@ -18,7 +18,7 @@ serial dilutions pre-incubated, then CXCL12 at a fixed concentration (typically 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pandas as pd
 
@@ -33,6 +33,7 @@ from cxcr4lab.assays.inhibition import (
 from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
+from cxcr4lab.core.serial import Serial
 
 __all__ = ["ASSAY", "ROLES", "ArrestinResult", "analyse"]
 
@@ -48,7 +49,7 @@ ROLES = ControlRoles(
 
 
 @dataclass(frozen=True)
-class ArrestinResult:
+class ArrestinResult(Serial):
     """One beta-arrestin plate analysed (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "arrestin"
@@ -88,20 +89,6 @@ class ArrestinResult:
             for c in self.curves
             for p in curve_potencies(c, assay=ASSAY, system=system, source=source or self.plate)
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ArrestinResult:
-        return cls(
-            plate=d["plate"],
-            block=d["block"],
-            settings=PlateSettings.from_dict(d["settings"]),
-            analysis=InhibitionPlate.from_dict(d["analysis"]),
-        )
 
 
 def analyse(plate: PlateData, layout: Layout, settings: PlateSettings) -> ArrestinResult:

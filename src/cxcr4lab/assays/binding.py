@@ -28,6 +28,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.qc import PlateQC, QCThresholds, percent_of_controls, plate_qc
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.units import check_range
 from cxcr4lab.fit import (
     ONE_SITE_COMPETITION,
@@ -45,7 +46,7 @@ _NM = 1e-9
 
 
 @dataclass(frozen=True)
-class BindingSettings:
+class BindingSettings(Serial):
     """Assay constants (mol/L) and the QC / fit thresholds."""
 
     radioligand_molar: float
@@ -61,22 +62,6 @@ class BindingSettings:
             if not (math.isfinite(v) and v > 0):
                 raise InputError(f"must be a positive concentration, got {v!r} mol/L", field=name)
             check_range(v, "concentration", place=Place(field=name))
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> BindingSettings:
-        f = d["flags"]
-        return cls(
-            radioligand_molar=d["radioligand_molar"],
-            kd_molar=d["kd_molar"],
-            radioligand=d["radioligand"],
-            alpha=d["alpha"],
-            qc=QCThresholds(**d["qc"]),
-            flags=FitThresholds(
-                no_effect_alpha=f["no_effect_alpha"],
-                max_ci_ratio=f["max_ci_ratio"],
-                hill_range=tuple(f["hill_range"]),
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -96,7 +81,7 @@ class WellRecord:
 
 
 @dataclass(frozen=True)
-class CompetitionCurve:
+class CompetitionCurve(Serial):
     """One compound's competition curve. Concentrations in mol/L; CIs at level 1 - alpha."""
 
     compound: str
@@ -121,13 +106,9 @@ class CompetitionCurve:
     def log10_ic50_se(self) -> float | None:
         return self.fit.se["log10_ic50"]
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CompetitionCurve:
-        return cls(**{**d, "fit": FitResult.from_dict(d["fit"]), "flags": tuple(d["flags"])})
-
 
 @dataclass(frozen=True)
-class BindingResult:
+class BindingResult(Serial):
     """The analysis of one binding plate (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "binding"
@@ -217,21 +198,6 @@ class BindingResult:
 
     def wells_table(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(w) for w in self.wells])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> BindingResult:
-        return cls(
-            plate=d["plate"],
-            block=d["block"],
-            plate_wells=d["plate_wells"],
-            settings=BindingSettings.from_dict(d["settings"]),
-            qc=PlateQC.from_dict(d["qc"]),
-            wells=tuple(WellRecord(**w) for w in d["wells"]),
-            curves=tuple(CompetitionCurve.from_dict(c) for c in d["curves"]),
-        )
 
 
 def _nm(v: float | None) -> float | None:

@@ -30,8 +30,8 @@ optional ``dilution``, ``subject``, ``time_h``.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ import pandas as pd
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.fit import LINEAR, QUADRATIC, FitResult, fit_curve
 from cxcr4lab.fit.weights import weights_for
@@ -140,7 +141,7 @@ class Injection:
 
 
 @dataclass(frozen=True)
-class BioanalysisResult:
+class BioanalysisResult(Serial):
     """One analytical run (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "bioanalysis"
@@ -199,23 +200,6 @@ class BioanalysisResult:
 
     def potencies(self, source: str = "") -> list[Potency]:
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> BioanalysisResult:
-        return cls(
-            run=d["run"],
-            settings=BioanalysisSettings(**d["settings"]),
-            fit=FitResult.from_dict(d["fit"]),
-            injections=tuple(
-                Injection(**{**i, "flags": tuple(i["flags"])}) for i in d["injections"]
-            ),
-            lloq=d["lloq"],
-            uloq=d["uloq"],
-            reasons=tuple(d["reasons"]),
-        )
 
 
 # --- the calibration line --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from cxcr4lab.assays.kinetic import KineticData
 from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "ASSAY",
@@ -65,7 +66,7 @@ Readout = Literal["peak", "auc"]
 
 
 @dataclass(frozen=True)
-class CalciumSettings:
+class CalciumSettings(Serial):
     """``injection_s``: time of the agonist injection (s); baseline is everything before it.
     ``window_s``: length of the response window after the injection (None: to the end)."""
 
@@ -85,10 +86,6 @@ class CalciumSettings:
             raise InputError(
                 f"must be a positive time in s, got {quote(self.window_s)}", field="window_s"
             )
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CalciumSettings:
-        return cls(**{**d, "plate": PlateSettings.from_dict(d["plate"])})
 
 
 @dataclass(frozen=True)
@@ -114,7 +111,7 @@ class TraceGroup:
 
 
 @dataclass(frozen=True)
-class CalciumResult:
+class CalciumResult(Serial):
     """One calcium-flux plate analysed (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "calcium"
@@ -163,23 +160,6 @@ class CalciumResult:
             for c in self.curves
             for p in curve_potencies(c, assay=ASSAY, system=system, source=source or self.plate)
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CalciumResult:
-        return cls(
-            plate=d["plate"],
-            block=d["block"],
-            settings=CalciumSettings.from_dict(d["settings"]),
-            times_s=tuple(float(t) for t in d["times_s"]),
-            kinetics=tuple(WellKinetics(**k) for k in d["kinetics"]),
-            traces=tuple(
-                TraceGroup(**{**t, "dff0": tuple(float(v) for v in t["dff0"])}) for t in d["traces"]
-            ),
-            analysis=InhibitionPlate.from_dict(d["analysis"]),
-        )
 
 
 def well_kinetics(

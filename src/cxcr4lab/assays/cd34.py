@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from cxcr4lab.assays.flow import Events, RectGate, apply_gates
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 
 __all__ = [
@@ -120,7 +121,7 @@ class Cd34Sample:
 
 
 @dataclass(frozen=True)
-class Cd34Result:
+class Cd34Result(Serial):
     """CD34+ counts of a set of tubes (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "cd34"
@@ -155,28 +156,6 @@ class Cd34Result:
 
     def potencies(self, source: str = "") -> list[Potency]:
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Cd34Result:
-        return cls(
-            source=d["source"],
-            input_format=d["input_format"],
-            settings=Cd34Settings(**d["settings"]),
-            samples=tuple(
-                Cd34Sample(
-                    **{
-                        **s,
-                        "counts": Cd34Counts(**s["counts"]),
-                        "reasons": tuple(s["reasons"]),
-                        "flags": tuple(s["flags"]),
-                    }
-                )
-                for s in d["samples"]
-            ),
-        )
 
 
 # --- inputs ---------------------------------------------------------------------------------------

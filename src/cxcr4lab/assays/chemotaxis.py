@@ -51,6 +51,7 @@ from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.assays.tabular import Table
 from cxcr4lab.assays.wells import normalise_well, well_position
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.fit import FitResult, fit_curve, get_model
 
@@ -88,7 +89,7 @@ _UNITS = {
 
 
 @dataclass(frozen=True)
-class ChemotaxisSettings:
+class ChemotaxisSettings(Serial):
     """``plate``: CXCL12 concentration (``agonist_molar``, for the record), CI level, QC limits,
     detector ceiling. ``readout``: counts, absorbance or fluorescence; ``standard_model``: the
     fluorescence standard curve, linear or 4pl."""
@@ -109,13 +110,9 @@ class ChemotaxisSettings:
                 f"must be linear or 4pl, got {quote(self.standard_model)}", field="standard_model"
             )
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ChemotaxisSettings:
-        return cls(**{**d, "plate": PlateSettings.from_dict(d["plate"])})
-
 
 @dataclass(frozen=True)
-class StandardCurve:
+class StandardCurve(Serial):
     """Fluorescence against known numbers of labelled cells; ``fit`` in the model's terms
     (x = cells, y = fluorescence)."""
 
@@ -141,17 +138,6 @@ class StandardCurve:
         if signal >= top:
             return math.nan
         return float(ec50 * ((signal - bottom) / (top - signal)) ** (1.0 / hill))
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> StandardCurve:
-        return cls(
-            model=d["model"],
-            fit=FitResult.from_dict(d["fit"]),
-            wells=tuple(d["wells"]),
-            cells=tuple(float(v) for v in d["cells"]),
-            signals=tuple(float(v) for v in d["signals"]),
-            r_squared=float(d["r_squared"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -190,7 +176,7 @@ class IndexCI:
 
 
 @dataclass(frozen=True)
-class ChemotaxisResult:
+class ChemotaxisResult(Serial):
     """One chemotaxis experiment analysed (frozen; ``to_dict``/``from_dict`` round-trip)."""
 
     kind: ClassVar[str] = "chemotaxis"
@@ -286,24 +272,6 @@ class ChemotaxisResult:
             for c in self.curves
             for p in curve_potencies(c, assay=ASSAY, system=system, source=source or self.source)
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ChemotaxisResult:
-        return cls(
-            source=d["source"],
-            block=d["block"],
-            settings=ChemotaxisSettings.from_dict(d["settings"]),
-            unit=d["unit"],
-            blank_mean=d["blank_mean"],
-            standard=None if d["standard"] is None else StandardCurve.from_dict(d["standard"]),
-            counts=tuple(InsertCounts(**c) for c in d["counts"]),
-            migration=tuple(MigrationWell(**m) for m in d["migration"]),
-            index=IndexCI(**d["index"]),
-            analysis=InhibitionPlate.from_dict(d["analysis"]),
-        )
 
 
 # --- the standard curve ----------------------------------------------------------------------

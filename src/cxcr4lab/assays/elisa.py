@@ -35,6 +35,7 @@ from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit import FitResult, compare_fits, fit_curve, get_model
 from cxcr4lab.fit.weights import weights_for
 
@@ -125,7 +126,7 @@ class SampleResult:
 
 
 @dataclass(frozen=True)
-class ElisaResult:
+class ElisaResult(Serial):
     """One ELISA plate (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "elisa"
@@ -176,37 +177,6 @@ class ElisaResult:
 
     def potencies(self, source: str = "") -> list[Potency]:
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ElisaResult:
-        return cls(
-            plate=d["plate"],
-            block=d["block"],
-            analyte=d["analyte"],
-            unit=d["unit"],
-            settings=ElisaSettings(**d["settings"]),
-            blank_mean=d["blank_mean"],
-            fit=FitResult.from_dict(d["fit"]),
-            choice=ModelChoice(**d["choice"]),
-            standards=tuple(StandardLevel(**s) for s in d["standards"]),
-            lloq=d["lloq"],
-            uloq=d["uloq"],
-            samples=tuple(
-                SampleResult(
-                    **{
-                        **s,
-                        "wells": tuple(s["wells"]),
-                        "signals": tuple(s["signals"]),
-                        "flags": tuple(s["flags"]),
-                    }
-                )
-                for s in d["samples"]
-            ),
-            reasons=tuple(d["reasons"]),
-        )
 
 
 def _shown(s: SampleResult, lloq: float | None, uloq: float | None) -> str:

@@ -25,8 +25,8 @@ ready to join to clinical data (:meth:`IhcResult.stratification_table`).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ import pandas as pd
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_unique
 
 __all__ = ["IhcResult", "IhcSettings", "PatientScore", "analyse", "h_score"]
@@ -105,7 +106,7 @@ class PatientScore:
 
 
 @dataclass(frozen=True)
-class IhcResult:
+class IhcResult(Serial):
     """H-scores of one scoring table (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "ihc"
@@ -158,18 +159,6 @@ class IhcResult:
 
     def potencies(self, source: str = "") -> list[Potency]:
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> IhcResult:
-        return cls(
-            source=d["source"],
-            input_format=d["input_format"],
-            settings=IhcSettings(**d["settings"]),
-            patients=tuple(PatientScore(**p) for p in d["patients"]),
-        )
 
 
 def _find(table: Table, names: tuple[str, ...]) -> str | None:

@@ -43,6 +43,7 @@ from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.qc import PlateQC, QCThresholds, percent_of_controls, plate_qc
 from cxcr4lab.assays.wells import FORMATS, PlateFormat, well_position
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.units import check_range
 from cxcr4lab.fit import (
     FOUR_PL,
@@ -88,7 +89,7 @@ class ControlRoles:
 
 
 @dataclass(frozen=True)
-class PlateSettings:
+class PlateSettings(Serial):
     """Assay constants (mol/L) and thresholds of an inhibition plate.
 
     ``agonist_molar``: the agonist's concentration in the inhibition wells (e.g. CXCL12 at its
@@ -122,21 +123,6 @@ class PlateSettings:
         if not 0 < self.alpha < 1:
             raise InputError(f"must be between 0 and 1, got {self.alpha!r}", field="alpha")
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PlateSettings:
-        f = d["flags"]
-        return cls(
-            **{
-                **d,
-                "qc": QCThresholds(**d["qc"]),
-                "flags": FitThresholds(
-                    no_effect_alpha=f["no_effect_alpha"],
-                    max_ci_ratio=f["max_ci_ratio"],
-                    hill_range=tuple(f["hill_range"]),
-                ),
-            }
-        )
-
 
 @dataclass(frozen=True)
 class PlateWell:
@@ -155,7 +141,7 @@ class PlateWell:
 
 
 @dataclass(frozen=True)
-class InhibitionCurve:
+class InhibitionCurve(Serial):
     """One compound's inhibition curve; concentrations in mol/L, CIs at level 1 - alpha."""
 
     compound: str
@@ -181,13 +167,9 @@ class InhibitionCurve:
     def log10_ic50(self) -> float:
         return self.fit.params["log10_ic50"]
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> InhibitionCurve:
-        return cls(**{**d, "fit": FitResult.from_dict(d["fit"]), "flags": tuple(d["flags"])})
-
 
 @dataclass(frozen=True)
-class AgonistCurve:
+class AgonistCurve(Serial):
     """The agonist's own concentration-response curve on the plate (stimulatory 4PL)."""
 
     compound: str
@@ -199,10 +181,6 @@ class AgonistCurve:
     flags: tuple[str, ...]
     effect_at_agonist_pct: float | None
     """Where the inhibition wells' agonist concentration sits on this curve (80 = its EC80)."""
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> AgonistCurve:
-        return cls(**{**d, "fit": FitResult.from_dict(d["fit"]), "flags": tuple(d["flags"])})
 
 
 @dataclass(frozen=True)
@@ -220,7 +198,7 @@ class EdgeEffect:
 
 
 @dataclass(frozen=True)
-class InhibitionPlate:
+class InhibitionPlate(Serial):
     """The analysis of one inhibition plate (the part every plate assay shares)."""
 
     plate_wells: int
@@ -300,25 +278,6 @@ class InhibitionPlate:
                 }
             )
         return pd.DataFrame(rows)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> InhibitionPlate:
-        r = d["roles"]
-        return cls(
-            plate_wells=d["plate_wells"],
-            roles=ControlRoles(
-                high=tuple(r["high"]),
-                low=tuple(r["low"]),
-                high_label=r["high_label"],
-                low_label=r["low_label"],
-            ),
-            qc=PlateQC.from_dict(d["qc"]),
-            wells=tuple(PlateWell(**w) for w in d["wells"]),
-            curves=tuple(InhibitionCurve.from_dict(c) for c in d["curves"]),
-            agonist=None if d["agonist"] is None else AgonistCurve.from_dict(d["agonist"]),
-            kb_basis=d["kb_basis"],
-            edge=EdgeEffect(**d["edge"]),
-        )
 
 
 def _nm(v: float | None) -> float | None:

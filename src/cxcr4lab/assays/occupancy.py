@@ -20,8 +20,8 @@ the gated events through FlowKit (:mod:`cxcr4lab.assays.flow`).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from cxcr4lab.assays.flow import Events, RectGate, apply_gates
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 
 __all__ = [
@@ -101,7 +102,7 @@ class OccupancyPoint:
 
 
 @dataclass(frozen=True)
-class OccupancyResult:
+class OccupancyResult(Serial):
     """%RO per subject over time (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "occupancy"
@@ -142,19 +143,6 @@ class OccupancyResult:
 
     def potencies(self, source: str = "") -> list[Potency]:
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> OccupancyResult:
-        return cls(
-            source=d["source"],
-            input_format=d["input_format"],
-            settings=OccupancySettings(**d["settings"]),
-            records=tuple(MfiRecord(**r) for r in d["records"]),
-            points=tuple(OccupancyPoint(**{**p, "flags": tuple(p["flags"])}) for p in d["points"]),
-        )
 
 
 # --- inputs ---------------------------------------------------------------------------------------

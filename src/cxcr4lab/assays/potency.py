@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
+
+from cxcr4lab.core.serial import Serial
 
 __all__ = ["Potency", "potency_table", "published_potencies"]
 
@@ -22,7 +24,7 @@ _NM = 1e-9
 
 
 @dataclass(frozen=True)
-class Potency:
+class Potency(Serial):
     """One potency: ``value_molar`` (mol/L) with CI, or a bound when ``bound`` is ``<`` or ``>``."""
 
     compound: str
@@ -36,13 +38,6 @@ class Potency:
     source: str = ""
     flags: tuple[str, ...] = ()
     published: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Potency:
-        return cls(**{**d, "flags": tuple(d["flags"])})
 
 
 @lru_cache(maxsize=1)

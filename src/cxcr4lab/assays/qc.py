@@ -8,12 +8,13 @@ Standard deviations use n - 1 (the sample SD, as Prism and Excel's STDEV do).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
+
+from cxcr4lab.core.serial import Serial
 
 __all__ = ["PlateQC", "QCThresholds", "percent_of_controls", "plate_qc"]
 
@@ -29,7 +30,7 @@ class QCThresholds:
 
 
 @dataclass(frozen=True)
-class PlateQC:
+class PlateQC(Serial):
     """QC of one plate from its high (e.g. total binding) and low (e.g. NSB) control wells."""
 
     high_label: str
@@ -69,15 +70,6 @@ class PlateQC:
             (f"mean {self.low_label}", self.mean_low, "signal", f"n = {self.n_low}"),
         ]
         return pd.DataFrame(rows, columns=["metric", "value", "unit", "criterion"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> PlateQC:
-        return cls(
-            **{**d, "thresholds": QCThresholds(**d["thresholds"]), "reasons": tuple(d["reasons"])}
-        )
 
 
 def _sd(x: NDArray[np.float64]) -> float | None:

@@ -32,8 +32,8 @@ Absorbance must be non-negative and below the reader's ceiling (``saturation``, 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ from cxcr4lab.assays.layout import Layout
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "ASSAY",
@@ -74,7 +75,7 @@ Bound = Literal["=", "<", ">"]
 
 
 @dataclass(frozen=True)
-class ViabilitySettings:
+class ViabilitySettings(Serial):
     """``plate``: QC thresholds, CI level, detector ceiling (``saturation``, absorbance units).
     ``cell_line`` and ``exposure_h`` describe the experiment (shown with the potencies)."""
 
@@ -89,10 +90,6 @@ class ViabilitySettings:
             raise InputError(
                 f"must be a positive time in h, got {quote(self.exposure_h)}", field="exposure_h"
             )
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ViabilitySettings:
-        return cls(**{**d, "plate": PlateSettings.from_dict(d["plate"])})
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ class Gi50:
 
 
 @dataclass(frozen=True)
-class ViabilityResult:
+class ViabilityResult(Serial):
     """One MTT plate analysed (frozen; ``to_dict``/``from_dict`` round-trip exactly)."""
 
     kind: ClassVar[str] = "viability"
@@ -234,19 +231,6 @@ class ViabilityResult:
                     )
                 )
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ViabilityResult:
-        return cls(
-            plate=d["plate"],
-            block=d["block"],
-            settings=ViabilitySettings.from_dict(d["settings"]),
-            analysis=InhibitionPlate.from_dict(d["analysis"]),
-            gi50=tuple(Gi50(**g) for g in d["gi50"]),
-        )
 
 
 def _nm(v: float | None) -> float | None:

@@ -38,7 +38,7 @@ import contextlib
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ import pandas as pd
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.tabular import Table, text_column
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.tables import numeric_column, require_columns, require_unique
 from cxcr4lab.core.units import to_molar
 from cxcr4lab.fit import (
@@ -90,7 +91,7 @@ def phospho_base(target: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class WesternSettings:
+class WesternSettings(Serial):
     """``normalise_to``: the phospho band over its ``total`` protein or over the
     ``loading`` control named ``loading_control``. ``floor``: subtract the unstimulated lanes
     (when present). ``agonist_molar``: CXCL12 concentration (for the record)."""
@@ -117,20 +118,6 @@ class WesternSettings:
                 f"must be positive, got {quote(self.agonist_molar)}", field="agonist_molar"
             )
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WesternSettings:
-        f = d["flags"]
-        return cls(
-            **{
-                **d,
-                "flags": FitThresholds(
-                    no_effect_alpha=f["no_effect_alpha"],
-                    max_ci_ratio=f["max_ci_ratio"],
-                    hill_range=tuple(f["hill_range"]),
-                ),
-            }
-        )
-
 
 @dataclass(frozen=True)
 class LaneRatio:
@@ -151,7 +138,7 @@ class LaneRatio:
 
 
 @dataclass(frozen=True)
-class BlotCurve:
+class BlotCurve(Serial):
     """One blot's own 4PL (target, compound); concentrations in mol/L."""
 
     target: str
@@ -166,10 +153,6 @@ class BlotCurve:
     no_effect_p: float | None
     flags: tuple[str, ...]
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> BlotCurve:
-        return cls(**{**d, "fit": FitResult.from_dict(d["fit"]), "flags": tuple(d["flags"])})
-
 
 @dataclass(frozen=True)
 class BlotOffset:
@@ -181,7 +164,7 @@ class BlotOffset:
 
 
 @dataclass(frozen=True)
-class CombinedCurve:
+class CombinedCurve(Serial):
     """The curve shared by several blots: log10 IC50 and Hill common, bottom/top per blot.
     ``fit`` is the joint fit (its parameters ``log10_ic50``, ``hill``, ``bottom[blot]``, ...)."""
 
@@ -205,21 +188,9 @@ class CombinedCurve:
         p = np.array([off.bottom, off.top, math.log10(self.ic50_molar), self.hill])
         return FOUR_PL.f(np.asarray(log10_conc, dtype=float), p)
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CombinedCurve:
-        return cls(
-            **{
-                **d,
-                "blots": tuple(d["blots"]),
-                "fit": FitResult.from_dict(d["fit"]),
-                "offsets": tuple(BlotOffset(**o) for o in d["offsets"]),
-                "flags": tuple(d["flags"]),
-            }
-        )
-
 
 @dataclass(frozen=True)
-class WesternResult:
+class WesternResult(Serial):
     """A set of western blots analysed (frozen; ``to_dict``/``from_dict`` round-trip)."""
 
     kind: ClassVar[str] = "western"
@@ -335,20 +306,6 @@ class WesternResult:
                 )
             )
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WesternResult:
-        return cls(
-            source=d["source"],
-            settings=WesternSettings.from_dict(d["settings"]),
-            lanes=tuple(LaneRatio(**lane) for lane in d["lanes"]),
-            blot_curves=tuple(BlotCurve.from_dict(c) for c in d["blot_curves"]),
-            combined=tuple(CombinedCurve.from_dict(c) for c in d["combined"]),
-            notes=tuple(d["notes"]),
-        )
 
 
 def _nm(v: float | None) -> float | None:

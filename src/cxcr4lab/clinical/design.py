@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from scipy import integrate, optimize, stats
 
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "BALIXAFORTIDE_LADDER",
@@ -78,7 +79,7 @@ def escalation_probability(p: float) -> float:
 
 
 @dataclass(frozen=True)
-class ThreePlusThree:
+class ThreePlusThree(Serial):
     """Exact operating characteristics of a 3+3 escalation over a dose ladder.
 
     ``mtd_probability[j]`` is P(MTD = doses[j]); ``p_no_mtd`` is P(stop at the first dose).
@@ -113,17 +114,6 @@ class ThreePlusThree:
                 "E[patients]": self.expected_patients_per_dose,
             }
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        return {"kind": self.kind, **d}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ThreePlusThree:
-        body: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k != "kind"
-        }
-        return cls(**body)
 
 
 def escalation_table(

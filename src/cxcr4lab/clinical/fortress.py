@@ -30,8 +30,7 @@ All trial and programme data here are SIMULATED.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +41,7 @@ from scipy import stats
 from cxcr4lab.clinical.response import clopper_pearson
 from cxcr4lab.clinical.trials import ArmSpec, TrialDesign, pooled_z, proportion_ci, simulate_raw
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "FortressResult",
@@ -84,7 +84,7 @@ class Scenario:
 
 
 @dataclass(frozen=True)
-class FortressResult:
+class FortressResult(Serial):
     """The worked FORTRESS analysis: Phase 1b estimate, shrinkage, selection bias, scenarios.
 
     ORRs are fractions, differences percentage points (pp), PFS medians months; beta priors are
@@ -156,41 +156,6 @@ class FortressResult:
                 }
             )
         return pd.DataFrame(rows)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for key in (
-            "phase1b_exact_ci",
-            "posterior_ci",
-            "control_prior",
-            "programme_prior",
-            "shrunk_ci",
-            "power_n_per_arm",
-            "difference_range",
-            "null_median_pfs_gap_quantiles",
-        ):
-            d[key] = list(d[key])
-        d["scenarios"] = [
-            {
-                **asdict(s),
-                "p_significant_benefit_ci": list(s.p_significant_benefit_ci),
-                "power": list(s.power),
-                "difference_counts": list(s.difference_counts),
-            }
-            for s in self.scenarios
-        ]
-        return {"kind": self.kind, **d}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> FortressResult:
-        body = _tuples({k: v for k, v in d.items() if k not in ("kind", "scenarios")})
-        scenarios = tuple(Scenario(**_tuples(s)) for s in d["scenarios"])
-        return cls(**body, scenarios=scenarios)
-
-
-def _tuples(d: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON lists back to tuples."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
 def _responders(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +22,7 @@ import pandas as pd
 
 from cxcr4lab.clinical.recist import RecistSettings, SubjectRecist, best_overall_response
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "ArmResponse",
@@ -50,7 +51,7 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class FisherTest:
+class FisherTest(Serial):
     """Fisher's exact test of a 2x2 table [[a responders, a non], [b responders, b non]]."""
 
     table: tuple[tuple[int, int], tuple[int, int]]
@@ -59,37 +60,6 @@ class FisherTest:
     ci_low: float | None
     ci_high: float | None
     level: float = 0.95
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["table"] = [list(r) for r in self.table]
-        return {k: _clean(v) for k, v in d.items()}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> FisherTest:
-        t = d["table"]
-        return cls(
-            table=((int(t[0][0]), int(t[0][1])), (int(t[1][0]), int(t[1][1]))),
-            p_value=float(d["p_value"]),
-            odds_ratio=_opt(d["odds_ratio"]),
-            ci_low=_opt(d["ci_low"]),
-            ci_high=_opt(d["ci_high"]),
-            level=float(d["level"]),
-        )
-
-
-def _clean(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    return v
-
-
-def _opt(v: Any) -> float | None:
-    if v is None:
-        return None
-    if v == "inf":
-        return math.inf
-    return float(v)
 
 
 def fisher_test(table: Sequence[Sequence[int]], level: float = 0.95) -> FisherTest:
@@ -115,7 +85,7 @@ def fisher_test(table: Sequence[Sequence[int]], level: float = 0.95) -> FisherTe
 
 
 @dataclass(frozen=True)
-class CmhTest:
+class CmhTest(Serial):
     """Cochran-Mantel-Haenszel test over strata; Mantel-Haenszel common odds ratio and CI."""
 
     strata: tuple[str, ...]
@@ -124,20 +94,6 @@ class CmhTest:
     odds_ratio: float
     ci_low: float
     ci_high: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: _clean(v) for k, v in asdict(self).items()} | {"strata": list(self.strata)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CmhTest:
-        return cls(
-            tuple(d["strata"]),
-            float(d["statistic"]),
-            float(d["p_value"]),
-            float(_opt(d["odds_ratio"]) or 0.0),
-            float(_opt(d["ci_low"]) or 0.0),
-            float(_opt(d["ci_high"]) or 0.0),
-        )
 
 
 def cmh_test(tables: Sequence[Sequence[Sequence[int]]], strata: Sequence[str] = ()) -> CmhTest:
@@ -244,7 +200,7 @@ class ArmResponse:
 
 
 @dataclass(frozen=True)
-class ResponseResult:
+class ResponseResult(Serial):
     """ORR/CBR per arm, Fisher tests between the first two arms, optional CMH across strata."""
 
     kind: ClassVar[str] = "response"
@@ -279,57 +235,6 @@ class ResponseResult:
     def potencies(self, source: str = "") -> list[Any]:
         """Response rates yield no potencies (app protocol)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source": self.source,
-            "arms": [
-                {
-                    "arm": a.arm,
-                    "n": a.n,
-                    "counts": dict(a.counts),
-                    "orr": a.orr,
-                    "orr_ci": list(a.orr_ci),
-                    "cbr": a.cbr,
-                    "cbr_ci": list(a.cbr_ci),
-                }
-                for a in self.arms
-            ],
-            "subjects": [asdict(s) for s in self.subjects],
-            "fisher_orr": None if self.fisher_orr is None else self.fisher_orr.to_dict(),
-            "fisher_cbr": None if self.fisher_cbr is None else self.fisher_cbr.to_dict(),
-            "cmh_orr": None if self.cmh_orr is None else self.cmh_orr.to_dict(),
-            "cbr_days": self.cbr_days,
-            "level": self.level,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ResponseResult:
-        arms = tuple(
-            ArmResponse(
-                a["arm"],
-                int(a["n"]),
-                {str(k): int(v) for k, v in a["counts"].items()},
-                float(a["orr"]),
-                (float(a["orr_ci"][0]), float(a["orr_ci"][1])),
-                float(a["cbr"]),
-                (float(a["cbr_ci"][0]), float(a["cbr_ci"][1])),
-            )
-            for a in d["arms"]
-        )
-        return cls(
-            source=str(d["source"]),
-            arms=arms,
-            subjects=tuple(SubjectResponse(**s) for s in d["subjects"]),
-            fisher_orr=None if d["fisher_orr"] is None else FisherTest.from_dict(d["fisher_orr"]),
-            fisher_cbr=None if d["fisher_cbr"] is None else FisherTest.from_dict(d["fisher_cbr"]),
-            cmh_orr=None if d["cmh_orr"] is None else CmhTest.from_dict(d["cmh_orr"]),
-            cbr_days=float(d["cbr_days"]),
-            level=float(d["level"]),
-            notes=tuple(d["notes"]),
-        )
 
 
 def _benefit(bor: str, days: list[float], resp: list[str], cbr_days: float, window: float) -> bool:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from cxcr4lab.clinical.response import clopper_pearson
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "IRR_SOURCE",
@@ -87,7 +88,7 @@ class ArmExposure:
 
 
 @dataclass(frozen=True)
-class SafetyResult:
+class SafetyResult(Serial):
     """AE table per arm and term (``ANY TEAE`` first), with exposure per arm."""
 
     kind: ClassVar[str] = "safety"
@@ -133,44 +134,6 @@ class SafetyResult:
     def potencies(self, source: str = "") -> list[Any]:
         """Safety tables yield no potencies (app protocol)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        terms = []
-        for t in self.terms:
-            d = asdict(t)
-            d["ci_any"] = list(t.ci_any)
-            d["ci_grade3"] = list(t.ci_grade3)
-            d["eair_ci"] = None if t.eair_ci is None else list(t.eair_ci)
-            terms.append(d)
-        return {
-            "kind": self.kind,
-            "source": self.source,
-            "arms": [asdict(a) | {"max_grade_counts": dict(a.max_grade_counts)} for a in self.arms],
-            "terms": terms,
-            "level": self.level,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SafetyResult:
-        terms = []
-        for t in d["terms"]:
-            t = dict(t)
-            t["ci_any"] = (float(t["ci_any"][0]), float(t["ci_any"][1]))
-            t["ci_grade3"] = (float(t["ci_grade3"][0]), float(t["ci_grade3"][1]))
-            e = t["eair_ci"]
-            t["eair_ci"] = None if e is None else (float(e[0]), float(e[1]))
-            terms.append(TermIncidence(**t))
-        arms = tuple(
-            ArmExposure(
-                a["arm"],
-                int(a["n"]),
-                None if a["patient_years"] is None else float(a["patient_years"]),
-                {str(k): int(v) for k, v in a["max_grade_counts"].items()},
-            )
-            for a in d["arms"]
-        )
-        return cls(str(d["source"]), arms, tuple(terms), float(d["level"]), tuple(d["notes"]))
 
 
 def ae_incidence(

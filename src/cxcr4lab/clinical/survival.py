@@ -15,7 +15,7 @@ test is R's ``survdiff`` (k groups, optional strata); Cox models go through life
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "MONTH_DAYS",
@@ -49,14 +50,6 @@ FloatArray = NDArray[np.float64]
 MONTH_DAYS = 365.25 / 12
 """Days per month (30.4375) for AVALU = DAYS."""
 _TO_MONTHS = {"DAYS": 1 / MONTH_DAYS, "WEEKS": 7 / MONTH_DAYS, "MONTHS": 1.0, "YEARS": 12.0}
-
-
-def _opt(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _tuples(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
 def validate_survival(
@@ -117,7 +110,7 @@ def _first_below(times: FloatArray, curve: FloatArray, p: float = 0.5) -> float 
 
 
 @dataclass(frozen=True)
-class KaplanMeier:
+class KaplanMeier(Serial):
     """A Kaplan-Meier curve at its distinct event/censoring times, with log-scale CI bands."""
 
     group: str
@@ -145,14 +138,6 @@ class KaplanMeier:
         """Patients still at risk at time t (time >= t)."""
         i = int(np.searchsorted(np.asarray(self.times), t, side="left"))
         return 0 if i >= len(self.times) else self.n_risk[i]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> KaplanMeier:
-        body: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
-        return cls(**body)
 
 
 def kaplan_meier(
@@ -409,7 +394,7 @@ def subgroup_hazard_ratios(
 
 
 @dataclass(frozen=True)
-class SurvivalResult:
+class SurvivalResult(Serial):
     """A time-to-event analysis of one endpoint by group (e.g. PFS by ARM), times in time_unit."""
 
     kind: ClassVar[str] = "survival"
@@ -458,45 +443,6 @@ class SurvivalResult:
     def hazard_table(self) -> pd.DataFrame:
         """Cox terms and subgroup HRs (HR is unitless)."""
         return pd.DataFrame([asdict(h) for h in (*self.hazard_ratios, *self.subgroups)])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source": self.source,
-            "endpoint": self.endpoint,
-            "time_unit": self.time_unit,
-            "group_column": self.group_column,
-            "curves": [c.to_dict() for c in self.curves],
-            "logrank": None
-            if self.logrank is None
-            else {
-                k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.logrank).items()
-            },
-            "hazard_ratios": [asdict(h) for h in self.hazard_ratios],
-            "landmarks": [asdict(x) for x in self.landmarks],
-            "rmst": [asdict(x) for x in self.rmst],
-            "subgroups": [asdict(h) for h in self.subgroups],
-            "reference": self.reference,
-            "simulated": self.simulated,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SurvivalResult:
-        lr = d.get("logrank")
-        return cls(
-            source=d["source"],
-            endpoint=d["endpoint"],
-            time_unit=d["time_unit"],
-            group_column=d.get("group_column"),
-            curves=tuple(KaplanMeier.from_dict(c) for c in d["curves"]),
-            logrank=None if lr is None else LogRank(**_tuples(lr)),
-            hazard_ratios=tuple(HazardRatio(**h) for h in d["hazard_ratios"]),
-            landmarks=tuple(Landmark(**x) for x in d["landmarks"]),
-            rmst=tuple(Rmst(**x) for x in d["rmst"]),
-            subgroups=tuple(HazardRatio(**h) for h in d.get("subgroups", ())),
-            reference=d.get("reference"),
-            simulated=bool(d.get("simulated", False)),
-        )
 
 
 def analyse_survival(

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 
 __all__ = [
     "ArmSpec",
@@ -214,7 +215,7 @@ class ArmSpec:
 
 
 @dataclass(frozen=True)
-class TrialDesign:
+class TrialDesign(Serial):
     """A two-arm trial: n patients, accrual (months), analysis time (months from first patient),
     dropout hazard (per month), allocation to treatment, two-sided alpha."""
 
@@ -240,24 +241,9 @@ class TrialDesign:
         if self.dropout_per_month < 0:
             raise InputError("dropout hazard must be >= 0", field="dropout")
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["breaks"] = list(self.breaks)
-        for arm in ("control", "treatment"):
-            d[arm]["medians"] = list(d[arm]["medians"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> TrialDesign:
-        arms = {
-            a: ArmSpec(d[a]["name"], d[a]["orr"], tuple(d[a]["medians"]))
-            for a in ("control", "treatment")
-        }
-        return cls(**{**d, **arms, "breaks": tuple(d["breaks"])})
-
 
 @dataclass(frozen=True)
-class TrialSimulation:
+class TrialSimulation(Serial):
     """Monte Carlo operating characteristics of a design (powers with Wilson 95% CIs)."""
 
     kind: ClassVar[str] = "trial"
@@ -294,25 +280,6 @@ class TrialSimulation:
             for q, v, lo, hi, _ in rows
         ]
         return pd.DataFrame(out)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["design"] = self.design.to_dict()
-        d["power_orr_ci"] = list(self.power_orr_ci)
-        d["power_tte_ci"] = list(self.power_tte_ci)
-        return {"kind": self.kind, **d}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> TrialSimulation:
-        body = {k: v for k, v in d.items() if k != "kind"}
-        return cls(
-            **{
-                **body,
-                "design": TrialDesign.from_dict(d["design"]),
-                "power_orr_ci": tuple(d["power_orr_ci"]),
-                "power_tte_ci": tuple(d["power_tte_ci"]),
-            }
-        )
 
 
 @dataclass(frozen=True)

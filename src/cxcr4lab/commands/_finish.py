@@ -30,16 +30,20 @@ def finish(
     database: str | None,
     print_result: Callable[[Console, Any, int | None], None],
     project: str | None = None,
+    fmt: str = "table",
 ) -> None:
     """Save ``result`` with its inputs (``InputBlob`` or ``(name, role, bytes)``) if asked, under
-    the web-app ``project`` if named (it must exist), then show it (as JSON with ``as_json``)."""
-    from cxcr4lab.commands._shared import project_for_save
-    from cxcr4lab.store import InputBlob, Store
-    from cxcr4lab.workflows import find_project, save_result
+        the web-app ``project`` if named (it must exist), then show it: ``fmt`` table (the kind's terminal view), csv (its results table) or json (the
+    whole result with its id); ``as_json`` is ``fmt="json"``."""
+    from cxcr4lab.commands._shared import emit_frame, out_console, output_format, project_for_save
 
+    fmt = output_format(fmt, as_json)
     project = project_for_save(project, save)
     saved_id = None
-    if save:
+    if save:  # the store (SQLAlchemy) is imported only to save: --no-save stays light
+        from cxcr4lab.store import InputBlob, Store
+        from cxcr4lab.workflows import find_project, save_result
+
         blobs = [b if isinstance(b, InputBlob) else InputBlob(*b) for b in inputs]
         with Store(database) as store:
             project_id = (
@@ -53,7 +57,10 @@ def finish(
                 parameters=dict(parameters),
                 project_id=project_id,
             ).id
-    if as_json:
+    if fmt == "json":
         sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")
         return
-    print_result(Console(), result, saved_id)
+    if fmt == "csv":
+        emit_frame(result.summary(), "csv")
+        return
+    print_result(out_console(), result, saved_id)

@@ -2,15 +2,17 @@
 
 The command's arguments are the kind's input files (a positional argument, or the option its
 ``InputSpec.flag`` names), then its declared options (every value read by
-:func:`cxcr4lab.runs.parse_options`, so the messages are the API's), then the common ones:
-``--title``, ``--save/--no-save``, ``--json``, ``--database``, ``--project``.
+:func:`cxcr4lab.runs.parse_options`, so the messages are the API's), then the files it can also
+write (``AnalysisKind.outputs``, e.g. ``--tidy FILE``), then the common ones: ``--title``,
+``--save/--no-save``, ``--json``, ``--database``, ``--project``.
 """
 
 from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +21,7 @@ import typer
 
 from cxcr4lab.commands._shared import (
     DatabaseOption,
+    FormatOption,
     JsonOption,
     ProjectOption,
     SaveOption,
@@ -31,6 +34,7 @@ __all__ = ["kind_command"]
 _COMMON = (
     ("title", TitleOption, None),
     ("save", SaveOption, True),
+    ("fmt", FormatOption, "table"),
     ("as_json", JsonOption, False),
     ("database", DatabaseOption, None),
     ("project", ProjectOption, None),
@@ -61,15 +65,58 @@ def _input_parameters(kind: AnalysisKind) -> list[inspect.Parameter]:
     return params
 
 
+def _output_parameters(kind: AnalysisKind) -> list[inspect.Parameter]:
+    return [
+        inspect.Parameter(
+            spec.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[Path | None, typer.Option(spec.flag, help=spec.help)],
+        )
+        for spec in kind.outputs
+    ]
+
+
+@contextmanager
+def _progress_on_stderr() -> Iterator[None]:
+    """Show what a run tells :func:`cxcr4lab.runs._kind.report_progress` as a transient bar on
+    stderr (made on the first report: most runs make none)."""
+    from cxcr4lab.runs._kind import PROGRESS
+
+    bar: list[Any] = []
+
+    def show(description: str, done: int, total: int) -> None:
+        if not bar:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar.append(Progress(console=Console(stderr=True), transient=True))
+            bar[0].start()
+            bar.append(bar[0].add_task(description, total=total))
+        bar[0].update(bar[1], description=description, completed=done, total=total)
+
+    token = PROGRESS.set(show)
+    try:
+        yield
+    finally:
+        PROGRESS.reset(token)
+        if bar:
+            bar[0].stop()
+
+
 def kind_command(kind: AnalysisKind) -> Callable[..., None]:
     """The typer command function of ``kind`` (its signature built from the declaration)."""
 
     def command(**given: Any) -> None:
         from cxcr4lab.commands._finish import finish
         from cxcr4lab.core.errors import InputError
-        from cxcr4lab.core.files import read_input
-        from cxcr4lab.runs import input_blobs, run_kind
+        from cxcr4lab.core.files import check_output, read_input, write_atomic
+        from cxcr4lab.runs import run_kind
 
+        outputs = [(out, given.pop(out.name)) for out in kind.outputs]
+        for out, target in outputs:
+            if target is not None:
+                check_output(target, field=out.flag)
         files: dict[str, tuple[str, bytes]] = {}
         for spec in kind.inputs:
             path = given.pop(spec.name)
@@ -78,19 +125,26 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 files[spec.name] = (Path(path).name, read_input(path, field=field))
         common = {name: given.pop(name) for name, _, _ in _COMMON}
         try:
-            outcome = run_kind(kind.name, files, given)
-        except InputError as exc:  # the API's words, with the option named as typed here
-            if exc.place.field in given:
-                flagged = replace(exc.place, field=cli_flag(exc.place.field))
+            with _progress_on_stderr():
+                outcome = run_kind(kind.name, files, given)
+        except InputError as exc:  # the API's words, the option or input named as typed here
+            typed = {s.name: s.flag or s.name.upper() for s in kind.inputs}
+            typed.update((name, cli_flag(name)) for name in given)
+            if exc.place.field in typed:
+                flagged = replace(exc.place, field=typed[exc.place.field])
                 raise type(exc)(exc.message, place=flagged) from None
             raise
+        for out, target in outputs:
+            if target is not None:
+                write_atomic(target, out.write(outcome.result), field=out.flag)
         finish(
             outcome.result,
-            input_blobs(kind, files),
+            [(name, kind.input(key).role, content) for key, (name, content) in files.items()],
             outcome.parameters,
             title=common["title"] or outcome.title,
             save=common["save"],
             as_json=common["as_json"],
+            fmt=common["fmt"],
             database=common["database"],
             print_result=kind.terminal_view(),
             project=common["project"],
@@ -99,6 +153,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
     params = [
         *_input_parameters(kind),
         *typer_parameters(kind.options),
+        *_output_parameters(kind),
         *(
             inspect.Parameter(
                 name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint

@@ -1,21 +1,17 @@
-"""``cxcr4lab analyze binding``: competitive radioligand binding."""
+"""The terminal view of a stored binding result (competitive radioligand binding); the kind is
+``runs/binding.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from cxcr4lab.commands import DossierRun
-
 if TYPE_CHECKING:
     from cxcr4lab.assays.binding import BindingResult
 
-__all__ = ["dossier_runs", "print_result"]
-
-RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
+__all__ = ["print_result"]
 
 
 def print_result(console: Console, result: BindingResult, analysis_id: int | None) -> None:
@@ -44,24 +40,3 @@ def print_result(console: Console, result: BindingResult, analysis_id: int | Non
     sb = "n/a" if qc.signal_to_background is None else f"{qc.signal_to_background:.1f}"
     reasons = f" ({escape('; '.join(qc.reasons))})" if qc.reasons else ""
     console.print(f"Plate QC {verdict}: Z' = {z}, S/B = {sb}{reasons}")
-
-
-def dossier_runs() -> list[DossierRun]:
-    from cxcr4lab.workflows import EXAMPLE_SETTINGS, analyse_binding, example_binding_runs
-
-    def make(plate: tuple[str, bytes], layout: tuple[str, bytes]) -> Callable[[], RunOutput]:
-        def run() -> RunOutput:
-            done = analyse_binding(plate, layout, EXAMPLE_SETTINGS)
-            parameters = {"radioligand_molar": 0.1e-9, "kd_molar": 0.5e-9, "block": done.block}
-            return done.result, done.inputs, parameters
-
-        return run
-
-    note = (
-        "Binding plates: SIMULATED from a stated truth (Ki: balixafortide 1 nM, motixafortide "
-        "0.8 nM, mavorixafor 10 nM, plerixafor 40 nM, eribulin inactive; [L] 0.1 nM, Kd 0.5 nM)."
-    )
-    return [
-        DossierRun(example.title, make(plate, layout), (note,))
-        for example, plate, layout in example_binding_runs()
-    ]

@@ -1,170 +1,18 @@
-"""``cxcr4lab analyze chemotaxis``: Transwell/Boyden migration -> chemotactic index, IC50."""
+"""Terminal view of ``cxcr4lab analyze chemotaxis`` (the kind is declared in
+:mod:`cxcr4lab.runs.chemotaxis`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING
 
-import typer
 from rich.console import Console
 
-from cxcr4lab.commands import DossierRun
-from cxcr4lab.commands._finish import finish
-from cxcr4lab.commands._plate import (
-    AgonistConcOption,
-    BlockOption,
-    LayoutOption,
-    SaturationOption,
-    agonist_molar,
-    named,
-    print_plate,
-    read_layout_input,
-    read_plate_input,
-)
-from cxcr4lab.commands._shared import (
-    DatabaseOption,
-    JsonOption,
-    ProjectOption,
-    SaveOption,
-    TitleOption,
-)
+from cxcr4lab.commands._plate import print_plate
 
 if TYPE_CHECKING:
-    from cxcr4lab.assays.chemotaxis import ChemotaxisResult, ChemotaxisSettings
-    from cxcr4lab.store import InputBlob
+    from cxcr4lab.assays.chemotaxis import ChemotaxisResult
 
-__all__ = [
-    "EXAMPLES",
-    "EXAMPLE_AGONIST",
-    "analyse_files",
-    "analyze_chemotaxis",
-    "dossier_runs",
-    "print_result",
-    "register",
-]
-
-RunOutput = tuple[Any, Sequence[Any], dict[str, Any]]
-
-EXAMPLES = (
-    (
-        "calcein_jurkat.csv",
-        "layout96_calcein.toml",
-        "fluorescence",
-        "Jurkat",
-        "Chemotaxis, Jurkat, Calcein-AM with a cell standard curve (simulated)",
-    ),
-    (
-        "crystal_violet_mda231.csv",
-        "layout96_crystal_violet.toml",
-        "absorbance",
-        "MDA-MB-231",
-        "Chemotaxis, MDA-MB-231, crystal violet absorbance (simulated)",
-    ),
-    (
-        "counts_mda231.csv",
-        "layout96.toml",
-        "counts",
-        "MDA-MB-231",
-        "Chemotaxis, MDA-MB-231, microscope counts in 5 fields per insert (simulated)",
-    ),
-)
-EXAMPLE_AGONIST = "100ng/mL"
-
-
-def register(analyze_app: typer.Typer) -> None:
-    analyze_app.command("chemotaxis")(analyze_chemotaxis)
-
-
-def analyse_files(
-    data: Path | tuple[str, bytes],
-    layout: Path | tuple[str, bytes],
-    settings: ChemotaxisSettings,
-    *,
-    block: str | None = None,
-) -> tuple[ChemotaxisResult, tuple[InputBlob, ...]]:
-    """Read and analyse a chemotaxis experiment: a plate reading (absorbance, fluorescence) or
-    a counts table (paths or (name, bytes) pairs)."""
-    from cxcr4lab.assays.chemotaxis import analyse_counts, analyse_plate
-    from cxcr4lab.assays.tabular import read_table_bytes
-    from cxcr4lab.store import InputBlob
-
-    lay, layout_blob = read_layout_input(layout)
-    if settings.readout == "counts":
-        name, content = named(data, "DATA")
-        result = analyse_counts(read_table_bytes(content, name), lay, settings)
-        return result, (InputBlob(name, "counts", content), layout_blob)
-    plate, plate_blob = read_plate_input(data, block, "DATA")
-    return analyse_plate(plate, lay, settings), (plate_blob, layout_blob)
-
-
-def analyze_chemotaxis(
-    data: Annotated[
-        Path,
-        typer.Argument(
-            help="Plate export (absorbance, fluorescence) or, for counts, a table with columns "
-            "well, field, count."
-        ),
-    ],
-    layout: LayoutOption,
-    readout: Annotated[
-        str,
-        typer.Option(
-            "--readout",
-            help="counts (fields per insert), absorbance (crystal violet, needs blank wells) or "
-            "fluorescence (Calcein-AM, needs standard wells with 'cells').",
-        ),
-    ],
-    standard_model: Annotated[
-        str,
-        typer.Option("--standard-model", help="Fluorescence standard curve: linear or 4pl."),
-    ] = "linear",
-    agonist_conc: AgonistConcOption = None,
-    cell_line: Annotated[str, typer.Option("--cell-line", help="Cell line, e.g. Jurkat.")] = "",
-    saturation: SaturationOption = None,
-    block: BlockOption = None,
-    title: TitleOption = None,
-    save: SaveOption = True,
-    as_json: JsonOption = False,
-    database: DatabaseOption = None,
-    project: ProjectOption = None,
-) -> None:
-    """Chemotaxis: migrated cells, chemotactic index, % inhibition of CXCL12-induced
-    migration, IC50 with 95% CI."""
-    from cxcr4lab.assays.chemotaxis import ChemotaxisSettings
-    from cxcr4lab.assays.inhibition import PlateSettings
-
-    settings = ChemotaxisSettings(
-        plate=PlateSettings(
-            agonist_molar=agonist_molar(agonist_conc, "--agonist-conc"), saturation=saturation
-        ),
-        readout=readout,  # type: ignore[arg-type]  # checked by ChemotaxisSettings
-        standard_model=standard_model,  # type: ignore[arg-type]
-        cell_line=cell_line,
-    )
-    result, inputs = analyse_files(data, layout, settings, block=block)
-    finish(
-        result,
-        inputs,
-        _parameters(result),
-        title=title or f"Chemotaxis {result.source}",
-        save=save,
-        as_json=as_json,
-        database=database,
-        print_result=print_result,
-        project=project,
-    )
-
-
-def _parameters(result: ChemotaxisResult) -> dict[str, Any]:
-    s = result.settings
-    return {
-        "readout": s.readout,
-        "standard_model": s.standard_model,
-        "agonist_molar": s.plate.agonist_molar,
-        "cell_line": s.cell_line,
-        "block": result.block,
-    }
+__all__ = ["print_result"]
 
 
 def print_result(console: Console, result: ChemotaxisResult, analysis_id: int | None) -> None:
@@ -227,38 +75,3 @@ def print_result(console: Console, result: ChemotaxisResult, analysis_id: int | 
             ("index at top", left),
         ],
     )
-
-
-def dossier_runs() -> list[DossierRun]:
-    from cxcr4lab.assays.chemotaxis import ChemotaxisSettings
-    from cxcr4lab.assays.inhibition import PlateSettings
-    from cxcr4lab.workflows import example_bytes
-
-    def make(data: str, layout: str, readout: str, cell_line: str) -> Callable[[], RunOutput]:
-        def run() -> RunOutput:
-            settings = ChemotaxisSettings(
-                plate=PlateSettings(agonist_molar=agonist_molar(EXAMPLE_AGONIST, "agonist")),
-                readout=readout,  # type: ignore[arg-type]
-                cell_line=cell_line,
-            )
-            result, inputs = analyse_files(
-                example_bytes("chemotaxis", data), example_bytes("chemotaxis", layout), settings
-            )
-            return result, inputs, _parameters(result)
-
-        return run
-
-    notes = {
-        "fluorescence": "Jurkat Calcein-AM chemotaxis: SIMULATED from a stated truth (RFU = 150 "
-        "+ 2.0 per cell; basal 3,000 migrated cells, CXCL12 100 ng/mL adds 12,000, chemotactic "
-        "index 5.0; IC50 balixafortide 3.0 nM, plerixafor 100 nM, Hill 1).",
-        "absorbance": "MDA-MB-231 crystal-violet chemotaxis: SIMULATED from a stated truth "
-        "(A570 = 0.08 + 8e-5 per cell; basal 2,500 cells, CXCL12 adds 10,000, index 5.0; IC50 "
-        "balixafortide 8.0 nM, plerixafor 100 nM, Hill 1).",
-        "counts": "MDA-MB-231 chemotaxis counted in 5 fields per insert: SIMULATED from the same "
-        "truth as the crystal-violet plate (a field holds 1/100 of the membrane, Poisson counts).",
-    }
-    return [
-        DossierRun(title, make(data, layout, readout, cell), (notes[readout],))
-        for data, layout, readout, cell, title in EXAMPLES
-    ]

@@ -1,5 +1,5 @@
 """Terminal view of the CD34+ mobilization fit (kind ``mobilization``); the command is
-``cxcr4lab simulate mobilization`` (:mod:`cxcr4lab.commands.simulate`)."""
+``cxcr4lab simulate mobilization``, declared in :mod:`cxcr4lab.runs.mobilization`."""
 
 from __future__ import annotations
 

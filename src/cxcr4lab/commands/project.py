@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from cxcr4lab.commands._shared import DatabaseOption
 
-__all__ = ["project_app", "register_top"]
+__all__ = ["project_app", "register_in"]
 
 project_app = typer.Typer(help="Projects of the web app.", no_args_is_help=True)
 
 
-def register_top(app: typer.Typer) -> None:
-    app.add_typer(project_app, name="project")
+def register_in(group: Callable[[str], typer.Typer]) -> None:
+    group("").add_typer(project_app, name="project")
 
 
 @project_app.command("create")

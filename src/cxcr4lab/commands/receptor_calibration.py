@@ -1,5 +1,5 @@
-"""Terminal view of a receptor-model calibration (kind ``receptor_calibration``); the commands
-are in :mod:`cxcr4lab.commands.receptor`."""
+"""Terminal view of a receptor-model calibration (kind ``receptor_calibration``); the command is
+``cxcr4lab receptor calibrate``, declared in :mod:`cxcr4lab.runs.receptor_calibration`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Terminal view of a regimen comparison (kind ``regimen_comparison``); the command is
-``cxcr4lab simulate compare`` (:mod:`cxcr4lab.commands.simulate`)."""
+``cxcr4lab simulate compare``, declared in :mod:`cxcr4lab.runs.regimen_comparison`."""
 
 from __future__ import annotations
 

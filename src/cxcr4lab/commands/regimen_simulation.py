@@ -1,5 +1,5 @@
 """Terminal view of a regimen population simulation (kind ``regimen_simulation``); the command
-is ``cxcr4lab simulate regimen`` (:mod:`cxcr4lab.commands.simulate`)."""
+is ``cxcr4lab simulate regimen``, declared in :mod:`cxcr4lab.runs.regimen_simulation`."""
 
 from __future__ import annotations
 

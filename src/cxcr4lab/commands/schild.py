@@ -1,5 +1,5 @@
 """Terminal view of a simulated Schild experiment (kind ``schild``); the command is
-``cxcr4lab receptor schild`` (:mod:`cxcr4lab.commands.receptor`)."""
+``cxcr4lab receptor schild``, declared in :mod:`cxcr4lab.runs.schild`."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated
 
@@ -12,11 +13,11 @@ from cxcr4lab.core.errors import InputError
 
 _ANALYSIS_TIMEOUT_S = 60.0  # cxcr4lab.web.settings.DEFAULT_ANALYSIS_TIMEOUT_S (not imported: slow)
 
-__all__ = ["register_top", "serve"]
+__all__ = ["register_in", "serve"]
 
 
-def register_top(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+def register_in(group: Callable[[str], typer.Typer]) -> None:
+    group("").command("serve")(serve)
 
 
 def serve(

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from cxcr4lab.commands._shared import DatabaseOption
 
-__all__ = ["register_top", "user_app"]
+__all__ = ["register_in", "user_app"]
 
 user_app = typer.Typer(help="Users of the web app.", no_args_is_help=True)
 
 
-def register_top(app: typer.Typer) -> None:
-    app.add_typer(user_app, name="user")
+def register_in(group: Callable[[str], typer.Typer]) -> None:
+    group("").add_typer(user_app, name="user")
 
 
 @user_app.command("create")

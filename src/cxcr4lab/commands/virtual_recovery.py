@@ -1,5 +1,5 @@
 """Terminal view of the virtual-plate recovery (kind ``virtual_recovery``); the command is
-``cxcr4lab receptor recover`` (:mod:`cxcr4lab.commands.receptor`)."""
+``cxcr4lab receptor recover``, declared in :mod:`cxcr4lab.runs.virtual_recovery`."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ bad weights) is not raised: it gets a ``bad_input: ...`` flag and the other curv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -44,7 +44,19 @@ from cxcr4lab.fit.flags import FitThresholds
 from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
 from cxcr4lab.fit.result import FitResult
 
-__all__ = ["SMALL_TABLE", "TABLE_COLUMNS", "BatchResult", "Engine", "fit_many", "fit_table"]
+__all__ = [
+    "SMALL_TABLE",
+    "TABLE_COLUMNS",
+    "BatchResult",
+    "Engine",
+    "FixedModel",
+    "LongCurves",
+    "fit_many",
+    "fit_table",
+    "fixed_model",
+    "long_curves",
+    "read_curve_csv",
+]
 
 Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
@@ -290,6 +302,99 @@ def _problems(model: Model, X: Array, Y: Array, W: Array | None) -> NDArray[np.i
     return code
 
 
+# --- fixed parameters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class FixedModel(Model):
+    """``base`` with the parameters of ``fixed`` held at their values; its parameters are the
+    free ones of ``base``, in ``base``'s order (made by :func:`fixed_model`)."""
+
+    base: Model = FOUR_PL
+    fixed: tuple[tuple[str, float], ...] = ()
+
+
+def fixed_model(model: Model, fixed: Mapping[str, float], *, place: Place | None = None) -> Model:
+    """``model`` with the parameters of ``fixed`` held at their values (``model`` if none).
+
+    The batched solvers fit it like any model (the values, Jacobian and starting values of the
+    free parameters are ``model``'s), so a fixed-parameter fit is the fit of the reduced model.
+
+    >>> fixed_model(FOUR_PL, {"hill": 1.0}).param_names
+    ('bottom', 'top', 'log10_ic50')
+    """
+    if not fixed:
+        return model
+    where = place or Place(field="fixed")
+    for name, value in fixed.items():
+        if name not in model.param_names:
+            raise InputError(
+                f"{quote(name)} is not a parameter of model {model.name} "
+                f"(its parameters: {', '.join(model.param_names)})",
+                place=where,
+            )
+        if not np.isfinite(value):
+            raise InputError(f"{name} must be held at a finite value, got {value}", place=where)
+    free = [i for i, n in enumerate(model.param_names) if n not in fixed]
+    if not free:
+        raise InputError("every parameter is fixed: nothing is left to fit", place=where)
+    held = [(model.index(n), float(v)) for n, v in fixed.items()]
+    k = model.n_params
+
+    def full(p: Array) -> Array:
+        q = np.asarray(p, dtype=np.float64)
+        out = np.empty((k, *q.shape[1:]))
+        out[free] = q
+        for i, v in held:
+            out[i] = v
+        return out
+
+    def f(x: Array, p: Array) -> Array:
+        return model.f(x, full(p))
+
+    def jac(x: Array, p: Array) -> Array:
+        return np.asarray(model.jac(x, full(p)), dtype=np.float64)[:, free]
+
+    def guess(x: Array, y: Array) -> Array:
+        return np.asarray(model.guess(x, y), dtype=np.float64)[free]
+
+    names = tuple(model.param_names[i] for i in free)
+    flat = model.flat_when
+    label = ", ".join(f"{n}={float(v):g}" for n, v in fixed.items())
+    return FixedModel(
+        name=f"{model.name}[{label}]",
+        title=f"{model.title}; fixed {label}",
+        param_names=names,
+        f=f,
+        jac=jac,
+        guess=guess,
+        x_is_log10=model.x_is_log10,
+        zero_dose_ok=model.zero_dose_ok,
+        flat_when=flat if flat is not None and set(flat) <= set(names) else None,
+        base=model,
+        fixed=tuple((n, float(v)) for n, v in fixed.items()),
+    )
+
+
+def _check_bounds(
+    model: Model, bounds: Mapping[str, tuple[float, float]], fixed: Mapping[str, float]
+) -> None:
+    where = Place(field="bounds")
+    for name, (lo, hi) in bounds.items():
+        if name not in model.param_names:
+            raise InputError(
+                f"{quote(name)} is not a parameter of model {model.name} "
+                f"(its parameters: {', '.join(model.param_names)})",
+                place=where,
+            )
+        if name in fixed:
+            raise InputError(f"{name} is both fixed and bounded", place=where)
+        if not lo < hi or np.isnan(lo) or np.isnan(hi):
+            raise InputError(
+                f"the bounds of {name} must have lower < upper, got {lo}:{hi}", place=where
+            )
+
+
 # --- starting values -----------------------------------------------------------------------------
 
 
@@ -357,6 +462,12 @@ def _compiled_guess(k: int) -> Callable[[Array, Array, Mask], Array]:
 def _batch_guess(
     model: Model, engine: Engine = "numpy"
 ) -> Callable[[Array, Array, Mask], Array] | None:
+    if isinstance(model, FixedModel):  # the base model's starts, less the fixed parameters
+        inner = _batch_guess(model.base, "numpy")
+        if inner is None:
+            return None
+        keep = [model.base.index(n) for n in model.param_names]
+        return lambda X, Y, present: inner(X, Y, present)[keep]
     if _compiled(model, engine):
         return _compiled_guess(model.n_params)
     # equality, not identity: a model sent to a Dask worker arrives as a copy
@@ -1099,38 +1210,52 @@ def _replace_place(place: Place, column: str, *, curve: str | None = None) -> Pl
     )
 
 
-def fit_table(
-    df: pd.DataFrame,
-    model: str | Model = "4pl",
-    *,
-    conc_unit: str = "M",
-    alpha: float = 0.05,
-    max_iter: int = 200,
-    file: str | None = None,
-    chunk_size: int = 20_000,
-    on_chunk: Callable[[int], None] | None = None,
-    engine: Engine = "auto",
-) -> pd.DataFrame:
-    """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order.
+@dataclass(frozen=True)
+class LongCurves:
+    """The curves of a long table as padded ``(n_curves, width)`` arrays, in input order.
 
-    ``df`` has columns ``curve_id``, ``concentration``, ``response`` and optionally ``weight``
-    (per point) and ``unit`` (per row; one unit per curve, else ``conc_unit`` for all). A blank
-    response is a missing point. ``ic50``, ``ic50_lower`` and ``ic50_upper`` (the asymptotic
-    ``1 - alpha`` CI, 95% by default) are concentrations in the curve's input unit;
-    ``log10_ic50`` and ``log10_ic50_se`` are of the IC50 in **mol/L**, whatever the input unit.
-    A curve that cannot be fitted gets ``converged = False`` and a ``bad_input: ...`` flag.
-    Curves are fitted ``chunk_size`` at a time; ``on_chunk(n_curves)`` is called after each
-    chunk (for a progress bar). ``engine`` is :func:`fit_many`'s, chosen once for the whole
-    table: ``"auto"`` takes the compiled solver where there is one, except for a table of fewer
-    than :data:`SMALL_TABLE` curves (the numpy solver, no numba import; the two agree to
-    rounding). A bad table raises :class:`InputError` naming ``file``, row and column.
+    ``X`` is in the model's scale (log10 mol/L for the log models; NaN pads), ``Y`` the
+    response (NaN: padding or a blank response), ``W`` the weights or None; ``factors`` is mol/L
+    per unit of each curve's concentration; ``problems`` holds ``bad_input: ...`` for a curve
+    whose table rows are unusable (a negative concentration), else None.
     """
-    if engine not in ("auto", "numba", "numpy"):
-        raise InputError(
-            f"engine must be auto, numba or numpy, got {quote(engine)}", field="engine"
-        )
+
+    ids: tuple[Hashable, ...]
+    X: Array
+    Y: Array
+    W: Array | None
+    factors: Array
+    problems: tuple[str | None, ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def read_curve_csv(content: bytes, name: str) -> pd.DataFrame:
+    """A long CSV of curves (``curve_id``, ``concentration``, ``response``, ...) as a frame,
+    within the delimited-text limits; an unreadable file is one :class:`InputError` naming it.
+    ``curve_id`` is read as text."""
+    import io
+
+    from cxcr4lab.core.limits import check_text_table
+
+    check_text_table(content, name, delimiters=",")
+    try:
+        return pd.read_csv(io.BytesIO(content), dtype={"curve_id": str}, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise InputError("the file is empty", file=name) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file as CSV ({quote(str(exc))})", file=name) from None
+    except (ValueError, OverflowError) as exc:
+        raise InputError(f"cannot read the file as CSV ({type(exc).__name__})", file=name) from None
+
+
+def long_curves(
+    df: pd.DataFrame, model: Model, *, conc_unit: str = "M", file: str | None = None
+) -> LongCurves:
+    """The curves of a long table (see :func:`fit_table`) as :class:`LongCurves`; a bad table
+    raises :class:`InputError` naming ``file``, row and column."""
     where = Place(file=file or "table")
-    m = get_model(model) if isinstance(model, str) else model
     require_nonempty(df, place=where)
     require_columns(df, ("curve_id", "concentration", "response"), place=where)
     missing_id = df["curve_id"].isna().to_numpy()
@@ -1147,7 +1272,7 @@ def fit_table(
     molar = conc * factors[codes]
     negative = np.zeros(n_curves, dtype=bool)
     negative[codes[molar < 0]] = True
-    if m.x_is_log10:
+    if model.x_is_log10:
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.log10(np.where(molar < 0, np.nan, molar))
     else:
@@ -1167,57 +1292,240 @@ def fit_table(
         W = np.full((n_curves, width), np.nan)
         W[codes[order], pos] = weight[order]
         W[np.isnan(Y)] = 1.0  # a missing point's weight does not matter
-    extra = [_NEGATIVE_CONC if neg else None for neg in negative.tolist()]
-    if engine == "numba" and not _compiled(m, engine):
-        raise InputError(f"no compiled solver for model {quote(m.name)}", field="engine")
+    problems = tuple(_NEGATIVE_CONC if neg else None for neg in negative.tolist())
+    return LongCurves(tuple(ids), X, Y, W, factors, problems)
+
+
+def fit_table(
+    df: pd.DataFrame,
+    model: str | Model = "4pl",
+    *,
+    conc_unit: str = "M",
+    alpha: float = 0.05,
+    max_iter: int = 200,
+    file: str | None = None,
+    chunk_size: int = 20_000,
+    on_chunk: Callable[[int], None] | None = None,
+    engine: Engine = "auto",
+    fixed: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
+    """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order.
+
+    ``df`` has columns ``curve_id``, ``concentration``, ``response`` and optionally ``weight``
+    (per point) and ``unit`` (per row; one unit per curve, else ``conc_unit`` for all). A blank
+    response is a missing point. ``ic50``, ``ic50_lower`` and ``ic50_upper`` (the asymptotic
+    ``1 - alpha`` CI, 95% by default) are concentrations in the curve's input unit;
+    ``log10_ic50`` and ``log10_ic50_se`` are of the IC50 in **mol/L**, whatever the input unit.
+    A curve that cannot be fitted gets ``converged = False`` and a ``bad_input: ...`` flag.
+    Curves are fitted ``chunk_size`` at a time; ``on_chunk(n_curves)`` is called after each
+    chunk (for a progress bar). ``engine`` is :func:`fit_many`'s, chosen once for the whole
+    table: ``"auto"`` takes the compiled solver where there is one, except for a table of fewer
+    than :data:`SMALL_TABLE` curves (the numpy solver, no numba import; the two agree to
+    rounding). A bad table raises :class:`InputError` naming ``file``, row and column.
+
+    ``fixed`` holds model parameters at values for every curve (``{"hill": 1.0}``, in the
+    model's scale: ``log10_ic50`` in log10 mol/L): the batched solver fits the reduced model
+    (:func:`fixed_model`; numpy engine). ``bounds`` keeps parameters within ``(lower, upper)``:
+    the curves are then fitted one by one by :func:`~cxcr4lab.fit.solve.fit_curve` (scipy's
+    trust-region reflective solver), and a curve with an estimate on a bound is flagged
+    ``at_bound`` (its SE and CI assume the bound is not active).
+    """
+    if engine not in ("auto", "numba", "numpy"):
+        raise InputError(
+            f"engine must be auto, numba or numpy, got {quote(engine)}", field="engine"
+        )
+    m = get_model(model) if isinstance(model, str) else model
+    fixed = dict(fixed or {})
+    bounds = dict(bounds or {})
+    fit_model = fixed_model(m, fixed)
+    _check_bounds(m, bounds, fixed)
+    data = long_curves(df, m, conc_unit=conc_unit, file=file)
+    n_curves = len(data)
+    X, Y, W = data.X, data.Y, data.W
+    if engine == "numba" and not _compiled(fit_model, engine):
+        raise InputError(f"no compiled solver for model {quote(fit_model.name)}", field="engine")
     if engine == "auto" and n_curves < SMALL_TABLE:
         engine = "numpy"
 
     parts = []
     for lo in range(0, n_curves, chunk_size):
         hi = min(lo + chunk_size, n_curves)
-        parts.append(
-            _fit_padded(
-                m,
-                X[lo:hi],
-                Y[lo:hi],
-                None if W is None else W[lo:hi],
-                alpha=alpha,
-                max_iter=max_iter,
-                thresholds=FitThresholds(),
-                extra_bad=extra[lo:hi],
-                engine=engine,
-            )
-        )
+        Wc = None if W is None else W[lo:hi]
+        if bounds:
+            part = _fit_bounded(
+                m, fixed, bounds, X[lo:hi], Y[lo:hi], Wc, alpha=alpha,
+                thresholds=FitThresholds(), extra_bad=data.problems[lo:hi],
+            )  # fmt: skip
+        else:
+            part = _fit_padded(
+                fit_model, X[lo:hi], Y[lo:hi], Wc, alpha=alpha, max_iter=max_iter,
+                thresholds=FitThresholds(), extra_bad=data.problems[lo:hi], engine=engine,
+            )  # fmt: skip
+        parts.append(part)
         if on_chunk is not None:
             on_chunk(hi - lo)
     batch = BatchResult.concat(parts)
-    return _table_frame(m, batch, list(ids), factors)
+    return _table_frame(m, batch, list(data.ids), data.factors, fixed)
+
+
+def _fit_bounded(
+    model: Model,
+    fixed: Mapping[str, float],
+    bounds: Mapping[str, tuple[float, float]],
+    X: Array,
+    Y: Array,
+    W: Array | None,
+    *,
+    alpha: float,
+    thresholds: FitThresholds,
+    extra_bad: Sequence[str | None],
+) -> BatchResult:
+    """:func:`_fit_padded`'s result for bounded fits, curve by curve through ``fit_curve``.
+
+    Parameters are those of ``fixed_model(model, fixed)``; inference is ``fit_curve``'s
+    (``s^2 (J^T W J)^-1`` over the free parameters, t-based potency CI), the flags are the
+    batch's plus ``at_bound``.
+    """
+    from cxcr4lab.core.errors import FitError
+    from cxcr4lab.fit.solve import fit_curve
+
+    reduced = fixed_model(model, fixed)
+    n, k = len(Y), reduced.n_params
+    code = _problems(reduced, X, Y, W)
+    bad: list[str | None] = np.array([None, *_PROBLEMS], dtype=object)[code].tolist()
+    bad = [e if e is not None else b for b, e in zip(bad, extra_bad, strict=True)]
+    present = ~(np.isnan(X) | np.isnan(Y))
+    params = np.full((n, k), np.nan)
+    stderr = np.full((n, k), np.nan)
+    covariance = np.full((n, k, k), np.nan)
+    rss = np.full(n, np.nan)
+    converged = np.zeros(n, dtype=bool)
+    x_min = np.full(n, np.nan)
+    x_max = np.full(n, np.nan)
+    for i in range(n):
+        if bad[i] is not None:
+            continue
+        keep = present[i]
+        try:
+            fit = fit_curve(
+                model,
+                X[i, keep],
+                Y[i, keep],
+                weights=None if W is None else W[i, keep],
+                fixed=fixed,
+                bounds=bounds,
+                alpha=alpha,
+            )
+        except (InputError, FitError) as exc:
+            bad[i] = f"bad_input: {getattr(exc, 'message', str(exc))}"
+            continue
+        free = np.array(fit.free)
+        params[i] = np.asarray(fit.values)[free]
+        stderr[i] = [
+            np.nan if se is None else se for se, f in zip(fit.stderr, free, strict=True) if f
+        ]
+        if fit.covariance is not None:
+            covariance[i] = np.asarray(fit.covariance)
+        rss[i] = fit.rss
+        converged[i] = fit.converged
+        x_min[i], x_max[i] = fit.x_min, fit.x_max
+    n_points = present.sum(axis=1).astype(np.int64)
+    dof = n_points - k
+    pot = _potency_name(reduced)
+    ci_lower = np.full(n, np.nan)
+    ci_upper = np.full(n, np.nan)
+    good = np.array([b is None for b in bad], dtype=bool)
+    no_effect = np.full(n, np.nan)
+    flags: list[tuple[str, ...]] = [(b,) if b is not None else () for b in bad]
+    if good.any():
+        Yg = np.where(present[good], Y[good], 0.0)
+        w = None if W is None else np.where(present[good], W[good], 0.0)
+        with np.errstate(all="ignore"):
+            no_effect[good] = _no_effect_p(Yg, w, present[good], rss[good], dof[good], k)
+            t = stdtrit(dof[good].astype(np.float64), 1.0 - alpha / 2.0)
+        if pot is not None:
+            j = reduced.index(pot)
+            ci_lower[good] = params[good, j] - t * stderr[good, j]
+            ci_upper[good] = params[good, j] + t * stderr[good, j]
+        P = params[good].T
+        table = _flag_table(
+            reduced, P, stderr[good].T, ci_lower[good], ci_upper[good], x_min[good],
+            x_max[good], no_effect[good], thresholds,
+        )  # fmt: skip
+        at_bound = np.zeros(int(good.sum()), dtype=bool)
+        for name, (lo, hi) in bounds.items():
+            v = P[reduced.index(name)]
+            tol = 1e-6 * np.maximum(1.0, np.abs(v))
+            with np.errstate(invalid="ignore"):
+                at_bound |= (np.abs(v - lo) <= tol) | (np.abs(v - hi) <= tol)
+        rows = np.nonzero(good)[0].tolist()
+        for i, f, edge in zip(rows, table, at_bound.tolist(), strict=True):
+            if not converged[i]:
+                flags[i] = ("not_converged",)
+            else:
+                flags[i] = (*f, "at_bound") if edge else f
+    return BatchResult(
+        model=reduced.name,
+        param_names=reduced.param_names,
+        params=_frozen(params),
+        stderr=_frozen(stderr),
+        covariance=_frozen(covariance),
+        ci_lower=_frozen(ci_lower),
+        ci_upper=_frozen(ci_upper),
+        rss=_frozen(rss),
+        n_points=_frozen(n_points),
+        dof=_frozen(dof),
+        converged=_frozen(converged),
+        no_effect_p=_frozen(no_effect),
+        x_min=_frozen(x_min),
+        x_max=_frozen(x_max),
+        iterations=_frozen(np.zeros(n, dtype=np.int64)),
+        flags=tuple(flags),
+        potency=pot,
+        alpha=alpha,
+        weighted=W is not None,
+        _bad=tuple(bad),
+    )
 
 
 def _table_frame(
-    model: Model, batch: BatchResult, ids: list[Hashable], factors: Array
+    model: Model,
+    batch: BatchResult,
+    ids: list[Hashable],
+    factors: Array,
+    fixed: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     n = len(batch)
     nan = np.full(n, np.nan)
+    fixed = fixed or {}
+    fitted = ~batch.bad_input
 
     def param(name: str) -> Array:
-        return batch.params[:, model.index(name)] if name in model.param_names else nan
+        if name in fixed:  # held at its value for every curve that was fitted
+            return np.where(fitted, fixed[name], np.nan)
+        if name in batch.param_names:
+            return batch.params[:, batch.param_names.index(name)]
+        return nan
 
-    pot = batch.potency
+    pot = _potency_name(model)
     if pot is None:
         ic50 = lower = upper = log_ic50 = log_se = nan
     else:
         v = param(pot)
-        se = batch.stderr[:, model.index(pot)]
+        if pot in fixed:  # a fixed potency: no SE, no CI
+            se, ci_lo, ci_hi = nan, nan, nan
+        else:
+            se = batch.stderr[:, batch.param_names.index(pot)]
+            ci_lo, ci_hi = batch.ci_lower, batch.ci_upper
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if pot.startswith("log10_"):
                 log_ic50, log_se = v, se
                 ic50 = 10.0**v / factors
-                lower = 10.0**batch.ci_lower / factors
-                upper = 10.0**batch.ci_upper / factors
+                lower = 10.0**ci_lo / factors
+                upper = 10.0**ci_hi / factors
             else:  # a potency on the linear scale, in mol/L
-                ic50, lower, upper = v / factors, batch.ci_lower / factors, batch.ci_upper / factors
+                ic50, lower, upper = v / factors, ci_lo / factors, ci_hi / factors
                 log_ic50 = np.where(v > 0, np.log10(v), np.nan)
                 log_se = np.where(v > 0, se / (v * _LN10), np.nan)
     return pd.DataFrame(

@@ -21,6 +21,7 @@ FLAG_TEXT: dict[str, str] = {
     "wide_ci": "the 95% CI of the IC50 spans more than a factor of 100",
     "no_effect": "the curve is not distinguishable from a horizontal line (F test)",
     "extreme_hill": "the Hill slope is extreme (|slope| > 5 or < 0.3)",
+    "at_bound": "a parameter sits on a bound it was given; its SE and CI ignore the bound",
 }
 
 

@@ -9,7 +9,6 @@ curves, so SEs, CIs and profiles come from the joint covariance.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,14 +18,13 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.core.errors import InputError, Place
-from cxcr4lab.fit.models import Model, register_model
+from cxcr4lab.fit.models import Model, data_model_name, register_model
 from cxcr4lab.fit.result import FitResult
 from cxcr4lab.fit.solve import extra_ss_f_test, fit_curve
 
 __all__ = ["Comparison", "GlobalResult", "compare_fits", "compare_shared", "fit_global"]
 
 Array = NDArray[np.float64]
-_counter = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -165,14 +163,15 @@ def fit_global(
 
     joint = register_model(
         Model(
-            name=f"global:{model.name}:{next(_counter)}",
+            name=data_model_name(f"global:{model.name}", (tuple(shared), ids), *xs, *ys),
             title=f"Global {model.title}; shared: {', '.join(shared) or 'none'}",
             param_names=tuple(expanded),
             f=f,
             jac=jac,
             guess=guess,
             x_is_log10=False,
-        )
+        ),
+        replace=True,
     )
     joint_fixed = {
         name: value

@@ -7,11 +7,12 @@ is what Prism and drc do for potency, and it makes logIC50 a well-scaled paramet
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
 from cxcr4lab.core.errors import NotFoundError
@@ -22,6 +23,7 @@ __all__ = [
     "MODELS",
     "ONE_SITE_COMPETITION",
     "Model",
+    "data_model_name",
     "get_model",
     "register_model",
     "sigmoid_guess",
@@ -186,6 +188,21 @@ HORIZONTAL = Model(
 
 MODELS: dict[str, Model] = {m.name: m for m in (ONE_SITE_COMPETITION, FOUR_PL, HORIZONTAL)}
 """Every model known by name; results find their model here (``FitResult.get_model``)."""
+
+
+def data_model_name(prefix: str, key: object, *arrays: ArrayLike) -> str:
+    """The name of a model made for one data set (a global or Schild fit closes over its data):
+    ``prefix`` and a digest of ``key`` and the arrays, so the same data give the same name in
+    every process and run, and different data never share one.
+
+    >>> data_model_name("global:4pl", ("hill",), [1.0, 2.0]) == data_model_name(
+    ...     "global:4pl", ("hill",), [1.0, 2.0])
+    True
+    """
+    digest = hashlib.sha256(repr(key).encode())
+    for a in arrays:
+        digest.update(np.ascontiguousarray(np.asarray(a, dtype=float)).tobytes())
+    return f"{prefix}:{digest.hexdigest()[:12]}"
 
 
 def register_model(model: Model, *, replace: bool = False) -> Model:

@@ -9,14 +9,15 @@ Missing values (a fixed parameter's SE, an unbounded CI side) are ``None``, neve
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import stdtrit
 
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit.models import Model, get_model
 
 __all__ = ["FitResult", "ProfileInterval"]
@@ -33,7 +34,7 @@ class ProfileInterval:
 
 
 @dataclass(frozen=True)
-class FitResult:
+class FitResult(Serial):
     """One fitted curve. ``x`` and parameters are in the model's scale (log10 mol/L for potency)."""
 
     model: str
@@ -132,7 +133,7 @@ class FitResult:
         half = t * np.sqrt(np.maximum(var, 0.0))
         return y - half, y + half
 
-    # -- presentation and serialisation ------------------------------------------------------------
+    # -- presentation ------------------------------------------------------------
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per parameter: value, SE, asymptotic CI and (where computed) profile CI."""
         ci = self.conf_int(alpha)
@@ -174,26 +175,3 @@ class FitResult:
                 lo, hi = ci[name]
                 lines.append(f"    {name:>12}: {v:.6g} +/- {se:.3g}  ({lo:.6g} to {hi:.6g})")
         return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FitResult:
-        cov = d["covariance"]
-        return cls(
-            model=d["model"],
-            param_names=tuple(d["param_names"]),
-            values=tuple(float(v) for v in d["values"]),
-            stderr=tuple(None if s is None else float(s) for s in d["stderr"]),
-            covariance=None if cov is None else tuple(tuple(float(c) for c in row) for row in cov),
-            free=tuple(bool(f) for f in d["free"]),
-            rss=float(d["rss"]),
-            n=int(d["n"]),
-            converged=bool(d["converged"]),
-            message=str(d["message"]),
-            x_min=float(d["x_min"]),
-            x_max=float(d["x_max"]),
-            weighted=bool(d["weighted"]),
-            profiles=tuple(ProfileInterval(**p) for p in d["profiles"]),
-        )

@@ -13,7 +13,6 @@ beside it for the familiar plot.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from scipy import stats
 
 from cxcr4lab.core.errors import InputError, Place
 from cxcr4lab.fit.dose_response import log_logistic
-from cxcr4lab.fit.models import MODELS, Model, register_model, sigmoid_guess
+from cxcr4lab.fit.models import MODELS, Model, data_model_name, register_model, sigmoid_guess
 from cxcr4lab.fit.result import FitResult
 from cxcr4lab.fit.solve import fit_curve
 
@@ -33,7 +32,6 @@ __all__ = ["SchildResult", "fit_schild"]
 Array = NDArray[np.float64]
 _LN10 = float(np.log(10.0))
 _STIM = MODELS.get("4pl_stim") or log_logistic(4, "stimulation", "log")
-_counter = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -135,14 +133,15 @@ def fit_schild(
 
     model = register_model(
         Model(
-            name=f"gaddum_schild:{next(_counter)}",
+            name=data_model_name("gaddum_schild", fix_slope, x, b, y),
             title="Gaddum/Schild global fit of agonist curves at several antagonist concentrations",
             param_names=("bottom", "top", "log10_ec50", "hill", "pA2", "schild_slope"),
             f=f,
             jac=jac,
             guess=guess,
             x_is_log10=False,
-        )
+        ),
+        replace=True,
     )
     fixed = {} if fix_slope is None else {"schild_slope": fix_slope}
     fit = fit_curve(

@@ -5,6 +5,8 @@
 * :mod:`.compartments`: closed-form compartment responses (bolus, infusion, oral) for fitting;
 * :mod:`.pkfit` (with :mod:`.pkfit_tables`, :mod:`.pkfit_results`): fitting compartment models to
   concentration-time data through the fit engine, per subject, with CIs and AICc;
+* :mod:`.pk_regimen`: a dosing regimen (bolus, infusion, oral; any interval and number of
+  doses) applied to given or fitted compartment parameters: curves, Cmax, trough, AUC per interval;
 * :mod:`.regimens`: doses in mg/kg, mg/m^2 (BSA) or flat mg on days within cycles, as
   NONMEM-style dose records;
 * :mod:`.datasets`: reading, writing and validating NONMEM-style datasets;

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.pkpd.mobilization import MobilizationResult
 from cxcr4lab.pkpd.neutropenia import ctcae_grade
 from cxcr4lab.pkpd.occupancy_model import OccupancyModel
@@ -153,12 +154,8 @@ def default_candidates() -> tuple[Regimen, ...]:
     return tuple(out)
 
 
-def _three(x: Sequence[Any]) -> Three:
-    return float(x[0]), float(x[1]), float(x[2])
-
-
 @dataclass(frozen=True)
-class ComparisonRow:
+class ComparisonRow(Serial):
     """One schedule's outcome in the virtual population (see the module docstring): time
     above target (% of the course) and nadir ANC (10^9/L) percentiles 5/50/95, counts of
     patients holding the target and with grade >= 3 / grade 4 neutropenia (of ``n``), and the
@@ -197,36 +194,9 @@ class ComparisonRow:
             raise InputError(f"no proportion {quote(what)}", field="ci")
         return proportion_ci(counts[what], self.n, level)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "regimen": self.regimen.to_dict(),
-            "above": list(self.above),
-            "held": self.held,
-            "grade3": self.grade3,
-            "grade4": self.grade4,
-            "n": self.n,
-            "nadir": list(self.nadir),
-            "cmax": self.cmax,
-            "auc": self.auc,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ComparisonRow:
-        return cls(
-            regimen=Regimen.from_dict(d["regimen"]),
-            above=_three(d["above"]),
-            held=int(d["held"]),
-            grade3=int(d["grade3"]),
-            grade4=int(d["grade4"]),
-            n=int(d["n"]),
-            nadir=_three(d["nadir"]),
-            cmax=float(d["cmax"]),
-            auc=float(d["auc"]),
-        )
-
 
 @dataclass(frozen=True)
-class RegimenComparison:
+class RegimenComparison(Serial):
     """Schedules compared in one SIMULATED virtual population, with the verdict thresholds:
     occupancy held by >= ``hold_fraction`` of patients and P(grade >= 3) <= ``limit``."""
 
@@ -286,28 +256,6 @@ class RegimenComparison:
     def potencies(self, source: str = "") -> list[Any]:
         """No potencies (app protocol: result kinds list the potencies they estimate)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "settings": self.settings.to_dict(),
-            "hold_fraction": self.hold_fraction,
-            "limit": self.limit,
-            "rows": [r.to_dict() for r in self.rows],
-            "covariates_source": self.covariates_source,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RegimenComparison:
-        return cls(
-            settings=SimulationSettings.from_dict(d["settings"]),
-            hold_fraction=float(d["hold_fraction"]),
-            limit=float(d["limit"]),
-            rows=tuple(ComparisonRow.from_dict(r) for r in d["rows"]),
-            covariates_source=str(d.get("covariates_source", "")),
-            notes=tuple(str(n) for n in d.get("notes", ())),
-        )
 
 
 def _fraction(value: float, name: str, *, zero_ok: bool) -> float:

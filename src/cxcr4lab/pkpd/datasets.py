@@ -254,7 +254,7 @@ def read_nonmem(
     return validate_nonmem(raw, source=name, row_base=2, text_columns=text_columns)
 
 
-_INT_COLUMNS = ("ID", "EVID", "ADDL", "CMT", "MDV")
+_INT_COLUMNS = ("ID", "EVID", "ADDL", "CMT", "MDV", "BLQ", "CENS")
 
 
 def _cell(v: float | str, integer: bool) -> str:

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import norm
 
 from cxcr4lab.core.errors import InputError, Place, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit import EMAX, FitResult, fit_curve
 
 __all__ = [
@@ -171,7 +172,7 @@ _LABELS = {"e0": "E0 (baseline)", "emax": "Emax", "ec50": "ED50", "hill": "Hill"
 
 
 @dataclass(frozen=True)
-class MobilizationResult:
+class MobilizationResult(Serial):
     """The fitted dose-response of peak CD34+ and what it predicts for apheresis."""
 
     kind: ClassVar[str] = "mobilization"
@@ -281,32 +282,6 @@ class MobilizationResult:
     def potencies(self, source: str = "") -> list[Any]:
         """No potencies (app protocol: result kinds list the potencies they estimate)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "fit": self.fit.to_dict(),
-            "levels": [asdict(lv) for lv in self.levels],
-            "settings": asdict(self.settings),
-            "weight_kg": self.weight_kg,
-            "plateau_doses": list(self.plateau_doses),
-            "source": self.source,
-            "alpha": self.alpha,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> MobilizationResult:
-        return cls(
-            fit=FitResult.from_dict(dict(d["fit"])),
-            levels=tuple(DoseLevel(**lv) for lv in d["levels"]),
-            settings=ApheresisSettings(**d["settings"]),
-            weight_kg=float(d["weight_kg"]),
-            plateau_doses=tuple(float(x) for x in d["plateau_doses"]),
-            source=str(d["source"]),
-            alpha=float(d["alpha"]),
-            notes=tuple(str(n) for n in d["notes"]),
-        )
 
 
 def _check_levels(levels: Sequence[DoseLevel]) -> None:

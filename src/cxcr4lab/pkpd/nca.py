@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.serial import Serial, stored
 from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty, require_unique
 from cxcr4lab.pkpd.nca_calc import AUC_METHODS, FloatArray, SlopeFit, auc_segments, best_slope
 from cxcr4lab.pkpd.nca_calc import fit_slope as _fit_slope
@@ -42,10 +43,12 @@ __all__ = [
     "LambdaZ",
     "NcaResult",
     "NcaSettings",
+    "Profile",
     "SubjectNca",
     "derived_units",
     "nca",
     "parse_route",
+    "read_profiles",
 ]
 
 Route = Literal["extravascular", "iv bolus", "infusion"]
@@ -82,7 +85,7 @@ def parse_route(text: str | None, *, place: Place) -> Route:
 
 
 @dataclass(frozen=True)
-class NcaSettings:
+class NcaSettings(Serial):
     """How to run the NCA.
 
     ``auc_method``: ``"linear"`` (linear trapezoidal) or ``"log-down"`` (linear-up/log-down).
@@ -120,16 +123,6 @@ class NcaSettings:
                     field=f"lambda_z range of subject {subject}",
                 )
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["lambda_z_ranges"] = [list(r) for r in self.lambda_z_ranges]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> NcaSettings:
-        ranges = tuple((str(s), float(a), float(b)) for s, a, b in d.get("lambda_z_ranges", ()))
-        return cls(**{**d, "lambda_z_ranges": ranges})
-
 
 @dataclass(frozen=True)
 class LambdaZ:
@@ -150,7 +143,7 @@ class LambdaZ:
 
 
 @dataclass(frozen=True)
-class SubjectNca:
+class SubjectNca(Serial):
     """NCA parameters of one subject; None where not estimable (see ``notes``)."""
 
     subject: str
@@ -190,17 +183,6 @@ class SubjectNca:
     vss_pred: float | None
     notes: tuple[str, ...] = ()
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SubjectNca:
-        lz = d.get("lambda_z")
-        return cls(
-            **{
-                **d,
-                "lambda_z": None if lz is None else LambdaZ(**lz),
-                "notes": tuple(d.get("notes", ())),
-            }
-        )
-
 
 # (attribute, label, unit key) of the summary table, in order.
 _COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -239,8 +221,9 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+@stored(order=("source", "settings", "units"))  # then subjects
 @dataclass(frozen=True)
-class NcaResult:
+class NcaResult(Serial):
     """The NCA of every subject of one table, with the settings that produced it."""
 
     kind: ClassVar[str] = "nca"
@@ -282,24 +265,6 @@ class NcaResult:
     def potencies(self, source: str = "") -> list[Any]:
         """NCA yields no potencies (app protocol)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source": self.source,
-            "settings": self.settings.to_dict(),
-            "units": dict(self.units),
-            "subjects": [asdict(s) | {"notes": list(s.notes)} for s in self.subjects],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> NcaResult:
-        return cls(
-            source=str(d["source"]),
-            settings=NcaSettings.from_dict(d["settings"]),
-            subjects=tuple(SubjectNca.from_dict(s) for s in d["subjects"]),
-            units=dict(d["units"]),
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,7 +319,10 @@ def derived_units(conc_unit: str, dose_unit: str) -> tuple[dict[str, str], float
 
 
 @dataclass(frozen=True)
-class _Profile:
+class Profile:
+    """One subject's single-dose profile as read: times (h) with concentrations (NaN = BLQ),
+    route, dose and infusion duration (h), and the times of blank samples."""
+
     subject: str
     route: Route
     dose: float
@@ -376,9 +344,11 @@ def _cells(frame: pd.DataFrame, name: str) -> list[str | None]:
     return out
 
 
-def _read_profiles(
+def read_profiles(
     frame: pd.DataFrame, source: str, row_base: int, lloq: float | None
-) -> list[_Profile]:
+) -> list[Profile]:
+    """The profiles of a PK table (subject, time, conc, dose; optional route, duration), each
+    refusal naming the row and column; a concentration below ``lloq`` is BLQ."""
     place = Place(file=source)
     frame = _column_names(frame).reset_index(drop=True)
     require_nonempty(frame, place=place)
@@ -418,7 +388,7 @@ def _read_profiles(
     order: dict[str, list[int]] = {}
     for i, s in enumerate(subjects):
         order.setdefault(str(s), []).append(i)
-    profiles: list[_Profile] = []
+    profiles: list[Profile] = []
     for subject, rows in order.items():
         first = rows[0]
         for col, values in (("dose", doses), ("route", routes), ("duration", durations)):
@@ -456,7 +426,7 @@ def _read_profiles(
         idx = idx[np.argsort(times[idx], kind="stable")]
         keep = idx[~missing[idx]]
         profiles.append(
-            _Profile(
+            Profile(
                 subject=subject,
                 route=route,
                 dose=float(doses[first]),
@@ -474,7 +444,7 @@ def _read_profiles(
 
 
 def _apply_blq(
-    p: _Profile, settings: NcaSettings, notes: list[str]
+    p: Profile, settings: NcaSettings, notes: list[str]
 ) -> tuple[FloatArray, FloatArray]:
     t, c = p.time, p.conc
     blq = np.isnan(c)
@@ -507,7 +477,7 @@ def _none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _analyse_profile(p: _Profile, settings: NcaSettings, vfactor: float) -> SubjectNca:
+def _analyse_profile(p: Profile, settings: NcaSettings, vfactor: float) -> SubjectNca:
     notes: list[str] = []
     if p.missing:
         notes.append(
@@ -597,7 +567,7 @@ def _analyse_profile(p: _Profile, settings: NcaSettings, vfactor: float) -> Subj
 
 
 def _terminal_fit(
-    p: _Profile,
+    p: Profile,
     t: FloatArray,
     c: FloatArray,
     imax: int,
@@ -655,7 +625,7 @@ def nca(
     """
     settings = settings or NcaSettings()
     units, vfactor = derived_units(settings.conc_unit, settings.dose_unit)
-    profiles = _read_profiles(frame, source, row_base, settings.lloq)
+    profiles = read_profiles(frame, source, row_base, settings.lloq)
     known = {p.subject for p in profiles}
     for subject, _, _ in settings.lambda_z_ranges:
         if subject not in known:

@@ -19,7 +19,6 @@ All concentrations inside are mol/L; times are h.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -30,6 +29,7 @@ from scipy.special import expit
 
 from cxcr4lab.compounds.registry import load_registry
 from cxcr4lab.core.errors import InputError, Place
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.core.units import molar_factor
 
 __all__ = [
@@ -59,7 +59,7 @@ def _as_array(values: ArrayLike, name: str) -> Array:
 
 
 @dataclass(frozen=True)
-class OccupancyModel:
+class OccupancyModel(Serial):
     """Equilibrium occupancy by the unbound drug: ``kd_molar`` (mol/L), unbound fraction ``fu``,
     Hill coefficient ``hill``, endogenous ligand ``ligand_molar`` with affinity ``kl_molar``
     (mol/L; ``ligand_molar = 0`` means no competition)."""
@@ -143,21 +143,6 @@ class OccupancyModel:
             raise InputError(f"occupancy must be in (0, 1), got {ro!r}", field="target")
         return float(self.apparent_kd * (ro / (1 - ro)) ** (1 / self.hill))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kd_molar": self.kd_molar,
-            "fu": self.fu,
-            "hill": self.hill,
-            "ligand_molar": self.ligand_molar,
-            "kl_molar": self.kl_molar,
-            "mw_g_per_mol": self.mw_g_per_mol,
-            "compound": self.compound,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> OccupancyModel:
-        return cls(**dict(d))
-
 
 def time_above(times: ArrayLike, values: ArrayLike, threshold: float) -> float:
     """Time (in the unit of ``times``) with ``values >= threshold``, crossings located by linear
@@ -192,7 +177,7 @@ def time_above_rows(times: ArrayLike, values: ArrayLike, threshold: float) -> Ar
 
 
 @dataclass(frozen=True)
-class OccupancyCourse:
+class OccupancyCourse(Serial):
     """Occupancy over a concentration-time course (times in h, concentrations in mol/L)."""
 
     kind: ClassVar[str] = "occupancy_course"
@@ -224,28 +209,6 @@ class OccupancyCourse:
     def potencies(self, source: str = "") -> list[Any]:
         """No potencies (app protocol: result kinds list the potencies they estimate)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "model": self.model.to_dict(),
-            "times_h": list(self.times_h),
-            "total_molar": list(self.total_molar),
-            "unbound_molar": list(self.unbound_molar),
-            "occupancy": list(self.occupancy),
-            "source": self.source,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> OccupancyCourse:
-        return cls(
-            model=OccupancyModel.from_dict(d["model"]),
-            times_h=tuple(float(x) for x in d["times_h"]),
-            total_molar=tuple(float(x) for x in d["total_molar"]),
-            unbound_molar=tuple(float(x) for x in d["unbound_molar"]),
-            occupancy=tuple(float(x) for x in d["occupancy"]),
-            source=str(d.get("source", "")),
-        )
 
 
 def occupancy_course(

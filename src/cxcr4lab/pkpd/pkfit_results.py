@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial, stored
 from cxcr4lab.pkpd.compartments import MODEL_NAMES, Doses, Structure, concentrations, disposition
 
 __all__ = [
@@ -66,7 +67,7 @@ class DoseRecord:
 
 
 @dataclass(frozen=True)
-class PkFitSettings:
+class PkFitSettings(Serial):
     """How to fit. ``model``: ``1cmt``, ``2cmt``, ``3cmt`` or ``auto`` (lowest AICc);
     ``route``: ``iv`` or ``oral`` for tables without a route (NCA form: default oral, as the
     NCA's "extravascular"; NONMEM form: required); ``weights``: ``none``, ``1/y``, ``1/y^2``."""
@@ -92,13 +93,6 @@ class PkFitSettings:
         if self.lloq is not None and not (math.isfinite(self.lloq) and self.lloq > 0):
             raise InputError(f"must be a positive number; got {quote(self.lloq)}", field="lloq")
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> PkFitSettings:
-        return cls(**dict(d))
-
 
 # --------------------------------------------------------------------------------------------
 # results
@@ -122,7 +116,7 @@ class Estimate:
 
 
 @dataclass(frozen=True)
-class SubjectPkFit:
+class SubjectPkFit(Serial):
     """The fit of one subject; a failed subject has ``error`` set and no estimates.
 
     ``log_values``/``log_covariance`` are the fitted natural logs of the parameters in the model's
@@ -188,42 +182,10 @@ class SubjectPkFit:
         k, c = disposition(self.structure, P)
         return tuple((float(ci), float(ki)) for ci, ki in zip(c[0], k[0], strict=True))
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SubjectPkFit:
-        cov = d.get("log_covariance")
-        return cls(
-            subject=str(d["subject"]),
-            route=str(d["route"]),
-            model=str(d["model"]),
-            weights=str(d["weights"]),
-            doses=tuple(DoseRecord(**r) for r in d["doses"]),
-            time=tuple(float(x) for x in d["time"]),
-            conc=tuple(float(x) for x in d["conc"]),
-            estimates=tuple(Estimate(**e) for e in d["estimates"]),
-            secondary=tuple(Estimate(**e) for e in d["secondary"]),
-            log_values=tuple(float(x) for x in d["log_values"]),
-            log_covariance=None if cov is None else tuple(tuple(float(x) for x in r) for r in cov),
-            vfactor=float(d["vfactor"]),
-            rss=None if d["rss"] is None else float(d["rss"]),
-            aicc=None if d["aicc"] is None else float(d["aicc"]),
-            dof=int(d["dof"]),
-            converged=bool(d["converged"]),
-            candidates=tuple((str(m), None if a is None else float(a)) for m, a in d["candidates"]),
-            flags=tuple(d["flags"]),
-            notes=tuple(d["notes"]),
-            error=d.get("error"),
-        )
 
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for key in ("flags", "notes"):
-            d[key] = list(d[key])
-        d["candidates"] = [list(c) for c in self.candidates]
-        return d
-
-
+@stored(order=("source", "settings", "units"))  # then subjects
 @dataclass(frozen=True)
-class PkFitResult:
+class PkFitResult(Serial):
     """Compartmental fits of every subject of one table, with the settings that produced them."""
 
     kind: ClassVar[str] = "pkfit"
@@ -270,24 +232,6 @@ class PkFitResult:
     def potencies(self, source: str = "") -> list[Any]:
         """PK fits yield no potencies (app protocol)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "source": self.source,
-            "settings": self.settings.to_dict(),
-            "units": dict(self.units),
-            "subjects": [s.to_dict() for s in self.subjects],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> PkFitResult:
-        return cls(
-            source=str(d["source"]),
-            settings=PkFitSettings.from_dict(d["settings"]),
-            subjects=tuple(SubjectPkFit.from_dict(s) for s in d["subjects"]),
-            units=dict(d["units"]),
-        )
 
 
 def dose_arrays(records: Sequence[DoseRecord]) -> Doses:

@@ -28,8 +28,8 @@ single-dose peaks exactly for that subject. ``keo`` (effect-site equilibration) 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,6 +37,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.core.errors import InputError, quote
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
 from cxcr4lab.pkpd.neutropenia import FRIBERG_ERIBULIN, IIV_CV_PERCENT, ctcae_grade
@@ -137,7 +138,7 @@ _OPTION = {
 
 
 @dataclass(frozen=True)
-class SimulationSettings:
+class SimulationSettings(Serial):
     """How many virtual patients (``n_patients``) over how many ``cycles``, the random ``seed``,
     the occupancy Kd (mol/L) and ``target`` (fraction), the CD34+ effect-site equilibration
     half-life (h), the simulation grid step and the step of the stored bands (h)."""
@@ -179,13 +180,6 @@ class SimulationSettings:
     def keo_per_h(self) -> float:
         return math.log(2.0) / self.keo_half_life_h
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SimulationSettings:
-        return cls(**dict(d))
-
 
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact (Clopper-Pearson) CI of k/n, as R's ``binom.test`` (scipy's ``binomtest``).
@@ -202,7 +196,7 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
-class Cd34Link:
+class Cd34Link(Serial):
     """Peripheral CD34+ (cells/uL) = e0 + emax Ce^hill / (ec50^hill + Ce^hill), Ce the
     balixafortide effect-site concentration (mg/L) with equilibration rate ``keo_per_h``.
     ``ec50_mg_per_l`` is ``ed50_ug_per_kg`` mapped through the typical subject's Ce peak after
@@ -222,13 +216,6 @@ class Cd34Link:
         ce = np.clip(np.asarray(ce_mg_per_l, float), 0.0, None)
         x = (ce / self.ec50_mg_per_l) ** self.hill
         return np.asarray(self.e0 + self.emax * x / (1.0 + x), dtype=np.float64)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Cd34Link:
-        return cls(**dict(d))
 
 
 def _typical_ce_peak_per_ug_per_kg(keo_per_h: float, infusion_h: float) -> float:
@@ -395,7 +382,7 @@ def _q(values: Array) -> tuple[float, float, float]:
 
 
 @dataclass(frozen=True)
-class CycleSummary:
+class CycleSummary(Serial):
     """Population summary of one cycle (``cycle`` 0 = the whole course): 5th, 50th and 95th
     percentiles of balixafortide Cmax (ug/mL) and AUC (ug·h/mL), time above the occupancy
     target (% of the period), peak CD34+ (cells/uL) and nadir ANC (10^9/L), and the number of
@@ -418,26 +405,6 @@ class CycleSummary:
     @property
     def p_grade4(self) -> float:
         return self.grade4 / self.n
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CycleSummary:
-        def three(x: Sequence[float]) -> tuple[float, float, float]:
-            return float(x[0]), float(x[1]), float(x[2])
-
-        return cls(
-            cycle=int(d["cycle"]),
-            cmax=three(d["cmax"]),
-            auc=three(d["auc"]),
-            above=three(d["above"]),
-            cd34_peak=three(d["cd34_peak"]),
-            nadir=three(d["nadir"]),
-            n=int(d["n"]),
-            grade3=int(d["grade3"]),
-            grade4=int(d["grade4"]),
-        )
 
 
 def _summarise(
@@ -475,16 +442,8 @@ def eribulin_day_coverage(arrays: CourseArrays, target: float) -> Array:
     return np.asarray(np.mean(held, axis=0), dtype=np.float64)
 
 
-def _three(x: Sequence[Any]) -> tuple[float, ...]:
-    return tuple(float("nan") if v is None else float(v) for v in x)
-
-
-def _clean(values: Sequence[float]) -> list[float | None]:
-    return [float(v) if math.isfinite(v) else None for v in values]
-
-
 @dataclass(frozen=True)
-class RegimenSimulation:
+class RegimenSimulation(Serial):
     """A SIMULATED population run of a regimen: bands over time, per-cycle summaries, and one
     row per virtual patient. See the module docstring for the models and their sources."""
 
@@ -562,41 +521,6 @@ class RegimenSimulation:
     def potencies(self, source: str = "") -> list[Any]:
         """No potencies (app protocol: result kinds list the potencies they estimate)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "regimen": self.regimen.to_dict(),
-            "settings": self.settings.to_dict(),
-            "occupancy": self.occupancy.to_dict(),
-            "cd34": self.cd34.to_dict(),
-            "times_h": list(self.times_h),
-            "bands": {k: [_clean(b) for b in v] for k, v in self.bands.items()},
-            "cycles": [c.to_dict() for c in self.cycles],
-            "overall": self.overall.to_dict(),
-            "patients": {k: _clean(v) for k, v in self.patients.items()},
-            "patient_ids": list(self.patient_ids),
-            "covariates_source": self.covariates_source,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RegimenSimulation:
-        bands = {str(k): (_three(v[0]), _three(v[1]), _three(v[2])) for k, v in d["bands"].items()}
-        return cls(
-            regimen=Regimen.from_dict(d["regimen"]),
-            settings=SimulationSettings.from_dict(d["settings"]),
-            occupancy=OccupancyModel.from_dict(d["occupancy"]),
-            cd34=Cd34Link.from_dict(d["cd34"]),
-            times_h=tuple(float(x) for x in d["times_h"]),
-            bands=bands,
-            cycles=tuple(CycleSummary.from_dict(c) for c in d["cycles"]),
-            overall=CycleSummary.from_dict(d["overall"]),
-            patients={str(k): _three(v) for k, v in d["patients"].items()},
-            patient_ids=tuple(str(x) for x in d.get("patient_ids", ())),
-            covariates_source=str(d.get("covariates_source", "")),
-            notes=tuple(str(n) for n in d.get("notes", ())),
-        )
 
 
 def assumption_notes(settings: SimulationSettings, link: Cd34Link | None = None) -> list[str]:

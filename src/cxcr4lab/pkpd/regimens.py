@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import math
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, ClassVar, Literal
@@ -30,6 +29,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 
 from cxcr4lab.core.errors import InputError, NotFoundError, Place, UnitError, quote
+from cxcr4lab.core.serial import Serial, converter, stored
 from cxcr4lab.core.units import check_range, parse_quantity, per_body_weight
 
 __all__ = [
@@ -130,6 +130,19 @@ def parse_dose(text: str, *, place: Place | None = None) -> DoseSpec:
     return spec
 
 
+def _dose_from_json(value: object, _: object) -> DoseSpec:
+    if isinstance(value, DoseSpec):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected a dose such as '5.5 mg/kg', got {quote(value)}")
+    return parse_dose(value)
+
+
+# A regimen stores each dose as its text ("5.5 mg/kg"), as written in regimens.toml.
+converter.register_unstructure_hook(DoseSpec, str)
+converter.register_structure_hook(DoseSpec, _dose_from_json)
+
+
 def dose_mg(
     spec: DoseSpec,
     *,
@@ -159,7 +172,7 @@ def dose_mg(
 
 
 @dataclass(frozen=True)
-class DrugDosing:
+class DrugDosing(Serial):
     """One drug of a regimen: ``dose`` on ``days`` (1-based within the cycle), infused over
     ``infusion_h`` hours (0 = bolus), starting ``time_of_day_h`` h into the day, into ``cmt``."""
 
@@ -195,40 +208,10 @@ class DrugDosing:
     def is_bolus(self) -> bool:
         return self.infusion_h == 0
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "drug": self.drug,
-            "dose": str(self.dose),
-            "days": list(self.days),
-            "infusion_h": self.infusion_h,
-            "cmt": self.cmt,
-            "time_of_day_h": self.time_of_day_h,
-            "route": self.route,
-            "note": self.note,
-        }
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any], *, place: Place | None = None) -> DrugDosing:
-        where = place or Place(field="drug")
-        for key in ("drug", "dose", "days"):
-            if key not in d:
-                raise InputError(f"missing {key!r}", place=where)
-        dose = d["dose"]
-        spec = dose if isinstance(dose, DoseSpec) else parse_dose(str(dose), place=where)
-        return cls(
-            drug=str(d["drug"]),
-            dose=spec,
-            days=tuple(int(x) for x in d["days"]),
-            infusion_h=float(d.get("infusion_h", 0.0)),
-            cmt=int(d.get("cmt", 1)),
-            time_of_day_h=float(d.get("time_of_day_h", 0.0)),
-            route=str(d.get("route", "")),
-            note=str(d.get("note", "")),
-        )
-
-
+@stored(order=("name", "cycle_days", "bsa_method", "title", "source"))  # then drugs
 @dataclass(frozen=True)
-class Regimen:
+class Regimen(Serial):
     """Several drugs dosed on days of a ``cycle_days``-day cycle; mg/m^2 doses use
     ``bsa_method``. Infusions of one compartment may not overlap (checked on construction)."""
 
@@ -314,38 +297,6 @@ class Regimen:
     def potencies(self, source: str = "") -> list[Any]:
         """No potencies (app protocol: result kinds list the potencies they estimate)."""
         return []
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "cycle_days": self.cycle_days,
-            "bsa_method": self.bsa_method,
-            "title": self.title,
-            "source": self.source,
-            "drugs": [d.to_dict() for d in self.drugs],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Regimen:
-        name = str(d.get("name", "regimen"))
-        where = Place(field=f"regimen {name!r}")
-        if "cycle_days" not in d or "drugs" not in d:
-            raise InputError("needs cycle_days and drugs", place=where)
-        method = str(d.get("bsa_method", "mosteller"))
-        if method not in BSA_METHODS:
-            raise InputError(f"unknown BSA method {method!r}; use mosteller or dubois", place=where)
-        return cls(
-            name=name,
-            cycle_days=int(d["cycle_days"]),
-            drugs=tuple(
-                DrugDosing.from_dict(x, place=Place(field=f"regimen {name!r} drug {i + 1}"))
-                for i, x in enumerate(d["drugs"])
-            ),
-            bsa_method="dubois" if method == "dubois" else "mosteller",
-            title=str(d.get("title", "")),
-            source=str(d.get("source", "")),
-        )
 
 
 def _shipped() -> dict[str, Any]:

@@ -6,8 +6,8 @@ widgets and the validation messages are generated), ``run(inputs, options)``, it
 its terminal view. Modules import only the standard library at the top, so importing the
 registry is cheap.
 
->>> list(KINDS)
-['binding', 'arrestin', 'calcium', 'elisa']
+>>> list(KINDS)[:3]
+['binding', 'arrestin', 'calcium']
 >>> KINDS["binding"].input("layout").flag
 '--layout'
 """
@@ -15,6 +15,7 @@ registry is cheap.
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from cxcr4lab.runs._kind import (
     AnalysisKind,
@@ -59,6 +60,7 @@ __all__ = [
     "option",
     "option_specs",
     "parse_options",
+    "result_class",
     "run_kind",
     "typer_parameters",
     "widgets",
@@ -68,7 +70,34 @@ _MODULES = (
     "binding",
     "arrestin",
     "calcium",
+    "chemotaxis",
+    "viability",
     "elisa",
+    "western",
+    "ihc",
+    "occupancy",
+    "cd34",
+    "bioanalysis",
+    "nca",
+    "pkfit",
+    "nonmem",
+    "survival",
+    "cox",
+    "response",
+    "safety",
+    "trial",
+    "three_plus_three",
+    "fortress",
+    "regimen_simulation",
+    "regimen_comparison",
+    "pk_regimen",
+    "mobilization",
+    "occupancy_course",
+    "receptor_calibration",
+    "schild",
+    "virtual_recovery",
+    "fit",
+    "compare",
 )
 """The modules of ``runs/`` declaring a kind (``KIND``), in the order the surfaces list them."""
 
@@ -79,8 +108,20 @@ KINDS: dict[str, AnalysisKind] = {
 
 
 def kind_for_result(result_kind: str) -> AnalysisKind | None:
-    """The kind that makes stored results of ``result_kind`` (None: none declared)."""
-    return next((k for k in KINDS.values() if result_kind in k.results), None)
+    """The kind that stores results of ``result_kind`` (a result's ``kind`` is the name of the
+    analysis kind that made it); None if no kind of this version does."""
+    return KINDS.get(result_kind)
+
+
+def result_class(result_kind: str) -> type[Any]:
+    """The class of stored results of ``result_kind``; a :class:`NotFoundError` if no kind of
+    this version makes them."""
+    from cxcr4lab.core.errors import NotFoundError, quote
+
+    kind = KINDS.get(result_kind)
+    if kind is None:
+        raise NotFoundError(f"results of kind {quote(result_kind)} cannot be read by this version")
+    return kind.result_class()
 
 
 def dossier_examples() -> list[tuple[AnalysisKind, Example]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -18,17 +19,20 @@ from cxcr4lab.core.errors import InputError, Place
 
 __all__ = [
     "PLATE_FORMATS",
+    "PROGRESS",
     "AnalysisKind",
     "Example",
     "InputFile",
     "InputSpec",
     "Outcome",
+    "OutputSpec",
     "check_inputs",
     "compound_mw",
     "example_inputs",
     "input_blobs",
     "layout_input",
     "read_plate_and_layout",
+    "report_progress",
 ]
 
 InputFile = tuple[str, bytes]
@@ -52,6 +56,18 @@ class InputSpec:
     """The command-line option (``--layout``); None: a positional argument."""
     short: str | None = None
     """A one-letter alias of the option (``-l``)."""
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """A file the command line also writes from the result when its option is given (viability's
+    ``--tidy FILE``); the API and the web keep the stored result only."""
+
+    name: str
+    help: str
+    flag: str
+    write: Callable[[Any], str | bytes]
+    """The file's content from the result (heavy imports inside; CSV text is formula-escaped)."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +99,14 @@ class AnalysisKind:
     ``run(inputs, options)`` takes the input files by name and an ``options`` instance and
     returns an :class:`Outcome`; ``view`` names its terminal view, ``"module:function"`` with
     the signature ``(console, result, analysis_id)`` (named, not imported: views live in the app
-    layer above); its report section is ``report/sections/<result kind>.py``.
+    layer above); ``result`` names the class of the result it stores, ``"module:Class"``, whose
+    ``kind`` is the kind's name (the one lookup from a stored analysis back to its class); its
+    report section is ``report/sections/<name>.py``.
 
     ``command`` is the command-line path (``("analyze", "binding")``, ``("nca",)``,
     ``("simulate", "regimen")``), ``aliases`` further paths of the same command;
-    ``results`` the stored result kinds it makes (``result.kind``; default: its name);
-    ``docs`` its documentation page, relative to the repository root.
+    ``docs`` its documentation page, relative to the repository root; ``outputs`` the extra
+    files its command can write (:class:`OutputSpec`).
     """
 
     name: str
@@ -97,23 +115,28 @@ class AnalysisKind:
     options: type[Any]
     run: Callable[[Mapping[str, InputFile], Any], Outcome]
     view: str
+    result: str
     examples: tuple[Example, ...] = ()
     mw_lookup: Callable[[str], float | None] | None = None
     command: tuple[str, ...] = ()
     aliases: tuple[tuple[str, ...], ...] = ()
-    results: tuple[str, ...] = ()
     docs: str = ""
+    outputs: tuple[OutputSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.command:
             object.__setattr__(self, "command", ("analyze", self.name))
-        if not self.results:
-            object.__setattr__(self, "results", (self.name,))
         if not self.docs:
             object.__setattr__(self, "docs", f"docs/assays/{self.name}.md")
 
     def input(self, name: str) -> InputSpec:
         return next(i for i in self.inputs if i.name == name)
+
+    def result_class(self) -> type[Any]:
+        """The class of the stored result, named by :attr:`result` (imported on first use)."""
+        module, _, name = self.result.partition(":")
+        found: type[Any] = getattr(importlib.import_module(module), name)
+        return found
 
     def terminal_view(self) -> Callable[[Any, Any, int | None], None]:
         """The terminal view function named by :attr:`view`."""
@@ -122,6 +145,20 @@ class AnalysisKind:
             importlib.import_module(module), function
         )
         return found
+
+
+PROGRESS: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
+    "cxcr4lab_run_progress", default=None
+)
+"""Where a long run reports ``(description, done, total)``: set by the command line (a bar on
+stderr); unset elsewhere (the API and the dossier show none)."""
+
+
+def report_progress(description: str, done: int, total: int) -> None:
+    """Tell the surface running a kind how far a long ``run`` has got (no output of its own)."""
+    show = PROGRESS.get()
+    if show is not None:
+        show(description, done, total)
 
 
 def layout_input(roles: str) -> InputSpec:

@@ -380,6 +380,7 @@ def typer_parameters(options: type[Any]) -> list[inspect.Parameter]:
     command line gives the same messages as the API; choices are shown as the metavar.
     """
     import typer
+    from rich.markup import escape
 
     params: list[inspect.Parameter] = []
     for spec in option_specs(options):
@@ -387,8 +388,9 @@ def typer_parameters(options: type[Any]) -> list[inspect.Parameter]:
         if spec.kind == "choice":
             extra["metavar"] = "[" + "|".join(spec.choices) + "]"
         shown = _shown_default(spec)
-        help_text = _help(spec) + (
-            " [required]" if spec.required else f" [default: {shown}]" if shown else ""
+        help_text = escape(  # typer renders help as rich markup: keep the brackets as text
+            _help(spec)
+            + (" [required]" if spec.required else f" [default: {shown}]" if shown else "")
         )
         if spec.kind == "flag":
             annotation: Any = typing.Annotated[

@@ -65,14 +65,22 @@ KIND = AnalysisKind(
     options=Options,
     run=run,
     view="cxcr4lab.commands.arrestin:print_result",
-    examples=(
+    result="cxcr4lab.assays.arrestin:ArrestinResult",
+    examples=tuple(
         Example(
-            "Beta-arrestin, 96-well plate-grid CSV, run 1 (simulated)",
+            title,
             "arrestin",
-            {"plate": "plate96_run1.csv", "layout": "layout96.toml"},
+            {"plate": plate, "layout": "layout96.toml"},
             {"agonist_conc": "200 ng/mL"},
             _NOTE,
-        ),
+        )
+        for plate, title in (
+            ("plate96_run1.csv", "Beta-arrestin, 96-well plate-grid CSV, run 1 (simulated)"),
+            (
+                "plate96_run2_long.csv",
+                "Beta-arrestin, 96-well long CSV, run 2 with edge effect (simulated)",
+            ),
+        )
     ),
     mw_lookup=compound_mw,
 )

@@ -72,14 +72,28 @@ KIND = AnalysisKind(
     options=Options,
     run=run,
     view="cxcr4lab.commands.binding:print_result",
-    examples=(
+    result="cxcr4lab.assays.binding:BindingResult",
+    examples=tuple(
         Example(
-            "Binding, 96-well plate-grid CSV (simulated)",
+            title,
             "binding",
-            {"plate": "plate96_run1.csv", "layout": "layout96.toml"},
+            {"plate": plate, "layout": layout},
             {"radioligand_conc": "0.1 nM", "kd": "0.5 nM"},
             _NOTE,
-        ),
+        )
+        for plate, layout, title in (
+            (
+                "plate96_run1.csv",
+                "layout96.toml",
+                "Binding, 96-well plate-grid CSV, run 1 (simulated)",
+            ),
+            (
+                "plate96_run2_long.csv",
+                "layout96.toml",
+                "Binding, 96-well long CSV, run 2 (simulated)",
+            ),
+            ("plate384_run1.xlsx", "layout384.toml", "Binding, 384-well xlsx, run 1 (simulated)"),
+        )
     ),
     mw_lookup=compound_mw,
 )

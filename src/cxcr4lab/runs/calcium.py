@@ -80,14 +80,19 @@ KIND = AnalysisKind(
     options=Options,
     run=run,
     view="cxcr4lab.commands.calcium:print_result",
-    examples=(
+    result="cxcr4lab.assays.calcium:CalciumResult",
+    examples=tuple(
         Example(
-            "Calcium flux, FLIPR run 1 (simulated)",
+            title,
             "calcium",
-            {"kinetic": "flipr_run1.csv", "layout": "layout96.toml"},
+            {"kinetic": kinetic, "layout": "layout96.toml"},
             {"injection": "20", "agonist_conc": "60 ng/mL"},
             _NOTE,
-        ),
+        )
+        for kinetic, title in (
+            ("flipr_run1.csv", "Calcium flux, FLIPR time x well export, run 1 (simulated)"),
+            ("flexstation_run2.csv", "Calcium flux, well x time export, run 2 (simulated)"),
+        )
     ),
     mw_lookup=compound_mw,
 )

@@ -62,13 +62,15 @@ KIND = AnalysisKind(
     options=Options,
     run=run,
     view="cxcr4lab.commands.elisa:print_result",
-    examples=(
+    result="cxcr4lab.assays.elisa:ElisaResult",
+    examples=tuple(
         Example(
-            "ELISA TRAcP 5b, serum, day 29 (simulated)",
+            f"ELISA {label}, serum, day 29 (simulated)",
             "elisa",
-            {"plate": "trap5b_plate.csv", "layout": "trap5b_layout.toml"},
+            {"plate": f"{key}_plate.csv", "layout": f"{key}_layout.toml"},
             {},
             _NOTE,
-        ),
+        )
+        for key, label in (("trap5b", "TRAcP 5b"), ("ifng", "IFN-γ"), ("il2", "IL-2"))
     ),
 )

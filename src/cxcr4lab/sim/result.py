@@ -18,15 +18,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from cxcr4lab.core.serial import Serial
+
 __all__ = ["PopulationResult", "SimResult"]
 
 
-def _clean(values: Any) -> list[float | None]:
-    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
-
-
 @dataclass(frozen=True)
-class SimResult:
+class SimResult(Serial):
     """One subject's trajectories at the requested times (h)."""
 
     kind: ClassVar[str] = "simulation"
@@ -39,29 +37,6 @@ class SimResult:
     def __getitem__(self, name: str) -> NDArray[np.float64]:
         return np.asarray(self.values[name], dtype=float)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "model": self.model,
-            "method": self.method,
-            "times": list(self.times),
-            "values": {k: _clean(v) for k, v in self.values.items()},
-            "units": dict(self.units),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SimResult:
-        return cls(
-            data["model"],
-            data["method"],
-            tuple(float(t) for t in data["times"]),
-            {
-                k: tuple(float("nan") if v is None else float(v) for v in vs)
-                for k, vs in data["values"].items()
-            },
-            dict(data["units"]),
-        )
-
     def summary(self) -> pd.DataFrame:
         """Long-to-wide table: time and every observable, units in the column names."""
         cols: dict[str, Any] = {"time (h)": np.asarray(self.times)}
@@ -71,7 +46,7 @@ class SimResult:
 
 
 @dataclass(frozen=True)
-class PopulationResult:
+class PopulationResult(Serial):
     """Trajectories of many subjects on one time grid: ``values[name]`` is (subjects x times).
 
     Simulated virtual subjects, never observed data.
@@ -101,31 +76,6 @@ class PopulationResult:
         )
 
     __hash__ = None  # type: ignore[assignment]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "model": self.model,
-            "ids": list(self.ids),
-            "times": self.times.tolist(),
-            "values": {k: [_clean(row) for row in v] for k, v in self.values.items()},
-            "units": dict(self.units),
-            "steps": self.steps.tolist(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PopulationResult:
-        return cls(
-            data["model"],
-            tuple(data["ids"]),
-            np.asarray(data["times"], dtype=float),
-            {
-                k: np.array([[np.nan if x is None else x for x in row] for row in v], dtype=float)
-                for k, v in data["values"].items()
-            },
-            dict(data["units"]),
-            np.asarray(data["steps"], dtype=np.int64),
-        )
 
     def summary(self) -> pd.DataFrame:
         """Per subject and observable: minimum, its time, maximum and AUC (trapezoids)."""

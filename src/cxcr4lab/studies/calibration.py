@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pandas as pd
 
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.receptor.mechanistic import (
     CXCL12_MW,
     PARAMETER_SOURCES,
@@ -165,7 +166,7 @@ class ModelParameter:
 
 
 @dataclass(frozen=True)
-class ReceptorCalibration:
+class ReceptorCalibration(Serial):
     """The calibration of balixafortide's Kb (mol/L) against every published potency bound."""
 
     kind: ClassVar[str] = "receptor_calibration"
@@ -277,20 +278,6 @@ class ReceptorCalibration:
 
     def parameters_table(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(p) for p in self.parameters])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ReceptorCalibration:
-        return cls(
-            kb_molar=d["kb_molar"],
-            kb_max_molar=d["kb_max_molar"],
-            ka_molar=d["ka_molar"],
-            predictions=tuple(AssayPrediction(**p) for p in d["predictions"]),
-            decomposition=tuple(ShiftFactor(**f) for f in d["decomposition"]),
-            parameters=tuple(ModelParameter(**p) for p in d["parameters"]),
-        )
 
 
 def _agonist(model: Cxcr4Model, cond: AssayCondition, cell: CellLine) -> float:

@@ -9,8 +9,8 @@ Leff-Dougall Kb) and records the estimate with its 95 % CI beside the model's Kb
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
@@ -24,6 +24,7 @@ from cxcr4lab.assays.layout import read_layout_bytes
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.assays.readers import read_plates_bytes
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
 from cxcr4lab.studies.virtual import (
     VirtualPlate,
@@ -153,7 +154,7 @@ def analyse_virtual_plate(vp: VirtualPlate, assay: str, *, seed: int) -> Recover
 
 
 @dataclass(frozen=True)
-class VirtualRecovery:
+class VirtualRecovery(Serial):
     """Kb recovered by the assay analyses from SIMULATED plates of one model (mol/L)."""
 
     kind: ClassVar[str] = "virtual_recovery"
@@ -205,16 +206,6 @@ class VirtualRecovery:
             )
             for r in self.rows
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> VirtualRecovery:
-        return cls(
-            kb_molar=float(d["kb_molar"]),
-            rows=tuple(RecoveredKb(**{**r, "flags": tuple(r["flags"])}) for r in d["rows"]),
-        )
 
 
 def _nm(v: float | None) -> float | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,6 +22,7 @@ from scipy import stats
 
 from cxcr4lab.assays.potency import Potency
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit.dose_response import log_logistic
 from cxcr4lab.fit.result import FitResult
 from cxcr4lab.receptor.mechanistic import Cxcr4Model, Readout
@@ -87,7 +88,7 @@ def schild_regression_ci(
 
 
 @dataclass(frozen=True)
-class SchildStudy:
+class SchildStudy(Serial):
     """A SIMULATED Schild experiment on the model, its fits and the model's true pKb."""
 
     kind: ClassVar[str] = "schild"
@@ -200,27 +201,6 @@ class SchildStudy:
                 source=source,
             )
         ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SchildStudy:
-        reg = d["regression"]
-        return cls(
-            readout=d["readout"],
-            cell_line=d["cell_line"],
-            seed=int(d["seed"]),
-            noise_pct=float(d["noise_pct"]),
-            kb_molar=float(d["kb_molar"]),
-            log10_agonist=tuple(map(float, d["log10_agonist"])),
-            antagonist=tuple(map(float, d["antagonist"])),
-            response=tuple(map(float, d["response"])),
-            fit=FitResult.from_dict(d["fit"]),
-            dose_ratios=tuple(DoseRatio(**r) for r in d["dose_ratios"]),
-            regression=None if reg is None else SchildRegression(**reg),
-            alpha=float(d["alpha"]),
-        )
 
 
 def _row(

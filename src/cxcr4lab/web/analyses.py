@@ -23,26 +23,18 @@ from cxcr4lab.assays.binding import BindingResult
 from cxcr4lab.assays.potency import Potency, published_potencies
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store import Store
-from cxcr4lab.web.assays import PLATE_ASSAYS, Analysed, AssayOptions
 from cxcr4lab.web.security import escape_cell, safe_filename
-from cxcr4lab.web.worker import AnalysisPool
-from cxcr4lab.workflows import SavedAnalysis, load_analysis, save_result
+from cxcr4lab.workflows import SavedAnalysis, load_analysis
 
 __all__ = [
-    "UPLOAD_KINDS",
     "Upload",
-    "analyse_and_save",
     "analysis_potencies",
     "check_upload",
     "csv_bytes",
     "export_frames",
     "potency_rows",
-    "save_upload",
     "xlsx_bytes",
 ]
-
-UPLOAD_KINDS = tuple(PLATE_ASSAYS)
-"""Assay kinds the upload form analyses (the others are stored with the CLI, ``--project``)."""
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"
@@ -99,46 +91,6 @@ def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -
     if "\x00" in head:
         raise InputError(f"named .{suffix} but holds binary data", file=safe, field=field)
     return Upload(safe, content)
-
-
-def save_upload(
-    store: Store, done: Analysed, *, project_id: int, title: str | None = None
-) -> SavedAnalysis:
-    """Save an analysed upload under the project (one transaction)."""
-    return save_result(
-        store,
-        done.result,
-        title=(title or "").strip() or done.title,
-        inputs=done.inputs,
-        parameters=done.parameters,
-        project_id=project_id,
-    )
-
-
-async def analyse_and_save(
-    pool: AnalysisPool,
-    store: Store,
-    *,
-    project_id: int,
-    kind: str,
-    plate: Upload,
-    layout: Upload,
-    options: AssayOptions | None = None,
-    title: str | None = None,
-    block: str | None = None,
-) -> SavedAnalysis:
-    """Analyse an upload in a worker process (within the pool's time budget), then save it in
-    a thread of the server (one short transaction); the event loop never does either."""
-    from starlette.concurrency import run_in_threadpool
-
-    done = await pool.analyse(
-        kind,
-        (plate.name, plate.content),
-        (layout.name, layout.content),
-        options or AssayOptions(),
-        block or None,
-    )
-    return await run_in_threadpool(save_upload, store, done, project_id=project_id, title=title)
 
 
 # --- exports ------------------------------------------------------------------------------------

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 
 from cxcr4lab.core.errors import InputError, NotFoundError
 from cxcr4lab.web.analyses import (
     Upload,
-    analyse_and_save,
     check_upload,
     csv_bytes,
     export_frames,
     xlsx_bytes,
 )
-from cxcr4lab.web.assays import PLATE_ASSAYS, AssayOptions, Readout, UploadKind
 from cxcr4lab.web.auth import Principal, api_principal, app_store
 from cxcr4lab.web.models import (
     AnalysisDetail,
@@ -29,16 +27,11 @@ from cxcr4lab.web.models import (
 )
 from cxcr4lab.web.security import content_disposition, safe_filename
 from cxcr4lab.web.service import compound_rows, detail, readable, visible_record
-from cxcr4lab.web.worker import app_pool
-from cxcr4lab.workflows import SavedAnalysis
 
 __all__ = [
-    "Options",
-    "assay_options",
     "download",
     "project_for",
     "read_upload",
-    "receive_upload",
     "router",
 ]
 
@@ -122,172 +115,6 @@ async def read_upload(file: UploadFile, field: str, limit: int, *, table: bool) 
             f"file is larger than {limit} bytes", file=safe_filename(file.filename), field=field
         )
     return check_upload(field, file.filename, content, table=table)
-
-
-_Positive = {"gt": 0, "allow_inf_nan": False}
-
-
-def assay_options(
-    radioligand_conc: Annotated[
-        str, Form(max_length=50, description="binding: radioligand concentration, e.g. 0.1 nM")
-    ] = "0.1 nM",
-    kd: Annotated[str, Form(max_length=50, description="binding: radioligand Kd, e.g. 0.5 nM")] = (
-        "0.5 nM"
-    ),
-    agonist_conc: Annotated[
-        str,
-        Form(
-            max_length=50,
-            description="arrestin, calcium, chemotaxis: CXCL12 in the antagonist wells, e.g. "
-            "200 ng/mL or 12.5 nM (gives Kb; empty: no Kb)",
-        ),
-    ] = "",
-    agonist_ec50: Annotated[
-        str,
-        Form(
-            max_length=50,
-            description="arrestin, calcium: CXCL12 EC50 when the plate has no CXCL12 curve",
-        ),
-    ] = "",
-    agonist_hill: Annotated[
-        float, Form(**_Positive, description="arrestin, calcium: CXCL12 Hill slope")
-    ] = 1.0,
-    saturation: Annotated[
-        float | None,
-        Form(
-            **_Positive,
-            description="detector ceiling: readings at or above it are refused (viability: "
-            "default 4 OD)",
-        ),
-    ] = None,
-    injection_s: Annotated[
-        float | None, Form(**_Positive, description="calcium (needed): CXCL12 injection time, s")
-    ] = None,
-    window_s: Annotated[
-        float | None,
-        Form(**_Positive, description="calcium: response window after the injection, s (all)"),
-    ] = None,
-    readout: Annotated[
-        Readout,
-        Form(
-            description="calcium: peak or auc (default peak); chemotaxis (needed): counts, "
-            "absorbance or fluorescence"
-        ),
-    ] = "",
-    standard_model: Annotated[
-        Literal["linear", "4pl"], Form(description="chemotaxis: fluorescence standard curve")
-    ] = "linear",
-    cell_line: Annotated[
-        str, Form(max_length=100, description="chemotaxis, viability: cell line, e.g. PC-3")
-    ] = "",
-    exposure_h: Annotated[
-        float | None, Form(**_Positive, description="viability: exposure time, h")
-    ] = None,
-    model: Annotated[
-        Literal["auto", "4pl", "5pl"],
-        Form(description="elisa: standard curve (auto: F test 4PL vs 5PL)"),
-    ] = "auto",
-    weighting: Annotated[
-        Literal["none", "1/y", "1/y^2"], Form(description="elisa: standard curve weights")
-    ] = "none",
-) -> AssayOptions:
-    """The assay-specific form fields of an upload (each used by the assays it names)."""
-    return AssayOptions(
-        radioligand_conc=radioligand_conc,
-        kd=kd,
-        agonist_conc=agonist_conc,
-        agonist_ec50=agonist_ec50,
-        agonist_hill=agonist_hill,
-        saturation=saturation,
-        injection_s=injection_s,
-        window_s=window_s,
-        readout=readout,
-        standard_model=standard_model,
-        cell_line=cell_line,
-        exposure_h=exposure_h,
-        model=model,
-        weighting=weighting,
-    )
-
-
-Options = Annotated[AssayOptions, Depends(assay_options)]
-_KINDS = "; ".join(f"{k}: {a.label}" for k, a in PLATE_ASSAYS.items())
-
-
-@router.post(
-    "/analyses",
-    response_model=AnalysisDetail,
-    status_code=201,
-    tags=["analyses"],
-    responses={
-        413: {"model": ErrorOut, "description": "upload too large"},
-        422: {"model": ErrorOut, "description": "bad input, with its place"},
-        503: {
-            "model": ErrorOut,
-            "description": "the analysis went over its time budget, or the server is busy",
-        },
-    },
-)
-async def create_analysis(
-    request: Request,
-    who: Who,
-    project: Annotated[str, Form(description="project name or id")],
-    plate: Annotated[
-        UploadFile,
-        File(
-            description="plate export: CSV (grid or long) or xlsx; calcium: a kinetic export; "
-            "chemotaxis counts: a table well, field, count"
-        ),
-    ],
-    layout: Annotated[UploadFile, File(description="wellmap TOML layout")],
-    options: Options,
-    kind: Annotated[UploadKind, Form(description=f"the assay: {_KINDS}")] = "binding",
-    title: Annotated[str | None, Form(max_length=200)] = None,
-    block: Annotated[str | None, Form(max_length=100)] = None,
-) -> dict[str, Any]:
-    """Upload a plate and its layout, analyse it as assay ``kind`` and save it in the project.
-
-    Options apply to the assays their description names; empty ones take the assay's default.
-    The analysis runs in a worker process within the server's time budget (503 beyond it).
-    """
-    from starlette.concurrency import run_in_threadpool
-
-    store = app_store(request)
-    saved = await receive_upload(
-        request, who, project, kind, plate, layout, options, title=title, block=block
-    )
-    return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
-
-
-async def receive_upload(
-    request: Request,
-    who: Principal,
-    project: str,
-    kind: str,
-    plate: UploadFile,
-    layout: UploadFile,
-    options: AssayOptions,
-    *,
-    title: str | None,
-    block: str | None,
-) -> SavedAnalysis:
-    """Read an upload (plate and layout, size-checked), analyse it in a worker within the time
-    budget and save it under the caller's project: the one path of the API and the upload page."""
-    project_id = project_for(who, project)
-    limit = request.app.state.settings.max_upload_bytes
-    plate_up = await read_upload(plate, "plate", limit, table=True)
-    layout_up = await read_upload(layout, "layout", limit, table=False)
-    return await analyse_and_save(
-        app_pool(request),
-        app_store(request),
-        project_id=project_id,
-        kind=kind,
-        plate=plate_up,
-        layout=layout_up,
-        options=options,
-        title=title,
-        block=block,
-    )
 
 
 @router.get("/analyses/{analysis_id}", response_model=AnalysisDetail, tags=["analyses"])

@@ -23,7 +23,7 @@ from cxcr4lab.web.auth import LoginRequired
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.settings import Settings
 from cxcr4lab.web.throttle import LoginThrottle
-from cxcr4lab.web.worker import AnalysisUnavailable, Task, analyse_task, start_pool, stop_pool
+from cxcr4lab.web.worker import AnalysisUnavailable, Task, run_kind_task, start_pool, stop_pool
 
 _log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _error(
 def create_app(settings: Settings | None = None, *, analysis_task: Task | None = None) -> FastAPI:
     """The web app on ``settings.database_url`` (migrated on start; see :class:`Settings`).
 
-    ``analysis_task`` replaces :func:`~cxcr4lab.web.worker.analyse_task` in the workers (a
+    ``analysis_task`` replaces :func:`~cxcr4lab.web.worker.run_kind_task` in the workers (a
     module-level function; tests use it for deliberately slow analyses).
     """
     settings = settings or Settings()
@@ -237,7 +237,7 @@ def create_app(settings: Settings | None = None, *, analysis_task: Task | None =
     app.state.settings = settings
     app.state.store = store
     app.state.pool = None
-    app.state.analysis_task = analysis_task or analyse_task
+    app.state.analysis_task = analysis_task or run_kind_task
     app.state.login_throttle = LoginThrottle()
     app.state.templates = Environment(
         loader=PackageLoader("cxcr4lab.web", "templates"),

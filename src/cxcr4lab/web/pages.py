@@ -1,4 +1,5 @@
-"""Server-rendered pages: login/logout, analyses list, upload, analysis, compound."""
+"""Server-rendered pages: login/logout, analyses list, analysis, compound (the form of each
+analysis kind is :mod:`cxcr4lab.web.runs`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxcr4lab.core.errors import Cxcr4labError, InputError, NotFoundError
+from cxcr4lab.core.errors import Cxcr4labError, NotFoundError
 from cxcr4lab.store import AnalysisRecord, Store
-from cxcr4lab.web.api import AnalysisId, Options, receive_upload
-from cxcr4lab.web.assays import PLATE_ASSAYS
+from cxcr4lab.web.api import AnalysisId
 from cxcr4lab.web.auth import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
@@ -24,7 +24,7 @@ from cxcr4lab.web.auth import (
     page_principal,
     principal,
 )
-from cxcr4lab.web.security import csrf_token, csrf_valid, script_json, shorten, sign, unsign
+from cxcr4lab.web.security import csrf_token, csrf_valid, script_json, sign, unsign
 from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, readable
 from cxcr4lab.web.throttle import LoginThrottle
 
@@ -176,49 +176,11 @@ def analyses_page(
 
 
 @router.get("/upload")
-def upload_form(request: Request, who: Who, kind: str = "binding") -> Response:
-    form = {"kind": kind if kind in PLATE_ASSAYS else "binding"}
-    return render(request, "upload.html.j2", assays=PLATE_ASSAYS, error=None, form=form)
+def upload_form(kind: str = "binding") -> RedirectResponse:
+    """The old upload page: each kind now has its own form, ``/runs/<kind>``."""
+    from cxcr4lab.runs import KINDS
 
-
-@router.post("/upload")
-async def upload(
-    request: Request,
-    who: Who,
-    plate: Annotated[UploadFile, File()],
-    layout: Annotated[UploadFile, File()],
-    options: Options,
-    project: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
-    kind: Annotated[str, Form(max_length=64)] = "binding",
-    title: Annotated[str, Form(max_length=200)] = "",
-    block: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    from dataclasses import asdict
-
-    check_csrf(request, who, csrf)
-    form = {
-        **{k: ("" if v is None else v) for k, v in asdict(options).items()},
-        "project": project,
-        "kind": kind,
-        "title": title,
-        "block": block,
-    }
-    try:
-        saved = await receive_upload(
-            request, who, project, kind, plate, layout, options, title=title, block=block
-        )
-    except (InputError, NotFoundError) as exc:
-        status = 404 if isinstance(exc, NotFoundError) else 422
-        return render(
-            request,
-            "upload.html.j2",
-            status,
-            assays=PLATE_ASSAYS,
-            error=shorten(str(exc), 500),
-            form=form,
-        )
-    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
+    return RedirectResponse(f"/runs/{kind if kind in KINDS else 'binding'}", status_code=303)
 
 
 @router.get("/analyses/{analysis_id}")
@@ -248,6 +210,7 @@ def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Respon
         figures_json=script_json(figures),
         plots=[(name, title) for name, title in FIGURE_TITLES.items() if name in figures],
         section=section,
+        has_wells=callable(getattr(saved.result, "wells_table", None)),
     )
 
 

@@ -30,9 +30,9 @@ from cxcr4lab.runs import (
 from cxcr4lab.web.api import project_for, read_upload
 from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
 from cxcr4lab.web.models import AnalysisDetail, ErrorOut
-from cxcr4lab.web.security import shorten
+from cxcr4lab.web.security import safe_filename, shorten
 from cxcr4lab.web.service import detail
-from cxcr4lab.web.worker import app_pool, run_kind_task
+from cxcr4lab.web.worker import app_pool
 from cxcr4lab.workflows import SavedAnalysis, save_result
 
 __all__ = ["pages", "router"]
@@ -48,27 +48,55 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _run_and_save(
-    request: Request,
-    kind: AnalysisKind,
-    uploads: Mapping[str, Any],
-    raw: Mapping[str, object],
-    *,
-    project_id: int,
-    title: str,
-) -> SavedAnalysis:
-    """Read the uploaded inputs (size- and type-checked), run the kind in a worker within the
-    time budget, and save the result with its inputs in one transaction (in a thread)."""
+_BINARY_FORMATS = ("fcs", "zip", "json", "parquet", "pq", "xpt")
+"""File types read as bytes whose content their reader checks (an FCS file, a zip of them, a
+stored result as JSON, a Parquet or SAS XPT table), where a kind's input takes them; every
+other upload is checked as a table or TOML text."""
+
+
+async def _read_binary(upload: StarletteUpload, field: str, limit: int) -> tuple[str, bytes]:
+    """A binary upload (:data:`_BINARY_FORMATS`): a safe name and at most ``limit`` bytes."""
+    name = safe_filename(upload.filename, default=field)
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise InputError(f"file is larger than {limit} bytes", file=name, field=field)
+    if not content:
+        raise InputError("file is empty", file=name, field=field)
+    return name, content
+
+
+async def _read_uploads(
+    request: Request, kind: AnalysisKind, uploads: Mapping[str, Any]
+) -> dict[str, tuple[str, bytes]]:
+    """The uploaded inputs of ``kind`` by name, size- and type-checked."""
     limit = request.app.state.settings.max_upload_bytes
     files: dict[str, tuple[str, bytes]] = {}
     for spec in kind.inputs:
         upload = uploads.get(spec.name)
         if isinstance(upload, StarletteUpload) and upload.filename:
+            suffix = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+            if suffix in _BINARY_FORMATS and suffix in spec.formats:
+                files[spec.name] = await _read_binary(upload, spec.name, limit)
+                continue
             up = await read_upload(
                 cast(UploadFile, upload), spec.name, limit, table="toml" not in spec.formats
             )
             files[spec.name] = (up.name, up.content)
-    outcome = await app_pool(request).call(run_kind_task, kind.name, files, dict(raw))
+    return files
+
+
+async def _run_and_save(
+    request: Request,
+    kind: AnalysisKind,
+    files: dict[str, tuple[str, bytes]],
+    raw: Mapping[str, object],
+    *,
+    project_id: int,
+    title: str,
+) -> SavedAnalysis:
+    """Run the kind on its input files in a worker within the time budget, and save the result
+    with its inputs in one transaction (in a thread)."""
+    outcome = await app_pool(request).run(kind.name, files, dict(raw))
     store = app_store(request)
     return await run_in_threadpool(
         lambda: save_result(
@@ -89,8 +117,9 @@ def _endpoint(kind: AnalysisKind) -> Any:
         who: Principal = given.pop("who")
         project_id = project_for(who, given.pop("project"))
         raw = {name: given[name] for name in names}
+        files = await _read_uploads(request, kind, given)
         saved = await _run_and_save(
-            request, kind, given, raw, project_id=project_id, title=given["title"] or ""
+            request, kind, files, raw, project_id=project_id, title=given["title"] or ""
         )
         store = app_store(request)
         return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
@@ -176,6 +205,14 @@ def _kind_or_404(name: str) -> AnalysisKind:
     return kind
 
 
+@pages.get("")
+def run_index(request: Request, who: PageWho) -> Response:
+    """Every analysis kind, with its inputs and command."""
+    from cxcr4lab.web.pages import render
+
+    return render(request, "runs.html.j2", kinds=KINDS)
+
+
 @pages.get("/{name}")
 def run_form(request: Request, who: PageWho, name: str) -> Response:
     """The form of a kind: its files and its declared options (empty: the default)."""
@@ -196,10 +233,39 @@ async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: An
     try:
         project_id = project_for(who, form.get("project", ""))
         raw = {s.name: form.get(s.name) for s in option_specs(kind.options)}
+        files = await _read_uploads(request, kind, data)
         saved = await _run_and_save(
-            request, kind, dict(data), raw, project_id=project_id, title=form.get("title") or ""
+            request, kind, files, raw, project_id=project_id, title=form.get("title") or ""
         )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return _form_page(request, kind, status, shorten(str(exc), 500), form)
+    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
+
+
+@pages.post("/{name}/example")
+async def run_example(request: Request, who: PageWho, name: str) -> Response:
+    """Run the kind's first bundled (SIMULATED) example and save it in the chosen project."""
+    from cxcr4lab.runs import example_inputs
+
+    kind = _kind_or_404(name)
+    if not kind.examples:
+        raise NotFoundError(f"analysis kind {quote(name)} has no bundled example")
+    async with request.form() as data:
+        form = {k: v for k, v in data.items() if isinstance(v, str)}
+    check_csrf(request, who, form.get("csrf"))
+    example = kind.examples[0]
+    try:
+        project_id = project_for(who, form.get("project", ""))
+        saved = await _run_and_save(
+            request,
+            kind,
+            example_inputs(example),
+            example.options,
+            project_id=project_id,
+            title=example.title,
+        )
+    except (InputError, NotFoundError) as exc:
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return _form_page(request, kind, status, shorten(str(exc), 500), {})
     return RedirectResponse(f"/analyses/{saved.id}", status_code=303)

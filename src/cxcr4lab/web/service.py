@@ -111,7 +111,9 @@ def _flags(result: Any, curves: Any) -> dict[str, list[str]]:
     """Flags per compound (per sample for ELISA), as shown beside the results."""
     if isinstance(result, ElisaResult):
         return {f"{s.sample} x{s.dilution:g}": list(s.flags) for s in result.samples if s.flags}
-    return {str(getattr(c, "compound", "")): list(getattr(c, "flags", ())) for c in curves}
+    return {  # curves of a compound only (not Kaplan-Meier curves or compared curve ids)
+        str(c.compound): list(getattr(c, "flags", ())) for c in curves if hasattr(c, "compound")
+    }
 
 
 def compound_rows(store: Store, who: Principal, compound: str) -> list[dict[str, Any]]:

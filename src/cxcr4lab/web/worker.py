@@ -2,14 +2,14 @@
 
 The server process never parses or fits an upload itself: the bytes and options go to a pebble
 process pool (``forkserver`` start method, so no threaded server is ever forked), a worker runs
-:func:`~cxcr4lab.web.assays.analyse_upload`, and the result comes back pickled; the server then
+:func:`run_kind_task` (a kind of :data:`cxcr4lab.runs.KINDS`), and the outcome comes back pickled; the server then
 saves it in one short transaction. An analysis over its budget is stopped (pebble terminates the
 worker and starts a fresh one) and the request is answered with 503 naming the budget, so one
 upload can never hold the event loop, the GIL or a worker beyond its budget.
 
 Errors cross the process boundary as :class:`Refused` (an :class:`InputError` does not pickle),
-with the place named: the form field for an option, the layout file for a layout, otherwise
-the plate file; never an exception class name or a traceback.
+with the place named: the form field of an option, the layout file for a layout, otherwise
+the first input file; never an exception class name or a traceback.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from starlette.requests import Request
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, Place
 from cxcr4lab.runs import Outcome
-from cxcr4lab.web.assays import Analysed, AssayOptions, analyse_upload
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.settings import Settings
 
@@ -41,7 +40,6 @@ __all__ = [
     "AnalysisUnavailable",
     "Refused",
     "Task",
-    "analyse_task",
     "app_pool",
     "run_kind_task",
     "start_pool",
@@ -51,9 +49,9 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 FilePair = tuple[str, bytes]
-Task = Callable[[str, FilePair, FilePair, AssayOptions, "str | None"], "Analysed | Refused"]
-"""What a worker runs: ``(kind, plate, layout, options, block) -> Analysed | Refused``; a
-module-level function (it is pickled by reference)."""
+Task = Callable[[str, dict[str, FilePair], dict[str, object]], "Outcome | Refused"]
+"""What a worker runs: ``(kind name, input files by name, options as given) -> Outcome |
+Refused``; a module-level function (it is pickled by reference)."""
 
 MAX_TASKS_PER_WORKER = 100
 """A worker process is replaced after this many analyses (bounds leaks)."""
@@ -64,10 +62,7 @@ _FORM_FIELDS = {
     "agonist_molar": "agonist_conc",
     "agonist_ec50_molar": "agonist_ec50",
 }
-"""Settings attributes -> the form fields they come from."""
-
-_UPLOAD_FIELDS = {**_FORM_FIELDS, "injection": "injection_s", "window": "window_s"}
-"""... and, for ``/upload`` and ``POST /api/analyses``, registry options -> their form fields."""
+"""Settings attributes named by a domain error -> the form fields they come from."""
 
 _LAYOUT_CODE = (
     os.sep + os.path.join("cxcr4lab", "assays", "layout.py"),
@@ -117,28 +112,6 @@ def _in_layout_code(exc: BaseException) -> bool:
     return False
 
 
-def analyse_task(
-    kind: str,
-    plate: FilePair,
-    layout: FilePair,
-    options: AssayOptions,
-    block: str | None,
-) -> Analysed | Refused:
-    """Analyse an upload (in a worker process): the result, or why it was refused."""
-    try:
-        return analyse_upload(kind, plate, layout, options, block=block)
-    except InputError as exc:
-        return Refused(shorten(exc.message, 400), _place(exc, _UPLOAD_FIELDS))
-    except Cxcr4labError as exc:  # e.g. a fit that cannot be attempted on this plate
-        return Refused(shorten(str(exc), 400), {"file": plate[0]})
-    except (Exception, RecursionError) as exc:  # a reader choking on odd content
-        _log.warning("upload %s could not be analysed", plate[0], exc_info=True)
-        what = shorten(str(exc), 200) or "unreadable content"
-        if _in_layout_code(exc):
-            return Refused(f"the layout could not be read: {what}", {"file": layout[0]})
-        return Refused(f"could not be read or analysed: {what}", {"file": plate[0]})
-
-
 def run_kind_task(
     name: str, inputs: dict[str, FilePair], options: dict[str, object]
 ) -> Outcome | Refused:
@@ -150,12 +123,16 @@ def run_kind_task(
         return run_kind(name, inputs, options)
     except InputError as exc:
         return Refused(shorten(exc.message, 400), _place(exc))
-    except Cxcr4labError as exc:
-        return Refused(shorten(str(exc), 400), {"field": name})
+    except Cxcr4labError as exc:  # e.g. a fit that cannot be attempted on these data
+        named = next(iter(inputs.values()), None)
+        return Refused(shorten(str(exc), 400), {} if named is None else {"file": named[0]})
     except (Exception, RecursionError) as exc:  # a reader choking on odd content
         _log.warning("a %s run could not be analysed", name, exc_info=True)
         what = shorten(str(exc), 200) or "unreadable content"
         first = next(iter(inputs.values()), ("input", b""))[0]
+        layout = inputs.get("layout")
+        if layout is not None and _in_layout_code(exc):
+            return Refused(f"the layout could not be read: {what}", {"file": layout[0]})
         return Refused(f"could not be read or analysed: {what}", {"file": first})
 
 
@@ -195,7 +172,7 @@ def _context() -> Any:
 
 
 class AnalysisPool:
-    """Worker processes that analyse uploads with a per-task time budget (seconds).
+    """Worker processes that run analyses with a per-task time budget (seconds).
 
     At most ``max_waiting`` analyses are running or queued at once; more are refused (503
     with ``Retry-After``) instead of holding their uploads in memory.
@@ -206,7 +183,7 @@ class AnalysisPool:
         workers: int,
         timeout_s: float,
         *,
-        task: Task = analyse_task,
+        task: Task = run_kind_task,
         max_waiting: int | None = None,
     ) -> None:
         self.workers = workers
@@ -225,18 +202,14 @@ class AnalysisPool:
         for _ in range(workers):  # start the fork server and the workers now, not on a request
             self._pool.schedule(_ready)
 
-    async def analyse(
-        self,
-        kind: str,
-        plate: FilePair,
-        layout: FilePair,
-        options: AssayOptions,
-        block: str | None,
-    ) -> Analysed:
-        """The analysed upload; :class:`InputError` if refused, :class:`AnalysisUnavailable`
-        if over budget, its worker died, or the queue is full."""
-        outcome = await self.call(self._task, kind, plate, layout, options, block)
-        if not isinstance(outcome, Analysed):  # pragma: no cover - a wrong task function
+    async def run(
+        self, kind: str, inputs: dict[str, FilePair], options: dict[str, object]
+    ) -> Outcome:
+        """Run analysis ``kind`` on ``inputs`` with ``options`` (text as given) in a worker:
+        its outcome; :class:`InputError` if refused, :class:`AnalysisUnavailable` if over
+        budget, its worker died, or the queue is full."""
+        outcome = await self.call(self._task, kind, inputs, options)
+        if not isinstance(outcome, Outcome):  # pragma: no cover - a wrong task function
             raise AnalysisUnavailable("the analysis returned no result")
         return outcome
 

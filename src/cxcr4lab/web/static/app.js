@@ -1,5 +1,5 @@
-// Draws the plotly figures of an analysis page from its JSON data block, and on the upload
-// page shows only the options of the chosen assay (no inline script: the CSP forbids it).
+// Draws the plotly figures of an analysis page from its JSON data block (no inline script: the
+// CSP forbids it).
 (function () {
   var block = document.getElementById("figures");
   if (block && typeof Plotly !== "undefined") {
@@ -11,17 +11,4 @@
       }
     });
   }
-
-  var kind = document.getElementById("kind");
-  if (!kind) { return; }
-  function show() {
-    var chosen = kind.value;
-    document.querySelectorAll("[data-kinds]").forEach(function (el) {
-      var on = el.getAttribute("data-kinds").split(" ").indexOf(chosen) >= 0;
-      el.hidden = !on;
-      el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !on; });
-    });
-  }
-  kind.addEventListener("change", show);
-  show();
 })();

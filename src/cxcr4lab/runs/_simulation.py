@@ -1,0 +1,111 @@
+"""What the regimen kinds share (``simulate regimen``, ``simulate compare``): the virtual
+population options, the covariates file and the simulation settings they make."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from cxcr4lab.runs._kind import InputFile, InputSpec
+from cxcr4lab.runs._options import option
+
+__all__ = ["COVARIATES", "NOTE", "PopulationOptions", "covariates_table", "naming_options"]
+
+T = TypeVar("T")
+
+NOTE = (
+    "Regimen simulations: SIMULATED virtual patients; the balixafortide human PK parameters are "
+    "assumptions consistent with the seed facts (not fitted to human data), the CD34+ time "
+    "course is an effect-compartment link to the Karpova 2017 single-dose peaks, and "
+    "balixafortide has no effect on the ANC in the model."
+)
+
+COVARIATES = InputSpec(
+    "covariates",
+    "CSV of patients (ID, WT in kg, HT in cm) instead of sampled ones",
+    ("csv",),
+    "covariates",
+    required=False,
+    flag="--covariates",
+)
+"""The optional covariates file of the regimen kinds (``--covariates``)."""
+
+_SETTING_OPTION = {"keo half-life": "keo_half_life", "held-by": "held_by"}
+"""Fields named by the simulation (``SimulationSettings``, ``compare_regimens``) -> options."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PopulationOptions:
+    """The virtual population, the occupancy target and the Kd; Kd in mol/L."""
+
+    patients: int = option("Virtual patients.", default=200, ge=1, le=100_000)
+    cycles: int = option("Cycles to simulate.", default=6, ge=1)
+    seed: int = option("Random seed of the population.", default=20251123, ge=0)
+    target: float = option("Receptor occupancy target.", default=90.0, unit="%", gt=0, lt=100)
+    kd: float | None = option(
+        "Kd of balixafortide at CXCR4, e.g. 0.15 nM (empty: the Kb calibrated to the published "
+        "IC50 bounds).",
+        default=None,
+        quantity="concentration",
+        example="0.15 nM",
+        mw_of="balixafortide",
+    )
+
+    def settings(self, keo_half_life: float = 2.0) -> Any:
+        """The :class:`~cxcr4lab.pkpd.regimen_simulation.SimulationSettings` of these options."""
+        from cxcr4lab.pkpd.regimen_simulation import SimulationSettings
+
+        values: dict[str, Any] = {
+            "n_patients": self.patients,
+            "cycles": self.cycles,
+            "seed": self.seed,
+            "target": self.target / 100.0,
+            "keo_half_life_h": keo_half_life,
+        }
+        if self.kd is not None:
+            values["kd_molar"] = self.kd
+        return naming_options(lambda: SimulationSettings(**values), None)
+
+
+def covariates_table(inputs: Mapping[str, InputFile]) -> tuple[Any, str]:
+    """The patients of the covariates file (a DataFrame with ID, WT, HT; None without one) and
+    a description of the source ('' without one)."""
+    file = inputs.get("covariates")
+    if file is None:
+        return None, ""
+    import io
+
+    import pandas as pd
+
+    from cxcr4lab.core.errors import InputError, quote
+    from cxcr4lab.core.limits import check_text_table
+
+    name, data = file
+    check_text_table(data, name, delimiters=",")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), skipinitialspace=True)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file as CSV ({quote(str(exc))})", file=name) from None
+    except (ValueError, OverflowError, MemoryError) as exc:
+        raise InputError(f"cannot read the file as CSV ({type(exc).__name__})", file=name) from None
+    if "ID" not in frame.columns:
+        raise InputError("needs an ID column (and WT in kg, HT in cm)", file=name, column="ID")
+    return frame, f"{name} ({len(frame)} patients)"
+
+
+def naming_options(call: Callable[[], T], covariates: InputFile | None) -> T:
+    """Run ``call``; an input error of the simulation names the option (``keo_half_life``,
+    ``held_by``) or, about the covariates table, the file."""
+    from cxcr4lab.core.errors import InputError, Place
+
+    try:
+        return call()
+    except InputError as exc:
+        field = exc.place.field or ""
+        if covariates is not None and field in ("subjects", "covariates"):
+            where = Place(file=covariates[0], row=exc.place.row, column=exc.place.column)
+            raise type(exc)(exc.message, place=where) from None
+        if field in _SETTING_OPTION:
+            raise type(exc)(exc.message, field=_SETTING_OPTION[field]) from None
+        raise
