@@ -39,7 +39,7 @@ from cxcr4lab.web import Settings, create_app
 from cxcr4lab.workflows import example_bytes
 
 PASSWORD = "example password"
-RESULT_KINDS = ("nca", "cox", "survival", "regimen_simulation", "fit")
+RESULT_KINDS = ("nca", "cox", "survival", "regimen_simulation", "fit", "synergy")
 """Non-plate kinds whose example result page is captured (``web_result_<kind>.png``)."""
 MAX_HEIGHT = 2400
 """Full-page screenshots are cut at this height (px)."""
@@ -75,7 +75,7 @@ def _wait_for_result(page: Page) -> None:
     page.wait_for_url("**/analyses/*", timeout=300_000)
     page.wait_for_selector("#results")
     if page.locator(".plot").count():
-        page.wait_for_selector("#plot-heatmap .main-svg")
+        page.wait_for_selector(".plot .main-svg")
     time.sleep(0.5)
 
 

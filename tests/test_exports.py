@@ -62,6 +62,7 @@ PACKAGES = [
     "cxcr4lab.clinical.design",
     "cxcr4lab.clinical.trials",
     "cxcr4lab.clinical.fortress",
+    "cxcr4lab.combination",
     "cxcr4lab.web",
 ]
 

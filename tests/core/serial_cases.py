@@ -315,6 +315,22 @@ def compare() -> Any:
     return _example("compare")
 
 
+def synergy() -> Any:
+    """A 4 x 4 block without replicates (so no bootstrap), every method, one refused block."""
+    from cxcr4lab.combination import BlockProblem, BlockSet, analyse_blocks, make_block
+
+    dose = [0.0, 1.0, 3.0, 10.0]
+    response = [
+        [0.0, 12.0, 30.0, 55.0],
+        [8.0, 25.0, 45.0, 70.0],
+        [20.0, 40.0, 62.0, 80.0],
+        [45.0, 63.0, 78.0, 90.0],
+    ]
+    block = make_block(dose, dose, response, drug_row="docetaxel", drug_col="balixafortide")
+    problem = BlockProblem("2", "no single-drug rows of 'eribulin'", 14)
+    return analyse_blocks(BlockSet("blocks.csv", (block,), (problem,)))
+
+
 CASES: dict[str, Callable[[], Any]] = {
     "arrestin": arrestin,
     "binding": binding,
@@ -343,6 +359,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "safety": safety,
     "schild": schild,
     "survival": survival,
+    "synergy": synergy,
     "three_plus_three": three_plus_three,
     "trial": trial,
     "viability": viability,

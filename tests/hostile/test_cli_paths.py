@@ -150,6 +150,12 @@ COMMANDS: list[Command] = [
     Command(("fit", "{CURVES}", "--out", "{OUT}"), {"CURVES": Path("curves")}, ("OUT",)),
     Command(("compare", "{CURVES}", "--no-save"), {"CURVES": EX / "compare/curves.csv"}),
     Command(
+        ("synergy", "{DATA}", "--method", "bliss", "--out", "{OUT}", "--cells", "{CELLS}",
+         "--no-save"),
+        {"DATA": EX / "synergy/docetaxel_balixafortide_pc3.csv"},
+        ("OUT", "CELLS"),
+    ),
+    Command(
         ("simulate", "regimen", "--patients", "4", "--cycles", "1", "--covariates", "{COV}",
          "--no-save"),
         {"COV": Path("covariates")},
@@ -396,6 +402,8 @@ def test_xlsx_bomb_from_the_cli(cli: Callable[..., CliRun], tmp_path: Path) -> N
         "analyze", "binding", str(path), "--layout", str(BINDING / "layout96.toml"),
         "--radioligand-conc", "0.1nM", "--kd", "0.5nM", "--no-save",
     )  # fmt: skip
+    _assert_one_line_error(run, "bomb.xlsx", "would decompress to 100 MiB")
+    run = cli("synergy", str(path), "--no-save")  # a combination table is checked the same way
     _assert_one_line_error(run, "bomb.xlsx", "would decompress to 100 MiB")
 
 

@@ -160,3 +160,38 @@ def test_upload_another_assay_and_see_its_curve(
     expect(page.locator("#qc-verdict")).to_have_text("pass")
     assert errors == []
     context.close()
+
+
+def test_a_kind_without_a_plate_draws_its_figures(site: str, browser: Browser) -> None:
+    """NCA of the bundled Theoph table from its form's one-click example: plotly draws the
+    concentration-time figure (with the concentrations read from the stored table) and the
+    exposure figure; the log-y button switches the axis; the report section loads when opened."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, site, "alice")
+    page.goto(f"{site}/runs/nca")
+    page.click("#example-submit")
+    expect(page).to_have_url(re.compile(r"/analyses/\d+$"), timeout=60_000)
+
+    plot = page.locator("#plot-concentrations.js-plotly-plot")
+    expect(plot).to_have_count(1, timeout=30_000)
+    expect(plot.locator(".main-svg").first).to_be_visible()
+    expect(plot.locator(".legend")).to_contain_text("12")  # Theoph subjects 1-12
+    expect(plot.locator(".scatterlayer .trace").first).to_be_visible()
+    expect(page.locator("#plot-exposure.js-plotly-plot")).to_have_count(1)
+    page.locator("#plot-concentrations .updatemenu-button", has_text="log y").click()
+    expect(plot.locator(".ytick").first).to_be_visible()
+    assert (
+        page.evaluate("document.getElementById('plot-concentrations').layout.yaxis.type") == "log"
+    )
+
+    section = page.locator("#report-section")
+    expect(section).not_to_have_attribute("open", "")
+    expect(section.locator("svg")).to_have_count(0)  # fetched when opened
+    page.click("#report-section > summary")
+    expect(section.locator("svg").first).to_be_visible(timeout=30_000)
+    expect(section).to_contain_text("AUClast")
+    assert errors == []
+    context.close()

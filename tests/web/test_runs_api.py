@@ -120,7 +120,7 @@ def test_each_kind_runs_its_example_from_its_web_form(
     name: str,
 ) -> None:
     """The conformance walk on the browser surface: every kind's form takes its example's files
-    and options, stores the analysis and shows it (figures or report section) with downloads."""
+    and options, stores the analysis and shows it (its figures and report section) with downloads."""
     kind = KINDS[name]
     page = browser.get(f"/runs/{name}")
     assert page.status_code == 200
@@ -134,8 +134,11 @@ def test_each_kind_runs_its_example_from_its_web_form(
     shown = browser.get(done.headers["location"])
     assert shown.status_code == 200
     assert 'id="results"' in shown.text
-    assert 'class="plot"' in shown.text or "<svg" in shown.text, f"{name}: no figure shown"
+    assert 'class="plot"' in shown.text and 'id="figures"' in shown.text, f"{name}: no figure"
+    assert 'id="report-section"' in shown.text, f"{name}: no report section"
     analysis = done.headers["location"].rsplit("/", 1)[-1]
+    section = browser.get(f"/analyses/{analysis}/section")
+    assert section.status_code == 200 and "<svg" in section.text, f"{name}: section"
     for download in ("results.csv", "results.xlsx", "report.html"):
         got = browser.get(f"/api/analyses/{analysis}/{download}")
         assert got.status_code == 200, (name, download)

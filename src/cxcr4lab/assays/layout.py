@@ -5,7 +5,9 @@ meanings the assays need and checks them:
 
 * ``role``: what the well is for. Binding uses ``total`` (total binding), ``nsb``
   (non-specific binding) and ``sample``; other assays add their own (``max``, ``min``,
-  ``vehicle``, ``no_agonist``, ``blank``). ``empty`` or no role: the well is not used.
+  ``vehicle``, ``no_agonist``, ``blank``); ``combination`` marks a checkerboard well, whose two
+  concentrations are ``conc_r`` and ``conc_c`` (read by the synergy kind, not here). ``empty``
+  or no role: the well is not used.
 * ``compound``: the sample's compound (name or synonym).
 * ``conc``: concentration as text with a unit (``"10 nM"``), or a number with ``conc_unit``.
 * ``exclude``: a reason to mask the well (kept and reported, not silently dropped).
@@ -59,6 +61,8 @@ ROLE_ALIASES: dict[str, str] = {
     "unknown": "unknown",
     "qc": "qc",
     "calibrator": "calibrator",
+    "combination": "combination",
+    "checkerboard": "combination",
 }
 
 MwLookup = Callable[[str], float | None]

@@ -1,1 +1,171 @@
-"""Drug-combination synergy: Bliss, Loewe, HSA, ZIP (domain layer). Not yet built."""
+"""Drug-combination synergy (domain layer, rank 3): blocks, reference models, sensitivity and
+uncertainty, numbered as R SynergyFinder 3 computes them (docs/combination.md).
+
+* :mod:`.analysis`: one analysis of a table of blocks, every chosen method (the stored result).
+* :mod:`.batch`: the same scores for many blocks at once (compiled, all cores).
+* :mod:`.blocks`: SynergyFinder's long table, the wide matrix and arrays read into `Block`s.
+* :mod:`.drc`: drc 3.2-0's LL.4 fit (self-start, scaling, R's BFGS) that SynergyFinder uses.
+* :mod:`.reference`: HSA, Bliss, Loewe and ZIP per cell and per block, baseline correction.
+* :mod:`.sensitivity`: IC50, RI and CSS.
+* :mod:`.uncertainty`: bootstrap over replicates (SynergyFinder Plus), most synergistic area.
+* :mod:`.median_effect`: Chou-Talalay median effect, combination and dose-reduction indices.
+* :mod:`.musyc`: MuSyC (Wooten et al. 2021), potency and efficacy synergy with CIs.
+"""
+
+from cxcr4lab.combination.analysis import (
+    ALL_METHODS,
+    REFERENCE_ORDER,
+    BlockAnalysis,
+    SynergyResult,
+    SynergySettings,
+    analyse_block,
+    analyse_blocks,
+    interpret,
+)
+from cxcr4lab.combination.batch import score_blocks_batched
+from cxcr4lab.combination.blocks import (
+    RESPONSE_LIMIT,
+    RESPONSE_RANGE,
+    Block,
+    BlockProblem,
+    BlockSet,
+    ResponseKind,
+    make_block,
+    read_blocks,
+    read_combination_file,
+    read_matrix,
+)
+from cxcr4lab.combination.drc import DrcControl, DrcFit, fit_dose_response
+from cxcr4lab.combination.median_effect import (
+    FA_GRID,
+    FA_LEVELS,
+    CheckerboardCI,
+    CIPoint,
+    FaCICurve,
+    FixedRatioResult,
+    IsoboleLevel,
+    MedianEffectFit,
+    MixtureAnalysis,
+    analyse_checkerboard,
+    analyse_fixed_ratio,
+    combination_index,
+    dose_for_effect,
+    dose_reduction_index,
+    effect_at_dose,
+    fit_median_effect,
+)
+from cxcr4lab.combination.musyc import (
+    GAMMA_NAMES,
+    PARAM_NAMES,
+    MusycFit,
+    fit_musyc,
+    musyc_beta,
+    musyc_surface,
+)
+from cxcr4lab.combination.reference import (
+    METHODS,
+    BaselineCorrection,
+    BlockScores,
+    LoeweGrid,
+    Method,
+    MethodScores,
+    SingleDrugFits,
+    bliss_reference,
+    correct_baseline,
+    hsa_reference,
+    loewe_reference,
+    score_block,
+    score_blocks,
+    score_matrix,
+    single_drug_fits,
+    synergy_p_value,
+    zip_surfaces,
+)
+from cxcr4lab.combination.sensitivity import (
+    BlockSensitivity,
+    DrugSensitivity,
+    block_sensitivity,
+    relative_inhibition,
+)
+from cxcr4lab.combination.uncertainty import (
+    BlockBootstrap,
+    MethodBootstrap,
+    Resampling,
+    SynergisticArea,
+    bootstrap_block,
+    most_synergistic_area,
+)
+
+__all__ = [
+    "ALL_METHODS",
+    "FA_GRID",
+    "FA_LEVELS",
+    "GAMMA_NAMES",
+    "METHODS",
+    "PARAM_NAMES",
+    "REFERENCE_ORDER",
+    "RESPONSE_LIMIT",
+    "RESPONSE_RANGE",
+    "BaselineCorrection",
+    "Block",
+    "BlockAnalysis",
+    "BlockBootstrap",
+    "BlockProblem",
+    "BlockScores",
+    "BlockSensitivity",
+    "BlockSet",
+    "CIPoint",
+    "CheckerboardCI",
+    "DrcControl",
+    "DrcFit",
+    "DrugSensitivity",
+    "FaCICurve",
+    "FixedRatioResult",
+    "IsoboleLevel",
+    "LoeweGrid",
+    "MedianEffectFit",
+    "Method",
+    "MethodBootstrap",
+    "MethodScores",
+    "MixtureAnalysis",
+    "MusycFit",
+    "Resampling",
+    "ResponseKind",
+    "SingleDrugFits",
+    "SynergisticArea",
+    "SynergyResult",
+    "SynergySettings",
+    "analyse_block",
+    "analyse_blocks",
+    "analyse_checkerboard",
+    "analyse_fixed_ratio",
+    "bliss_reference",
+    "block_sensitivity",
+    "bootstrap_block",
+    "combination_index",
+    "correct_baseline",
+    "dose_for_effect",
+    "dose_reduction_index",
+    "effect_at_dose",
+    "fit_dose_response",
+    "fit_median_effect",
+    "fit_musyc",
+    "hsa_reference",
+    "interpret",
+    "loewe_reference",
+    "make_block",
+    "most_synergistic_area",
+    "musyc_beta",
+    "musyc_surface",
+    "read_blocks",
+    "read_combination_file",
+    "read_matrix",
+    "relative_inhibition",
+    "score_block",
+    "score_blocks",
+    "score_blocks_batched",
+    "score_matrix",
+    "single_drug_fits",
+    "synergy_p_value",
+    "zip_surfaces",
+]

@@ -98,6 +98,7 @@ _MODULES = (
     "virtual_recovery",
     "fit",
     "compare",
+    "synergy",
 )
 """The modules of ``runs/`` declaring a kind (``KIND``), in the order the surfaces list them."""
 

@@ -103,6 +103,15 @@ class AnalysisKind:
     ``kind`` is the kind's name (the one lookup from a stored analysis back to its class); its
     report section is ``report/sections/<name>.py``.
 
+    ``plots`` names the interactive figures of the result page, ``"module:function"`` with the
+    signature ``(result) -> dict[str, dict]``: figure name -> plotly figure dict
+    (``{"data": [...], "layout": {...}}``, plain JSON data), drawn from the stored result alone
+    (named, not imported: they live in the web layer, ``web/plots/<kind>.py``). A kind whose
+    result keeps no per-sample data (ELISA's plate signal, NCA's concentrations) takes the
+    analysis's input files as a second parameter, ``inputs`` (input name -> (file name, bytes),
+    or None when they cannot be read), and still draws what the result holds without them.
+    Empty: the page shows the report section only.
+
     ``command`` is the command-line path (``("analyze", "binding")``, ``("nca",)``,
     ``("simulate", "regimen")``), ``aliases`` further paths of the same command;
     ``docs`` its documentation page, relative to the repository root; ``outputs`` the extra
@@ -122,6 +131,7 @@ class AnalysisKind:
     aliases: tuple[tuple[str, ...], ...] = ()
     docs: str = ""
     outputs: tuple[OutputSpec, ...] = ()
+    plots: str = ""
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -142,6 +152,16 @@ class AnalysisKind:
         """The terminal view function named by :attr:`view`."""
         module, _, function = self.view.partition(":")
         found: Callable[[Any, Any, int | None], None] = getattr(
+            importlib.import_module(module), function
+        )
+        return found
+
+    def plot_function(self) -> Callable[..., dict[str, dict[str, Any]]] | None:
+        """The figures function named by :attr:`plots` (imported on first use), or None."""
+        if not self.plots:
+            return None
+        module, _, function = self.plots.partition(":")
+        found: Callable[..., dict[str, dict[str, Any]]] = getattr(
             importlib.import_module(module), function
         )
         return found

@@ -66,6 +66,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.arrestin:print_result",
     result="cxcr4lab.assays.arrestin:ArrestinResult",
+    plots="cxcr4lab.web.plots.arrestin:figures",
     examples=tuple(
         Example(
             title,

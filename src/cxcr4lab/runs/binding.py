@@ -73,6 +73,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.binding:print_result",
     result="cxcr4lab.assays.binding:BindingResult",
+    plots="cxcr4lab.web.plots.binding:figures",
     examples=tuple(
         Example(
             title,

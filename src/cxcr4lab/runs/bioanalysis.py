@@ -75,6 +75,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.bioanalysis:print_result",
     result="cxcr4lab.assays.bioanalysis:BioanalysisResult",
+    plots="cxcr4lab.web.plots.bioanalysis:figures",
     examples=(
         Example(
             "LC-MS/MS balixafortide in plasma, run 1 (simulated)",

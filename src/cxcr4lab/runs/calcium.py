@@ -81,6 +81,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.calcium:print_result",
     result="cxcr4lab.assays.calcium:CalciumResult",
+    plots="cxcr4lab.web.plots.calcium:figures",
     examples=tuple(
         Example(
             title,

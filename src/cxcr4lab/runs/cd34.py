@@ -124,6 +124,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.cd34:print_result",
     result="cxcr4lab.assays.cd34:Cd34Result",
+    plots="cxcr4lab.web.plots.cd34:figures",
     examples=(
         Example(
             "CD34+ enumeration, ISHAGE count table (simulated)",

@@ -102,6 +102,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.chemotaxis:print_result",
     result="cxcr4lab.assays.chemotaxis:ChemotaxisResult",
+    plots="cxcr4lab.web.plots.chemotaxis:figures",
     examples=tuple(
         Example(
             title,

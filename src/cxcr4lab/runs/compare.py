@@ -98,6 +98,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.compare:print_result",
     result="cxcr4lab.fit.comparison:CurveComparison",
+    plots="cxcr4lab.web.plots.compare:figures",
     examples=(
         Example(
             "Compare IC50s of three curves, one 3-fold shifted (simulated)",

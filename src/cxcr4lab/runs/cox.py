@@ -175,6 +175,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.cox:print_result",
     result="cxcr4lab.clinical.cox:CoxResult",
+    plots="cxcr4lab.web.plots.cox:figures",
     examples=(
         Example(
             "Cox: age + sex + ECOG, NCCTG lung cancer (public data)",

@@ -63,6 +63,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.elisa:print_result",
     result="cxcr4lab.assays.elisa:ElisaResult",
+    plots="cxcr4lab.web.plots.elisa:figures",
     examples=tuple(
         Example(
             f"ELISA {label}, serum, day 29 (simulated)",

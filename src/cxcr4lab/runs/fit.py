@@ -245,6 +245,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.fit:print_result",
     result="cxcr4lab.fit.batch_result:BatchFitResult",
+    plots="cxcr4lab.web.plots.fit:figures",
     examples=(
         Example(
             "Batch fit of 20 curves (simulated)",

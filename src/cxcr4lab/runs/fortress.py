@@ -46,6 +46,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.trial:print_result",
     result="cxcr4lab.clinical.fortress:FortressResult",
+    plots="cxcr4lab.web.plots.fortress:figures",
     examples=(
         Example(
             "Why FORTRESS failed (worked analysis)",

@@ -54,6 +54,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.ihc:print_result",
     result="cxcr4lab.assays.ihc:IhcResult",
+    plots="cxcr4lab.web.plots.ihc:figures",
     examples=tuple(
         Example(title, "ihc", {"scores": file}, {"cutoff": "200"}, _NOTE)
         for file, title in (

@@ -70,6 +70,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.mobilization:print_result",
     result="cxcr4lab.pkpd.mobilization:MobilizationResult",
+    plots="cxcr4lab.web.plots.mobilization:figures",
     examples=(
         Example(
             "CD34+ mobilization dose-response and apheresis yield (Karpova 2017)",

@@ -94,6 +94,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.nca:print_result",
     result="cxcr4lab.pkpd.nca:NcaResult",
+    plots="cxcr4lab.web.plots.nca:figures",
     examples=(
         Example(
             "NCA, theophylline (public Theoph data set)",

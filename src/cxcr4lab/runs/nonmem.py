@@ -78,6 +78,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.nonmem:print_result",
     result="cxcr4lab.pkpd.nonmem_export:NonmemExport",
+    plots="cxcr4lab.web.plots.nonmem:figures",
     examples=(
         Example(
             "NONMEM dataset, theophylline, BLQ < 0.5 mg/L by M3 (public Theoph data set)",

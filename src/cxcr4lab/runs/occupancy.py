@@ -144,6 +144,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.occupancy:print_result",
     result="cxcr4lab.assays.occupancy:OccupancyResult",
+    plots="cxcr4lab.web.plots.occupancy:figures",
     examples=(
         Example(
             "CXCR4 receptor occupancy, MFI table (simulated)",

@@ -147,6 +147,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.occupancy_course:print_result",
     result="cxcr4lab.pkpd.occupancy_model:OccupancyCourse",
+    plots="cxcr4lab.web.plots.occupancy_course:figures",
     examples=(
         Example(
             "CXCR4 occupancy after a 5.5 mg/kg 2-h infusion of balixafortide (SIMULATED course)",

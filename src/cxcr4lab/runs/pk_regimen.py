@@ -257,6 +257,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.pk_regimen:print_result",
     result="cxcr4lab.pkpd.pk_regimen:PkRegimenResult",
+    plots="cxcr4lab.web.plots.pk_regimen:figures",
     examples=(
         Example(
             "Balixafortide 5.5 mg/kg 2-h infusion q24h x 3, 2-compartment PK (SIMULATED)",

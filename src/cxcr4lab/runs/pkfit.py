@@ -84,6 +84,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.pkfit:print_result",
     result="cxcr4lab.pkpd.pkfit_results:PkFitResult",
+    plots="cxcr4lab.web.plots.pkfit:figures",
     examples=(
         Example(
             "PK fit, theophylline (public Theoph data set)",

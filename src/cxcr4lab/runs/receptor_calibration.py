@@ -38,6 +38,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.receptor_calibration:print_result",
     result="cxcr4lab.studies.calibration:ReceptorCalibration",
+    plots="cxcr4lab.web.plots.receptor_calibration:figures",
     examples=(
         Example(
             "Receptor model: one Kb against every published potency bound (SIMULATED)",

@@ -90,6 +90,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.regimen_comparison:print_result",
     result="cxcr4lab.pkpd.comparison:RegimenComparison",
+    plots="cxcr4lab.web.plots.regimen_comparison:figures",
     examples=(
         Example(
             "Schedules compared: occupancy vs grade >= 3 neutropenia, 100 virtual patients, "

@@ -90,6 +90,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.regimen_simulation:print_result",
     result="cxcr4lab.pkpd.regimen_simulation:RegimenSimulation",
+    plots="cxcr4lab.web.plots.regimen_simulation:figures",
     examples=(
         Example(
             "Balixafortide + eribulin, 6 cycles in 100 virtual patients (SIMULATED)",

@@ -100,6 +100,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.response:print_result",
     result="cxcr4lab.clinical.response:ResponseResult",
+    plots="cxcr4lab.web.plots.response:figures",
     examples=(
         Example(
             "Response rates, FORTRESS-like trial (simulated)",

@@ -56,6 +56,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.safety:print_result",
     result="cxcr4lab.clinical.safety:SafetyResult",
+    plots="cxcr4lab.web.plots.safety:figures",
     examples=(
         Example(
             "Adverse events, phase 1b (simulated)",

@@ -90,6 +90,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.schild:print_result",
     result="cxcr4lab.studies.schild_study:SchildStudy",
+    plots="cxcr4lab.web.plots.schild:figures",
     examples=(
         Example("Receptor model: Schild experiment, beta-arrestin (SIMULATED)", "", {}, {}, NOTE),
     ),

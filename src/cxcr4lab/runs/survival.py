@@ -116,6 +116,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.survival:print_result",
     result="cxcr4lab.clinical.survival:SurvivalResult",
+    plots="cxcr4lab.web.plots.survival:figures",
     examples=(_example("PFS"), _example("OS")),
     command=("survival",),
     docs="docs/clinical_survival.md",

@@ -67,6 +67,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.trial:print_result",
     result="cxcr4lab.clinical.design:ThreePlusThree",
+    plots="cxcr4lab.web.plots.three_plus_three:figures",
     examples=(
         Example(
             "3+3 dose escalation on the balixafortide ladder (exact)",

@@ -85,6 +85,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.trial:print_result",
     result="cxcr4lab.clinical.trials:TrialSimulation",
+    plots="cxcr4lab.web.plots.trial:figures",
     examples=(
         Example(
             "Power of a 432-patient trial if the shrunk Phase 1b effect held (simulated)",

@@ -82,6 +82,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.viability:print_result",
     result="cxcr4lab.assays.viability:ViabilityResult",
+    plots="cxcr4lab.web.plots.viability:figures",
     examples=(
         Example(
             "MTT viability, PC-3 48 h, 96-well plate-grid CSV (simulated)",

@@ -40,6 +40,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.virtual_recovery:print_result",
     result="cxcr4lab.studies.recovery:VirtualRecovery",
+    plots="cxcr4lab.web.plots.virtual_recovery:figures",
     examples=(
         Example(
             "Receptor model: virtual plates recover the model's Kb (SIMULATED)",

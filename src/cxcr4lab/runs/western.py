@@ -89,6 +89,7 @@ KIND = AnalysisKind(
     run=run,
     view="cxcr4lab.commands.western:print_result",
     result="cxcr4lab.assays.western:WesternResult",
+    plots="cxcr4lab.web.plots.western:figures",
     examples=(
         Example(
             "pERK/pAKT western blots, Namalwa, 3 blots (simulated)",

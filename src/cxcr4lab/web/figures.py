@@ -1,14 +1,18 @@
 """Interactive figures of an analysis page: plotly figure dicts that plotly.js draws in the browser.
 
-Built from the stored result alone (no matplotlib, no refitting), so a page costs milliseconds:
-concentration-response curves with their fitted line and confidence band, the agonist curve,
-calcium traces, the ELISA standard curve, and the plate heatmap.
+Every kind names its figures function in its declaration (``AnalysisKind.plots``, one module per
+kind in ``web/plots/``); :func:`figures_for` looks it up through the registry. The functions
+build plain JSON data from the stored result alone (no matplotlib, no plotly import, no
+refitting: a page costs milliseconds). This module holds what they share: the colours, axis and
+layout helpers, the concentration-response figure with its confidence band, and the plate
+heatmap.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,19 +22,31 @@ from cxcr4lab.assays.wells import FORMATS, row_letters, well_position
 from cxcr4lab.core.errors import InputError
 
 if TYPE_CHECKING:
-    from cxcr4lab.assays.binding import BindingResult
-    from cxcr4lab.assays.calcium import CalciumResult
-    from cxcr4lab.assays.elisa import ElisaResult
-    from cxcr4lab.assays.inhibition import InhibitionPlate
-    from cxcr4lab.assays.readers import PlateData
     from cxcr4lab.fit import FitResult
+    from cxcr4lab.runs import InputFile
 
 __all__ = [
+    "COLOURS",
     "FIGURE_TITLES",
+    "LEGEND_BELOW",
+    "Figure",
     "Series",
+    "axis",
+    "band",
     "dose_response_figure",
+    "error_bars",
+    "figure",
     "figures_for",
+    "finite",
+    "heading",
     "heatmap_figure",
+    "hline",
+    "layout",
+    "log_toggle",
+    "plain",
+    "selector",
+    "takes_inputs",
+    "vline",
 ]
 
 Figure = dict[str, Any]
@@ -38,16 +54,255 @@ Point = tuple[float, float | None, str]
 """A plotted well: concentration (mol/L), response, hover text."""
 
 FIGURE_TITLES = {
-    "curves": "Curves",
+    "hsa_synergy": "HSA synergy",
+    "zip_synergy": "ZIP synergy",
     "agonist": "Agonist curve",
-    "standard": "Standard curve",
-    "traces": "Calcium traces",
+    "apheresis": "Apheresis yield",
+    "bias": "Calibrator and QC bias",
+    "calibration": "Calibration curve",
+    "cd34": "CD34+ counts",
+    "cd34_count": "CD34+ count",
+    "concentrations": "Concentration-time",
+    "course": "Over time",
+    "differences": "Simulated ORR differences",
+    "dose_response": "Dose-response",
+    "escalation": "Escalation probability",
+    "fits": "Observed and fitted concentrations",
+    "forest": "Hazard ratios",
+    "h_scores": "H-score distribution",
     "heatmap": "Plate heatmap",
+    "ic50": "IC50 distribution",
+    "ic50s": "Predicted IC50 vs published bounds",
+    "incidence": "Adverse-event incidence",
+    "intensities": "Staining intensities",
+    "intervals": "Per dosing interval",
+    "kaplan_meier": "Kaplan-Meier curves",
+    "max_grade": "Maximum CTCAE grade",
+    "mfi": "Specific MFI",
+    "mtd": "Declared MTD",
+    "neutropenia": "Neutropenia per cycle",
+    "observations": "Observation records",
+    "occupancy": "Receptor occupancy",
+    "orr_beliefs": "What the ORR could be",
+    "parameter": "Compared parameter",
+    "parameters": "Fitted parameters",
+    "potency": "IC50s with CIs",
+    "power_curve": "Power curve",
+    "profiles": "Concentration-time profiles",
+    "rates": "Response rates",
+    "recovery": "Recovered Ki / Kb",
+    "right_shift": "pERK/pAKT right-shift",
+    "schedules": "Occupancy held vs neutropenia",
+    "schild_plot": "Schild plot",
+    "standard": "Standard curve",
+    "time_above": "Time above the occupancy target",
+    "traces": "Calcium traces",
 }
-"""Figure name -> heading on the page (the page draws them in this order)."""
+"""Figure name -> heading on the page, where the name written out does not read well (others:
+the name with its first letter capitalised, ``"exposure"`` -> "Exposure")."""
 
-_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+"""Trace colours, in order (each with a two-digit alpha appended for bands: ``colour + "30"``)."""
+
 _NM = 1e-9
+
+
+LEGEND_BELOW = {
+    "orientation": "h",
+    "yref": "container",
+    "y": 0.0,
+    "yanchor": "bottom",
+    "x": 0.0,
+    "xanchor": "left",
+}
+"""A horizontal legend at the foot of the figure, below the x axis and its title."""
+
+
+def heading(name: str) -> str:
+    """The page heading of the figure called ``name``."""
+    return FIGURE_TITLES.get(name) or (name[:1].upper() + name[1:]).replace("_", " ")
+
+
+def finite(values: Iterable[float | None]) -> list[float | None]:
+    """Plain floats, None for a missing or non-finite value (plotly leaves a gap)."""
+    return [None if v is None or not math.isfinite(v) else float(v) for v in values]
+
+
+def plain(value: Any) -> Any:
+    """``value`` as strict JSON data: numpy scalars and arrays as numbers and lists, non-finite
+    floats as None, tuples as lists (a safety net under every figures function)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [plain(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def axis(title: str, **extra: Any) -> dict[str, Any]:
+    """An axis with its title (units in brackets by convention), its margin grown to fit."""
+    return {"title": {"text": title}, "automargin": True, **extra}
+
+
+def layout(
+    title: str, x: str | dict[str, Any], y: str | dict[str, Any], *, height: int = 460, **extra: Any
+) -> dict[str, Any]:
+    """The layout of one figure: title, axes (a title or a full axis dict), height, margins."""
+    return {
+        "title": {"text": title, "font": {"size": 14}},
+        "xaxis": axis(x) if isinstance(x, str) else x,
+        "yaxis": axis(y) if isinstance(y, str) else y,
+        "height": height,
+        "margin": {"t": 90 if extra.get("updatemenus") else 60, "r": 20},
+        "hovermode": "closest",
+        **extra,
+    }
+
+
+def figure(traces: Sequence[dict[str, Any]], figure_layout: dict[str, Any]) -> Figure:
+    """A figure of ``traces``; a bar's ``text`` is for its hover, not written on the bar."""
+    data = [
+        {"textposition": "none", **t} if t.get("type") == "bar" and "text" in t else t
+        for t in traces
+    ]
+    return {"data": data, "layout": figure_layout}
+
+
+def vline(x: float, *, dash: str = "dot", colour: str = "#888") -> dict[str, Any]:
+    """A vertical line across the plot at ``x`` (a layout shape)."""
+    return {
+        "type": "line",
+        "x0": x,
+        "x1": x,
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "line": {"dash": dash, "color": colour, "width": 1},
+    }
+
+
+def hline(y: float, *, dash: str = "dot", colour: str = "#888") -> dict[str, Any]:
+    """A horizontal line across the plot at ``y`` (a layout shape)."""
+    return {
+        "type": "line",
+        "y0": y,
+        "y1": y,
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "line": {"dash": dash, "color": colour, "width": 1},
+    }
+
+
+def log_toggle(axis_name: str = "yaxis", *, log_first: bool = False) -> dict[str, Any]:
+    """Buttons switching an axis between linear and log scale (a layout ``updatemenus`` item)."""
+    letter = axis_name.removesuffix("axis")
+    buttons = [
+        {
+            "label": f"linear {letter}",
+            "method": "relayout",
+            "args": [{f"{axis_name}.type": "linear"}],
+        },
+        {"label": f"log {letter}", "method": "relayout", "args": [{f"{axis_name}.type": "log"}]},
+    ]
+    return {
+        "type": "buttons",
+        "direction": "right",
+        "buttons": buttons[::-1] if log_first else buttons,
+        "showactive": True,
+        "x": 1.0,
+        "xanchor": "right",
+        "y": 1.01,
+        "yanchor": "bottom",
+        "pad": {"b": 2},
+    }
+
+
+def selector(
+    groups: Sequence[tuple[str, int, str]], *, y: float = 1.01
+) -> tuple[dict[str, Any], list[bool]]:
+    """A drop-down showing one group of traces at a time: ``groups`` are (label, number of
+    traces, title) in trace order. Returns the ``updatemenus`` item and the initial visibility."""
+    total = sum(n for _, n, _ in groups)
+    buttons = []
+    start = 0
+    for label, n, title in groups:
+        visible = [start <= i < start + n for i in range(total)]
+        buttons.append(
+            {
+                "label": label,
+                "method": "update",
+                "args": [{"visible": visible}, {"title.text": title}],
+            }
+        )
+        start += n
+    first = groups[0][1] if groups else 0
+    menu = {
+        "type": "dropdown",
+        "buttons": buttons,
+        "showactive": True,
+        "x": 0.0,
+        "xanchor": "left",
+        "y": y,
+        "yanchor": "bottom",
+        "pad": {"b": 2},
+    }
+    return menu, [i < first for i in range(total)]
+
+
+def band(
+    x: Iterable[float | None],
+    lower: Sequence[float | None],
+    upper: Sequence[float | None],
+    colour: str,
+    *,
+    name: str = "",
+    group: str | None = None,
+    shape: str = "linear",
+) -> dict[str, Any]:
+    """A filled band between ``lower`` and ``upper`` (one closed trace, no hover)."""
+    xs = finite(x)
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": xs + xs[::-1],
+        "y": finite([*upper, *lower[::-1]]),
+        "fill": "toself",
+        "fillcolor": colour + "30",
+        "line": {"width": 0, "shape": shape},
+        "hoverinfo": "skip",
+        "name": name,
+        "showlegend": bool(name),
+        **({"legendgroup": group} if group else {}),
+    }
+
+
+def error_bars(
+    values: Sequence[float | None], lower: Sequence[float | None], upper: Sequence[float | None]
+) -> dict[str, Any]:
+    """Asymmetric error bars (``error_x``/``error_y``) from the interval ends."""
+
+    def gap(a: float | None, b: float | None) -> float | None:
+        if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
+            return None
+        return max(float(a - b), 0.0)
+
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [gap(hi, v) for v, hi in zip(values, upper, strict=True)],
+        "arrayminus": [gap(v, lo) for v, lo in zip(values, lower, strict=True)],
+        "thickness": 1.2,
+        "width": 3,
+    }
+
+
+# --- concentration-response and plate figures -----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -61,10 +316,6 @@ class Series:
     label: str
 
 
-def _finite(values: Iterable[float | None]) -> list[float | None]:
-    return [None if v is None or not math.isfinite(v) else float(v) for v in values]
-
-
 def dose_response_figure(
     series: Sequence[Series], *, title: str, x_title: str, y_title: str, alpha: float = 0.05
 ) -> Figure:
@@ -74,7 +325,7 @@ def dose_response_figure(
     """
     traces: list[dict[str, Any]] = []
     for i, s in enumerate(series):
-        colour = _COLOURS[i % len(_COLOURS)]
+        colour = COLOURS[i % len(COLOURS)]
         traces.append(
             {
                 "type": "scatter",
@@ -82,7 +333,7 @@ def dose_response_figure(
                 "name": f"{s.name} (wells)",
                 "legendgroup": s.name,
                 "x": [p[0] for p in s.used],
-                "y": _finite(p[1] for p in s.used),
+                "y": finite(p[1] for p in s.used),
                 "text": [p[2] for p in s.used],
                 "marker": {"color": colour, "size": 7},
                 "hovertemplate": "%{text}: %{x:.3g} M, %{y:.3g}<extra></extra>",
@@ -96,7 +347,7 @@ def dose_response_figure(
                     "name": f"{s.name} (excluded)",
                     "legendgroup": s.name,
                     "x": [p[0] for p in s.masked],
-                    "y": _finite(p[1] for p in s.masked),
+                    "y": finite(p[1] for p in s.masked),
                     "text": [p[2] for p in s.masked],
                     "marker": {"color": colour, "symbol": "x", "size": 8},
                     "hovertemplate": "%{text}<extra></extra>",
@@ -111,18 +362,7 @@ def dose_response_figure(
             y = s.fit.predict(x)
         if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)):
             traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "x": conc + conc[::-1],
-                    "y": _finite([*map(float, hi), *map(float, lo[::-1])]),
-                    "fill": "toself",
-                    "fillcolor": colour + "30",
-                    "line": {"width": 0},
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                    "legendgroup": s.name,
-                }
+                band(conc, [float(v) for v in lo], [float(v) for v in hi], colour, group=s.name)
             )
         traces.append(
             {
@@ -131,7 +371,7 @@ def dose_response_figure(
                 "name": s.label,
                 "legendgroup": s.name,
                 "x": conc,
-                "y": _finite(float(v) for v in y),
+                "y": finite(float(v) for v in y),
                 "line": {"color": colour, "width": 2},
             }
         )
@@ -194,259 +434,31 @@ def heatmap_figure(
     }
 
 
-def _well_text(well: str, what: str | None, conc: float | None, excluded: str | None) -> str:
-    conc_text = "" if conc is None else f" {conc:.3g} M"
-    masked = f" EXCLUDED: {excluded}" if excluded else ""
-    return f"{well} {what or ''}{conc_text}{masked}"
+# --- the registry's figures ----------------------------------------------------------------------
 
 
-def _label(compound: str, parameter: str, estimate: str) -> str:
-    unit = "" if estimate.startswith("not") or estimate == "n/a" else " nM"
-    return f"{compound}: {parameter} {estimate}{unit}"
+InputsLoader = Callable[[], "Mapping[str, InputFile] | None"]
+"""Reads a stored analysis's input files by input name (called only for a kind that takes them)."""
 
 
-def _points(wells: Iterable[Any], value: str) -> tuple[list[Point], list[Point]]:
-    """The dosed wells' ``value`` as plotted points: (used, excluded with the reason)."""
-    used: list[Point] = []
-    masked: list[Point] = []
-    for w in wells:
-        if not w.conc_molar:
-            continue
-        y = getattr(w, value)
-        if w.excluded:
-            masked.append((w.conc_molar, y, f"{w.well}: {w.excluded}"))
-        else:
-            used.append((w.conc_molar, y, w.well))
-    return used, masked
+def takes_inputs(draw: Callable[..., Any]) -> bool:
+    """Whether a figures function takes the input files as a second parameter."""
+    return len(inspect.signature(draw).parameters) >= 2
 
 
-def _signal_cells(wells: Iterable[Any]) -> list[tuple[str, float | None, str]]:
-    """Each well's signal and hover text, for :func:`heatmap_figure`."""
-    return [
-        (w.well, w.signal, _well_text(w.well, w.compound or w.role, w.conc_molar, w.excluded))
-        for w in wells
-    ]
+def figures_for(result: Any, inputs: InputsLoader | None = None) -> dict[str, Figure]:
+    """The figures of a result, by name, from its kind's ``plots`` function; empty for a kind
+    without one. ``inputs`` reads the analysis's input files, for the kinds whose result keeps
+    no per-sample data (ELISA, NCA)."""
+    from cxcr4lab.runs import kind_for_result
 
-
-def _vline(x: float) -> dict[str, Any]:
-    """A dotted vertical line across the plot at ``x``."""
-    return {
-        "type": "line",
-        "x0": x,
-        "x1": x,
-        "yref": "paper",
-        "y0": 0,
-        "y1": 1,
-        "line": {"dash": "dot", "color": "#888"},
-    }
-
-
-# --- per result kind ------------------------------------------------------------------------------
-
-
-def _binding(result: BindingResult) -> dict[str, Figure]:
-    from cxcr4lab.report.sections.binding import potency_text
-
-    series = []
-    for c in result.curves:
-        pts = [w for w in result.wells if w.compound == c.compound and w.role == "sample"]
-        estimate, _ = potency_text(c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar, c)
-        used, masked = _points(pts, "specific_pct")
-        series.append(Series(c.compound, used, masked, c.fit, _label(c.compound, "IC50", estimate)))
-    curves = dose_response_figure(
-        series,
-        title="Competition binding",
-        x_title="competitor concentration (M)",
-        y_title="specific binding (% of total)",
-        alpha=result.settings.alpha,
-    )
-    title = f"Plate {result.plate} [{result.block}]: raw signal"
-    heat = heatmap_figure(
-        _signal_cells(result.wells), result.plate_wells, title=title, unit="counts"
-    )
-    return {"curves": curves, "heatmap": heat}
-
-
-def _inhibition(
-    plate: InhibitionPlate, *, name: str, block: str, unit: str, alpha: float
-) -> dict[str, Figure]:
-    from cxcr4lab.report.formats import potency_display
-
-    def points(role: str, compound: str) -> tuple[list[Point], list[Point]]:
-        pts = [w for w in plate.wells if w.role == role and w.compound == compound]
-        return _points(pts, "response_pct")
-
-    series = []
-    for c in plate.curves:
-        estimate, _ = potency_display(c.ic50_molar, c.ic50_lower_molar, c.ic50_upper_molar, c)
-        used, masked = points("sample", c.compound)
-        series.append(Series(c.compound, used, masked, c.fit, _label(c.compound, "IC50", estimate)))
-    figures = {
-        "curves": dose_response_figure(
-            series,
-            title="Inhibition",
-            x_title="antagonist concentration (M)",
-            y_title="response (% of control)",
-            alpha=alpha,
-        )
-    }
-    if plate.agonist is not None:
-        a = plate.agonist
-        used, masked = points("agonist", a.compound)
-        label = f"{a.compound}: EC50 {a.ec50_molar / _NM:.3g} nM"
-        figures["agonist"] = dose_response_figure(
-            [Series(a.compound, used, masked, a.fit, label)],
-            title=f"Agonist {a.compound}",
-            x_title="agonist concentration (M)",
-            y_title="response (% of control)",
-            alpha=alpha,
-        )
-    title = f"Plate {name} [{block}]: signal per well as analysed"
-    cells = _signal_cells(plate.wells)
-    figures["heatmap"] = heatmap_figure(cells, plate.plate_wells, title=title, unit=unit)
-    return figures
-
-
-def _traces(result: CalciumResult) -> Figure:
-    """Mean dF/F0 traces: one colour per compound (or control), fainter at lower concentration."""
-    groups: dict[str, list[Any]] = {}
-    for g in result.traces:
-        groups.setdefault(g.compound or g.role, []).append(g)
-    traces = []
-    for i, (what, members) in enumerate(groups.items()):
-        members = sorted(members, key=lambda g: -(g.conc_molar or 0.0))
-        for k, g in enumerate(members):
-            conc = "" if g.conc_molar is None else f" {g.conc_molar / _NM:.3g} nM"
-            traces.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": f"{what}{conc} (n={g.n_wells})",
-                    "legendgroup": what,
-                    "x": list(result.times_s),
-                    "y": _finite(g.dff0),
-                    "line": {"width": 1.5, "color": _COLOURS[i % len(_COLOURS)]},
-                    "opacity": 1.0 - 0.65 * k / max(len(members) - 1, 1),
-                }
-            )
-    injection = result.settings.injection_s
-    return {
-        "data": traces,
-        "layout": {
-            "title": {
-                "text": f"Mean dF/F0 per condition (injection at {injection:g} s; "
-                "fainter = lower concentration)"
-            },
-            "xaxis": {"title": {"text": "time (s)"}},
-            "yaxis": {"title": {"text": "dF/F0"}},
-            "shapes": [_vline(injection)],
-            "height": 460,
-            "margin": {"t": 50, "r": 20},
-        },
-    }
-
-
-def _elisa(result: ElisaResult, plate: PlateData | None) -> dict[str, Figure]:
-    fit = result.fit
-    levels = [s.level for s in result.standards if s.level > 0]
-    traces: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "name": "standards (mean)",
-            "x": levels,
-            "y": _finite(s.mean_signal for s in result.standards if s.level > 0),
-            "text": [
-                f"level {s.level:g}: recovery "
-                + ("n/a" if s.recovery_pct is None else f"{s.recovery_pct:.0f}%")
-                + ("" if s.passed else f" FAILS ({s.reason})")
-                for s in result.standards
-                if s.level > 0
-            ],
-            "marker": {"color": _COLOURS[0], "size": 8},
-            "hovertemplate": "%{text}<extra></extra>",
-        }
-    ]
-    if levels:
-        x = np.geomspace(min(levels) / 3, max(levels) * 3, 160)
-        xs = x if not fit.get_model().x_is_log10 else np.log10(x)
-        with np.errstate(all="ignore"):
-            y = fit.predict(xs)
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"{result.choice.chosen.upper()} fit",
-                "x": [float(v) for v in x],
-                "y": _finite(float(v) for v in y),
-                "line": {"color": _COLOURS[0], "width": 2},
-            }
-        )
-    found = [s for s in result.samples if s.in_well is not None]
-    traces.append(
-        {
-            "type": "scatter",
-            "mode": "markers",
-            "name": "unknowns and QCs (in the well)",
-            "x": [s.in_well for s in found],
-            "y": [s.mean_signal for s in found],
-            "text": [f"{s.sample} x{s.dilution:g} {', '.join(s.flags)}" for s in found],
-            "marker": {"color": _COLOURS[1], "symbol": "diamond", "size": 7},
-            "hovertemplate": "%{text}: %{x:.4g}, OD %{y:.3f}<extra></extra>",
-        }
-    )
-    shapes = [_vline(v) for v in (result.lloq, result.uloq) if v is not None]
-    figures = {
-        "standard": {
-            "data": traces,
-            "layout": {
-                "title": {"text": f"{result.analyte} standard curve (dotted: LLOQ, ULOQ)"},
-                "xaxis": {"type": "log", "title": {"text": f"{result.analyte} ({result.unit})"}},
-                "yaxis": {"title": {"text": "signal (OD, blank-subtracted)"}},
-                "shapes": shapes,
-                "height": 460,
-                "margin": {"t": 50, "r": 20},
-            },
-        }
-    }
-    if plate is not None:
-        what = {w: f"{s.sample} x{s.dilution:g}" for s in result.samples for w in s.wells}
-        table = plate.table
-        cells = [
-            (str(w), float(v), f"{w} {what.get(str(w), '')}")
-            for w, v in zip(table["well"], table["signal"].astype(float), strict=True)
-        ]
-        figures["heatmap"] = heatmap_figure(
-            cells,
-            plate.format.wells,
-            title=f"Plate {result.plate} [{result.block}]: raw OD",
-            unit="OD",
-        )
-    return figures
-
-
-def figures_for(result: Any, plate: PlateData | None = None) -> dict[str, Figure]:
-    """The figures of a result, by name (see :data:`FIGURE_TITLES`); empty for kinds without.
-
-    ``plate`` is the raw reading, for kinds whose result keeps no per-well signal (ELISA).
-    """
-    kind = getattr(result, "kind", None)
-    if kind == "binding":
-        return _binding(result)
-    if kind == "elisa":
-        return _elisa(result, plate)
-    analysis = getattr(result, "analysis", None)
-    if kind not in ("arrestin", "calcium", "chemotaxis", "viability") or analysis is None:
+    kind = kind_for_result(str(getattr(result, "kind", "")))
+    draw = None if kind is None else kind.plot_function()
+    if draw is None:
         return {}
-    settings = result.settings
-    alpha = getattr(getattr(settings, "plate", settings), "alpha", 0.05)
-    name = str(getattr(result, "plate", None) or getattr(result, "source", ""))
-    unit = {
-        "arrestin": "RLU",
-        "calcium": "dF/F0 peak" if getattr(settings, "readout", "") == "peak" else "dF/F0 AUC (s)",
-        "viability": "OD",
-    }.get(kind, getattr(result, "unit", "signal"))
-    figures = _inhibition(analysis, name=name, block=result.block, unit=unit, alpha=alpha)
-    if kind == "calcium":
-        figures["traces"] = _traces(result)
-    return figures
+    if takes_inputs(draw):
+        figures = draw(result, inputs() if inputs is not None else None)
+    else:
+        figures = draw(result)
+    drawn: dict[str, Figure] = plain(figures)
+    return drawn

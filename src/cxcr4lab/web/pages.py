@@ -3,6 +3,7 @@ analysis kind is :mod:`cxcr4lab.web.runs`)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,10 +30,12 @@ from cxcr4lab.web.service import COMPOUND_SCAN_LIMIT, compound_rows, detail, rea
 from cxcr4lab.web.throttle import LoginThrottle
 
 if TYPE_CHECKING:
-    from cxcr4lab.assays.readers import PlateData
+    from cxcr4lab.runs import InputFile
+    from cxcr4lab.workflows import SavedAnalysis
 
 __all__ = ["render", "router"]
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 Who = Annotated[Principal, Depends(page_principal)]
 
@@ -185,20 +188,19 @@ def upload_form(kind: str = "binding") -> RedirectResponse:
 
 @router.get("/analyses/{analysis_id}")
 def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
-    from cxcr4lab.web.figures import FIGURE_TITLES, figures_for
+    from cxcr4lab.web.figures import figures_for, heading
 
     store = app_store(request)
     record, saved = readable(store, who, analysis_id)
     info = detail(record, saved)
-    figures = figures_for(saved.result, _raw_plate(store, record))
-    section = ""
-    if not figures:  # kinds without interactive figures show their report section
-        from cxcr4lab.report.sections import render_section
-
-        try:
-            section = render_section(saved.id, saved.title, saved.result)
-        except Cxcr4labError:
-            section = ""
+    try:
+        figures = figures_for(saved.result, lambda: _stored_inputs(store, record))
+    except Exception:  # a figure must never cost the page: the report section still shows
+        log.exception("figures of analysis %s (%s) failed", record.id, record.kind)
+        figures = {}
+    # With figures, the report section (matplotlib: up to a second or two) is fetched when its
+    # <details> is opened, so the page stays fast; without, it is the page's figure.
+    section = "" if figures else _section(saved)
     columns = list(info["results"][0]) if info["results"] else []
     project = next((p.name for p in who.projects if p.id == record.project_id), "")
     return render(
@@ -208,27 +210,46 @@ def analysis_page(request: Request, who: Who, analysis_id: AnalysisId) -> Respon
         project=project,
         columns=columns,
         figures_json=script_json(figures),
-        plots=[(name, title) for name, title in FIGURE_TITLES.items() if name in figures],
+        plots=[(name, heading(name)) for name in figures],
         section=section,
         has_wells=callable(getattr(saved.result, "wells_table", None)),
     )
 
 
-def _raw_plate(store: Store, record: AnalysisRecord) -> PlateData | None:
-    """The stored plate reading of an ELISA analysis (its result keeps no per-well signal)."""
-    if record.kind != "elisa":
-        return None
-    from cxcr4lab.assays.readers import read_plates_bytes
+@router.get("/analyses/{analysis_id}/section")
+def analysis_section(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
+    """The analysis's report section as an HTML fragment (the result page loads it on demand)."""
+    _, saved = readable(app_store(request), who, analysis_id)
+    html = _section(saved) or '<p class="note">This result has no report section.</p>'
+    return HTMLResponse(html)
 
-    ref = next((i for i in record.inputs if i.role == "plate"), None)
-    if ref is None:
-        return None
+
+def _section(saved: SavedAnalysis) -> str:
+    from cxcr4lab.report.sections import render_section
+
     try:
-        plates = read_plates_bytes(store.input_content(ref.sha256), ref.name)
+        return render_section(saved.id, saved.title, saved.result)
+    except Cxcr4labError:
+        return ""
+
+
+def _stored_inputs(store: Store, record: AnalysisRecord) -> dict[str, InputFile] | None:
+    """The analysis's stored input files by input name (the kind's input of the same role), for
+    the figures of a result that keeps no per-sample data (ELISA's plate, NCA's table)."""
+    from cxcr4lab.runs import kind_for_result
+
+    kind = kind_for_result(record.kind)
+    if kind is None:
+        return None
+    names = {spec.role: spec.name for spec in kind.inputs}
+    try:
+        return {
+            names[ref.role]: (ref.name, store.input_content(ref.sha256))
+            for ref in record.inputs
+            if ref.role in names
+        }
     except Cxcr4labError:
         return None
-    block = record.parameters.get("block")
-    return next((p for p in plates if p.block == block), plates[0] if plates else None)
 
 
 @router.get("/compounds")
