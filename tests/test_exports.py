@@ -63,6 +63,15 @@ PACKAGES = [
     "cxcr4lab.clinical.trials",
     "cxcr4lab.clinical.fortress",
     "cxcr4lab.combination",
+    "cxcr4lab.preclinical",
+    "cxcr4lab.preclinical.study",
+    "cxcr4lab.preclinical.efficacy",
+    "cxcr4lab.preclinical.endpoints",
+    "cxcr4lab.preclinical.growth",
+    "cxcr4lab.preclinical.invivo_synergy",
+    "cxcr4lab.preclinical.translation",
+    "cxcr4lab.preclinical.tgi_model",
+    "cxcr4lab.studies.invivo_translation",
     "cxcr4lab.web",
 ]
 

@@ -116,7 +116,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
         outputs = [(out, given.pop(out.name)) for out in kind.outputs]
         for out, target in outputs:
             if target is not None:
-                check_output(target, field=out.flag)
+                check_output(target, field=out.flag, folder=out.folder)
         files: dict[str, tuple[str, bytes]] = {}
         for spec in kind.inputs:
             path = given.pop(spec.name)
@@ -135,7 +135,12 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 raise type(exc)(exc.message, place=flagged) from None
             raise
         for out, target in outputs:
-            if target is not None:
+            if target is None:
+                continue
+            if out.folder:
+                for name, content in out.write(outcome.result).items():
+                    write_atomic(Path(target) / name, content, field=out.flag)
+            else:
                 write_atomic(target, out.write(outcome.result), field=out.flag)
         finish(
             outcome.result,

@@ -60,14 +60,17 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """A file the command line also writes from the result when its option is given (viability's
-    ``--tidy FILE``); the API and the web keep the stored result only."""
+    """A file (or a folder of files) the command line also writes from the result when its option
+    is given (viability's ``--tidy FILE``); the API and the web keep the stored result only."""
 
     name: str
     help: str
     flag: str
-    write: Callable[[Any], str | bytes]
-    """The file's content from the result (heavy imports inside; CSV text is formula-escaped)."""
+    write: Callable[[Any], Any]
+    """The file's content from the result, ``str | bytes`` (heavy imports inside; CSV text is
+    formula-escaped); with :attr:`folder`, file name -> content of each file to write."""
+    folder: bool = False
+    """The option names a folder (created if missing) that receives several files."""
 
 
 @dataclass(frozen=True)
