@@ -39,7 +39,7 @@ from cxcr4lab.web import Settings, create_app
 from cxcr4lab.workflows import example_bytes
 
 PASSWORD = "example password"
-RESULT_KINDS = ("nca", "cox", "survival", "regimen_simulation", "fit", "synergy")
+RESULT_KINDS = ("nca", "cox", "survival", "regimen_simulation", "fit", "synergy", "invivo")
 """Non-plate kinds whose example result page is captured (``web_result_<kind>.png``)."""
 MAX_HEIGHT = 2400
 """Full-page screenshots are cut at this height (px)."""

@@ -331,6 +331,29 @@ def synergy() -> Any:
     return analyse_blocks(BlockSet("blocks.csv", (block,), (problem,)))
 
 
+def invivo() -> Any:
+    """The bundled PC-3-luc study cut to 5 mice per arm and days 0-21 (with its design and
+    endpoints): every part of the result, small."""
+    import io
+
+    import pandas as pd
+
+    from cxcr4lab.preclinical import read_animal_table, read_design, read_endpoints
+    from cxcr4lab.runs import KINDS, example_inputs
+    from cxcr4lab.studies.invivo import analyse_study
+
+    files = example_inputs(KINDS["invivo"].examples[0])
+    study = pd.read_csv(io.BytesIO(files["study"][1]), dtype=str, keep_default_na=False)
+    keep = {a for a in study["animal_id"] if int(a[1:]) <= 5}
+    study = study[study["animal_id"].isin(keep) & (study["day"].astype(float) <= 21)]
+    ends = pd.read_csv(io.BytesIO(files["endpoints"][1]), dtype=str, keep_default_na=False)
+    ends = ends[ends["animal_id"].isin(keep)]
+    design = read_design(files["design"][1], "design.toml")
+    table = read_animal_table(study.to_csv(index=False).encode(), "study.csv", design=design)
+    endpoints = read_endpoints(ends.to_csv(index=False).encode(), "endpoints.csv")
+    return analyse_study(table, endpoints=endpoints)
+
+
 CASES: dict[str, Callable[[], Any]] = {
     "arrestin": arrestin,
     "binding": binding,
@@ -344,6 +367,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "fit": fit,
     "fortress": fortress,
     "ihc": ihc,
+    "invivo": invivo,
     "mobilization": mobilization,
     "nca": nca,
     "nonmem": nonmem,

@@ -150,6 +150,13 @@ COMMANDS: list[Command] = [
     Command(("fit", "{CURVES}", "--out", "{OUT}"), {"CURVES": Path("curves")}, ("OUT",)),
     Command(("compare", "{CURVES}", "--no-save"), {"CURVES": EX / "compare/curves.csv"}),
     Command(
+        ("invivo", "{STUDY}", "--design", "{DESIGN}", "--endpoints", "{ENDPOINTS}", "--out",
+         "{FOLDER}", "--no-save"),
+        {"STUDY": EX / "invivo/study.csv", "DESIGN": EX / "invivo/design.toml",
+         "ENDPOINTS": EX / "invivo/endpoints.csv"},
+        ("FOLDER",),
+    ),
+    Command(
         ("synergy", "{DATA}", "--method", "bliss", "--out", "{OUT}", "--cells", "{CELLS}",
          "--no-save"),
         {"DATA": EX / "synergy/docetaxel_balixafortide_pc3.csv"},
@@ -216,7 +223,7 @@ def _materialise(command: Command, folder: Path) -> dict[str, Path]:
         valid[slot] = folder / "out" / f"{slot.lower()}.file"
     if command.args[0] == "simulate" and "sbml" in command.args:
         valid["OUT"] = folder / "out" / "model.xml"
-    if command.args[0] in {"report", "dossier"}:
+    if "FOLDER" in command.outputs:  # a command that writes into a folder
         valid["FOLDER"] = folder / "report"
     return valid
 

@@ -345,3 +345,67 @@ def test_bad_input_names_the_place(make: object, where: str) -> None:
     with pytest.raises(InputError) as err:
         make()  # type: ignore[operator]
     assert where in str(err.value)
+
+
+# --- doses from a study design ----------------------------------------------------------------------
+
+
+def _design(treatment: str) -> bytes:
+    return (
+        'control = "vehicle"\n'
+        '[[groups]]\nname = "vehicle"\n'
+        '[[groups]]\nname = "treated"\n'
+        f"treatments = [{{ {treatment} }}]\n"
+    ).encode()
+
+
+def test_the_example_designs_doses_are_the_protocols() -> None:
+    """seed 001: docetaxel 5 mg/kg i.p. weekly, balixafortide 20 mg/kg s.c. twice daily."""
+    from cxcr4lab.preclinical.study import read_design
+    from cxcr4lab.preclinical.tgi_model import design_dosing, design_drugs
+
+    design = read_design((EXAMPLE / "design.toml").read_bytes())
+    assert design_dosing(design, 28.0) == STUDY
+    assert [(d.name, d.pk) for d in design_drugs(design)] == [
+        ("balixafortide", BALIXAFORTIDE_MOUSE),
+        ("docetaxel", DOCETAXEL_MOUSE),
+    ]
+    # every other day from day 2 to day 10, until day 6: days 2, 4, 6 at 08:00
+    every_other = read_design(
+        _design(
+            'compound = "docetaxel", dose = "4 mg/kg", route = "i.v.", schedule = "Q2D", '
+            "start_day = 2, end_day = 10"
+        )
+    )
+    (dose,) = design_dosing(every_other, 6.0)[1].doses
+    assert dose == Dosing("docetaxel", 4.0, "iv", "Q2D", (2, 4, 6))
+    assert dose.times_h() == (56.0, 104.0, 152.0)
+
+
+@pytest.mark.parametrize(
+    ("treatment", "where"),
+    [
+        ('compound = "docetaxel", dose = "30 mg/m^2", route = "i.p.", schedule = "QW"', "mg/kg"),
+        ('compound = "docetaxel", dose = "5 mg/kg", route = "p.o.", schedule = "QW"', "p.o."),
+        ('compound = "docetaxel", dose = "5 mg/kg", route = "i.p.", schedule = "BIW"', "between"),
+        (
+            'compound = "paclitaxel", dose = "5 mg/kg", route = "i.p.", schedule = "QW"',
+            "paclitaxel",
+        ),
+    ],
+)
+def test_doses_the_model_cannot_take_name_the_group(treatment: str, where: str) -> None:
+    from cxcr4lab.preclinical.study import read_design
+    from cxcr4lab.preclinical.tgi_model import design_dosing, design_drugs
+
+    design = read_design(_design(treatment))
+
+    def both() -> None:
+        design_drugs(design)
+        design_dosing(design, 28.0)
+
+    with pytest.raises(InputError) as err:
+        both()
+    assert where in str(err.value)
+    if "paclitaxel" not in treatment:
+        assert "group 'treated': docetaxel" in str(err.value)

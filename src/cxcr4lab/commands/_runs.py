@@ -104,6 +104,25 @@ def _progress_on_stderr() -> Iterator[None]:
             bar[0].stop()
 
 
+def _stored(
+    kind: AnalysisKind, given: dict[str, Any], database: str | None
+) -> dict[str, tuple[str, bytes]]:
+    """The stored analyses ``kind``'s options name, read from the store of ``--db``."""
+    from cxcr4lab.runs import stored_files
+    from cxcr4lab.runs._kind import stored_ids
+    from cxcr4lab.store import Store
+
+    if not any(stored_ids(given.get(s.option), s.option) for s in kind.stored):
+        return {}
+    with Store(database) as store:
+
+        def read(analysis_id: int) -> tuple[str, Any]:
+            record = store.get(analysis_id)
+            return record.kind, record.result
+
+        return stored_files(kind, given, read)
+
+
 def kind_command(kind: AnalysisKind) -> Callable[..., None]:
     """The typer command function of ``kind`` (its signature built from the declaration)."""
 
@@ -112,6 +131,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
         from cxcr4lab.core.errors import InputError
         from cxcr4lab.core.files import check_output, read_input, write_atomic
         from cxcr4lab.runs import run_kind
+        from cxcr4lab.runs._kind import input_role
 
         outputs = [(out, given.pop(out.name)) for out in kind.outputs]
         for out, target in outputs:
@@ -125,6 +145,8 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 files[spec.name] = (Path(path).name, read_input(path, field=field))
         common = {name: given.pop(name) for name, _, _ in _COMMON}
         try:
+            if kind.stored:
+                files.update(_stored(kind, given, common["database"]))
             with _progress_on_stderr():
                 outcome = run_kind(kind.name, files, given)
         except InputError as exc:  # the API's words, the option or input named as typed here
@@ -144,7 +166,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 write_atomic(target, out.write(outcome.result), field=out.flag)
         finish(
             outcome.result,
-            [(name, kind.input(key).role, content) for key, (name, content) in files.items()],
+            [(name, input_role(kind, key), content) for key, (name, content) in files.items()],
             outcome.parameters,
             title=common["title"] or outcome.title,
             save=common["save"],

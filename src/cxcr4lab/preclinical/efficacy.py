@@ -915,7 +915,8 @@ def time_to_endpoint(
         pairwise_raw.append((g, float(res.test_statistic), float(res.p_value)))
     holm = holm_adjust([p for _, _, p in pairwise_raw])
     pairwise = tuple(
-        LogRank(g, ctrl, chi, 1, p, ph) for (g, chi, p), ph in zip(pairwise_raw, holm, strict=True)
+        LogRank(g, ctrl, chi, 1, p, None if math.isnan(ph) else ph)  # undefined: None, as stored
+        for (g, chi, p), ph in zip(pairwise_raw, holm, strict=True)
     )
     return TimeToEndpoint(
         definition=definition,

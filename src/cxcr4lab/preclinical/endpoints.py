@@ -27,6 +27,7 @@ pooled variance, simultaneous CIs), named pairs then Holm-adjusted among themsel
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -58,6 +59,8 @@ __all__ = [
     "Scale",
     "build_endpoint_table",
     "compare_endpoints",
+    "endpoint_table",
+    "merge_endpoints",
     "read_endpoints",
 ]
 
@@ -419,6 +422,53 @@ def _assemble(
         unit=tuple(out["unit"]),
         row=tuple(out["row"]),
         flags=tuple(flags),
+    )
+
+
+def endpoint_table(
+    records: Sequence[tuple[str, str, str, float, str]],
+    *,
+    source: str,
+    flags: Sequence[str] = (),
+) -> EndpointTable:
+    """An :class:`EndpointTable` from ``(animal_id, group, marker, value, unit)`` records made
+    elsewhere (another analysis's results), checked as a file's rows are (one group per
+    animal, one value per animal and marker, units converted); ``flags`` are added."""
+    table = _assemble(
+        [
+            (0, a, g, m, repr(float(v)), u, "value")
+            for a, g, m, v, u in records  # repr keeps every digit
+        ],
+        source,
+    )
+    return dataclasses.replace(table, flags=(*flags, *table.flags))
+
+
+def merge_endpoints(tables: Sequence[EndpointTable]) -> EndpointTable:
+    """Several endpoint tables as one (an animal keeps one group; a marker in two tables for
+    the same animal is refused, naming both sources)."""
+    if len(tables) == 1:
+        return tables[0]
+    seen: dict[tuple[str, str], str] = {}
+    for t in tables:
+        for a, m in zip(t.animal_id, t.marker, strict=True):
+            if (a, m) in seen:
+                raise InputError(
+                    f"animal {quote(a)} has {m} values in {quote(seen[(a, m)])} and in "
+                    f"{quote(t.source)}",
+                    field=f"animal {a}",
+                )
+            seen[(a, m)] = t.source
+    records = [
+        (a, g, m, v, u)
+        for t in tables
+        for a, g, m, v, u in zip(t.animal_id, t.group, t.marker, t.value, t.unit, strict=True)
+    ]
+    flags = [f for t in tables for f in t.flags]
+    merged = endpoint_table(records, source=" + ".join(t.source for t in tables))
+    rows = tuple(r for t in tables for r in t.row)
+    return dataclasses.replace(
+        merged, row=rows, flags=tuple(dict.fromkeys((*flags, *merged.flags)))
     )
 
 

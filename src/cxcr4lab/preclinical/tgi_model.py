@@ -58,7 +58,15 @@ from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit import FitResult
 from cxcr4lab.fit import Model as CurveModel
 from cxcr4lab.fit.solve import fit_curve
-from cxcr4lab.preclinical.translation import Dosing, SpeciesPk, dose_events, simulate_exposure
+from cxcr4lab.preclinical.study import SCHEDULES as STUDY_SCHEDULES
+from cxcr4lab.preclinical.study import StudyDesign
+from cxcr4lab.preclinical.translation import (
+    MOUSE_PK,
+    Dosing,
+    SpeciesPk,
+    dose_events,
+    simulate_exposure,
+)
 from cxcr4lab.sim import (
     Model,
     Output,
@@ -83,6 +91,8 @@ __all__ = [
     "burden",
     "burden_many",
     "compare_combination",
+    "design_dosing",
+    "design_drugs",
     "fit_tgi",
     "simulate_tgi",
     "tgi_model",
@@ -162,6 +172,77 @@ class TgiParameters(Serial):
                     )
         if not math.isfinite(self.gamma):
             raise InputError(f"must be finite, got {quote(self.gamma)}", field="gamma")
+
+
+_ROUTES = {"i.v.": "iv", "s.c.": "sc", "i.p.": "ip"}
+_ONCE_A_DAY = {"once": "once", "QD": "QD", "Q2D": "Q2D", "Q3D": "Q3D", "Q4D": "Q4D", "QW": "weekly",
+               "Q2W": "Q2W"}  # fmt: skip
+_SEVERAL_A_DAY = {"BID": "BID", "TID": "TID"}
+
+
+def design_drugs(design: StudyDesign) -> tuple[TgiDrug, ...]:
+    """The drugs of ``design`` (vehicles left out) with their mouse PK
+    (:data:`~cxcr4lab.preclinical.translation.MOUSE_PK`), codes from the first three letters;
+    :class:`InputError` naming the compound without a mouse PK model or when there are not one or
+    two drugs."""
+    names = sorted({t.compound for g in design.groups for t in g.treatments if not t.is_vehicle})
+    drugs = []
+    for name in names:
+        pk = MOUSE_PK.get(name.strip().lower())
+        if pk is None:
+            raise InputError(
+                f"no mouse PK model for {name!r} (known: {', '.join(sorted(MOUSE_PK))})",
+                field="design",
+            )
+        code = "".join(c for c in pk.compound.upper() if c.isalpha())[:3]
+        drugs.append(TgiDrug(pk.compound, code, pk))
+    _check_drugs(drugs)
+    return tuple(drugs)
+
+
+def design_dosing(design: StudyDesign, until_day: float) -> tuple[GroupDosing, ...]:
+    """Each group's doses in ``design`` up to study day ``until_day``, as the TGI model takes
+    them (mg/kg by i.v., s.c. or i.p. on whole study days). :class:`InputError` naming the group
+    and compound for a dose in another unit, another route, or dosing days that are not whole
+    days (twice weekly at 3.5-day steps: give a daily schedule with start and end days)."""
+    out = []
+    for group in design.groups:
+        doses = []
+        for t in group.treatments:
+            if t.is_vehicle:
+                continue
+            where = f"group {group.name!r}: {t.compound}"
+            if t.dose_unit != "mg/kg" or not math.isfinite(t.dose):
+                raise InputError(
+                    f"the TGI model takes doses in mg/kg, got {quote(f'{t.dose:g} {t.dose_unit}')}",
+                    field=where,
+                )
+            route = _ROUTES.get(t.route)
+            if route is None:
+                raise InputError(
+                    f"the TGI model takes i.v., s.c. or i.p. doses, got {quote(t.route)}",
+                    field=where,
+                )
+            times = t.administrations(until_day)
+            if not times:
+                continue
+            if t.schedule in _SEVERAL_A_DAY:
+                schedule = _SEVERAL_A_DAY[t.schedule]  # every dose of each dosing day
+                days = sorted({math.floor(d + 1e-9) for d in times})
+            else:
+                schedule = _ONCE_A_DAY.get(t.schedule, "")
+                days = [round(d) for d in times]
+                if not schedule or any(abs(d - r) > 1e-9 for d, r in zip(times, days, strict=True)):
+                    raise InputError(
+                        f"{STUDY_SCHEDULES[t.schedule].label} dosing falls between study days "
+                        f"({quote(times)}); give the dosing days as a daily schedule",
+                        field=where,
+                    )
+            doses.append(
+                Dosing(t.compound.strip().lower(), t.dose, route, schedule, tuple(days))  # type: ignore[arg-type]
+            )
+        out.append(GroupDosing(group.name, tuple(doses)))
+    return tuple(out)
 
 
 def _check_drugs(drugs: Sequence[TgiDrug]) -> None:
@@ -748,6 +829,19 @@ class TgiFit(Serial):
         params = TgiParameters(p.w0, p.lambda0, p.lambda1, p.k1, p.k2, gamma, p.psi)
         return burden(self.drugs, params, [GroupDosing("group", tuple(doses))], days)["group"]
 
+    def curves(self, days: ArrayLike) -> pd.DataFrame:
+        """SIMULATED burden of every dosed group at ``days`` from the estimates (``gamma = 0``:
+        a combination group's curve is the additive prediction): ``group, day, burden``."""
+        d = _days(days)
+        out = burden(self.drugs, self.parameters(), self.dosing, d)
+        return pd.DataFrame(
+            [
+                {"group": g, "day": float(day), "burden": float(w)}
+                for g, ws in out.items()
+                for day, w in zip(d, ws, strict=True)
+            ]
+        )
+
     def summary(self) -> pd.DataFrame:
         """One row per parameter: value, unit, CI (natural scale) and RSE % (the SE of the log
         for a log-fitted parameter, SE / |value| for ``k2`` and ``gamma``)."""
@@ -783,6 +877,11 @@ class TgiFit(Serial):
         return []
 
 
+def _exp(x: float) -> float:
+    """``exp(x)``, infinite where it overflows."""
+    return math.inf if x > 709.0 else math.exp(x)
+
+
 def _natural(
     names: Sequence[str], fit: FitResult, unit: str, alpha: float
 ) -> tuple[
@@ -809,8 +908,9 @@ def _natural(
                 lo.append(None)
                 hi.append(None)
             else:
-                lo.append(math.exp(v - t * se))
-                hi.append(math.exp(v + t * se))
+                # an unidentified parameter's SE can put its upper limit beyond a float
+                lo.append(_exp(v - t * se))
+                hi.append(_exp(v + t * se))
         else:
             name = n
             values.append(v)

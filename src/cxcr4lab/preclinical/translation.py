@@ -5,7 +5,8 @@ A :class:`SpeciesPk` is a 1- or 2-compartment model per kg of body weight (doses
 volumes in L/kg, clearances in L/h/kg, so concentrations are in mg/L whatever the animal weighs)
 with first-order absorption from a depot for an extravascular (s.c., i.p.) dose, of which the
 fraction ``bioavailability`` reaches the depot. :class:`Dosing` is a schedule in study days
-(``BID``: 08:00 and 20:00; ``QD``, ``weekly`` and ``once``: 08:00). :func:`simulate_exposure`
+(``BID``: 08:00 and 20:00; ``TID``: 06:00, 14:00 and 22:00; the others, once on each
+dosing day: 08:00). :func:`simulate_exposure`
 runs both through :func:`cxcr4lab.sim.simulate` (LSODA, rtol 1e-10) and returns an
 :class:`ExposureCourse`: total and unbound concentrations and the exact cumulative unbound AUC
 (an AUC state integrated with the ODEs).
@@ -73,6 +74,7 @@ __all__ = [
     "BALIXAFORTIDE_RAT",
     "DOCETAXEL_MOUSE",
     "DOSE_HOURS",
+    "MOUSE_PK",
     "ROUTES",
     "SCHEDULES",
     "STUDY_BALIXAFORTIDE",
@@ -86,16 +88,21 @@ __all__ = [
 
 Array = NDArray[np.float64]
 Route = Literal["iv", "sc", "ip"]
-Schedule = Literal["once", "QD", "BID", "weekly"]
+Schedule = Literal["once", "QD", "BID", "TID", "Q2D", "Q3D", "Q4D", "weekly", "Q2W"]
 
 ROUTES: tuple[str, ...] = ("iv", "sc", "ip")
 """Routes: ``iv`` bolus into the central compartment; ``sc`` and ``ip`` into a depot."""
-SCHEDULES: tuple[str, ...] = ("once", "QD", "BID", "weekly")
+SCHEDULES: tuple[str, ...] = ("once", "QD", "BID", "TID", "Q2D", "Q3D", "Q4D", "weekly", "Q2W")
 DOSE_HOURS: dict[str, tuple[float, ...]] = {
     "once": (8.0,),
     "QD": (8.0,),
-    "weekly": (8.0,),
     "BID": (8.0, 20.0),
+    "TID": (6.0, 14.0, 22.0),
+    "Q2D": (8.0,),
+    "Q3D": (8.0,),
+    "Q4D": (8.0,),
+    "weekly": (8.0,),
+    "Q2W": (8.0,),
 }
 """Clock hours of the doses on a dosing day (a study day runs from 0 h to 24 h)."""
 
@@ -289,6 +296,12 @@ DOCETAXEL_MOUSE = SpeciesPk(
     ),
 )
 """Docetaxel in a 25 g mouse after i.p. injection (see the module docstring)."""
+
+MOUSE_PK: dict[str, SpeciesPk] = {
+    "balixafortide": BALIXAFORTIDE_MOUSE,
+    "docetaxel": DOCETAXEL_MOUSE,
+}
+"""The mouse PK models by compound (lower-case name): what a study's TGI model can be driven by."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from cxcr4lab.runs._kind import (
     example_inputs,
     input_blobs,
     layout_input,
+    stored_files,
 )
 from cxcr4lab.runs._options import (
     OptionSpec,
@@ -62,6 +63,7 @@ __all__ = [
     "parse_options",
     "result_class",
     "run_kind",
+    "stored_files",
     "typer_parameters",
     "widgets",
 ]
@@ -98,6 +100,7 @@ _MODULES = (
     "virtual_recovery",
     "fit",
     "compare",
+    "invivo",
     "synergy",
 )
 """The modules of ``runs/`` declaring a kind (``KIND``), in the order the surfaces list them."""

@@ -9,7 +9,7 @@ the same call serves a file on disk, an upload and a bundled example.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,19 +20,25 @@ from cxcr4lab.core.errors import InputError, Place
 __all__ = [
     "PLATE_FORMATS",
     "PROGRESS",
+    "STORED_PREFIX",
     "AnalysisKind",
     "Example",
     "InputFile",
     "InputSpec",
     "Outcome",
     "OutputSpec",
+    "StoredSpec",
     "check_inputs",
     "compound_mw",
     "example_inputs",
     "input_blobs",
+    "input_role",
     "layout_input",
     "read_plate_and_layout",
     "report_progress",
+    "stored_files",
+    "stored_ids",
+    "stored_results",
 ]
 
 InputFile = tuple[str, bytes]
@@ -71,6 +77,24 @@ class OutputSpec:
     formula-escaped); with :attr:`folder`, file name -> content of each file to write."""
     folder: bool = False
     """The option names a folder (created if missing) that receives several files."""
+
+
+@dataclass(frozen=True)
+class StoredSpec:
+    """An option whose values are ids of stored analyses of ``result_kind`` that the run reads
+    (the in-vivo study's ``--elisa 12,13``). The surface reads them before the run, from its
+    store and with its access rules (the command line: ``--db``; the web: the caller's
+    projects), and passes each result's JSON as an input file ``stored:<option>:<id>``
+    (:func:`stored_files`), kept with the analysis under ``role``; ``run`` reads them back with
+    :func:`stored_results`."""
+
+    option: str
+    result_kind: str
+    role: str
+
+
+STORED_PREFIX = "stored:"
+"""Input names of stored results passed to a run (``stored:elisa:12``)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,8 @@ class AnalysisKind:
     docs: str = ""
     outputs: tuple[OutputSpec, ...] = ()
     plots: str = ""
+    stored: tuple[StoredSpec, ...] = ()
+    """Options naming stored analyses the run reads (:class:`StoredSpec`)."""
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -218,8 +244,87 @@ def read_plate_and_layout(
     return plate, layout, several
 
 
+def stored_ids(value: object, option: str) -> tuple[int, ...]:
+    """The analysis ids of a stored-results option as given: text (``"12, 13"``), an int or a
+    sequence of them; an :class:`InputError` naming the option for anything else."""
+    if value is None or value == "":
+        return ()
+    items: list[object]
+    if isinstance(value, str):
+        items = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    elif isinstance(value, int | str) or not isinstance(value, Sequence):
+        items = [value]
+    else:
+        items = list(value)
+    ids: list[int] = []
+    for item in items:
+        text = str(item).strip().lstrip("#")
+        if isinstance(item, bool) or not text.isdigit() or int(text) < 1:
+            raise InputError(
+                f"must be ids of stored analyses (whole numbers >= 1), got {item!r}",
+                place=Place(field=option),
+            )
+        if int(text) not in ids:
+            ids.append(int(text))
+    return tuple(ids)
+
+
+def stored_files(
+    kind: AnalysisKind,
+    raw_options: Mapping[str, object],
+    read: Callable[[int], tuple[str, Mapping[str, Any]]],
+) -> dict[str, InputFile]:
+    """The stored analyses named by ``kind``'s stored-results options, as input files:
+    ``stored:<option>:<id>`` -> (``analysis-<id>.json``, the result's JSON). ``read(id)`` gives
+    ``(result kind, result dict)`` from the surface's store and raises its own not-found error;
+    a result of another kind is refused, naming the option and the id."""
+    import json
+
+    files: dict[str, InputFile] = {}
+    for spec in kind.stored:
+        for analysis_id in stored_ids(raw_options.get(spec.option), spec.option):
+            found_kind, result = read(analysis_id)
+            if found_kind != spec.result_kind:
+                raise InputError(
+                    f"analysis {analysis_id} is a {found_kind!r} result, not {spec.result_kind!r}",
+                    place=Place(field=spec.option),
+                )
+            content = json.dumps(result, allow_nan=False, ensure_ascii=False).encode()
+            files[f"{STORED_PREFIX}{spec.option}:{analysis_id}"] = (
+                f"analysis-{analysis_id}-{spec.result_kind}.json",
+                content,
+            )
+    return files
+
+
+def stored_results(
+    inputs: Mapping[str, InputFile], option: str, ids: Sequence[int]
+) -> list[tuple[int, dict[str, Any]]]:
+    """The stored results named by ``ids`` of ``option``, read back from the input files the
+    surface passed (:func:`stored_files`); an :class:`InputError` naming the option when the
+    surface could not read stored analyses (an API caller that gave ids to a run outside the
+    store)."""
+    import json
+
+    out = []
+    for analysis_id in ids:
+        file = inputs.get(f"{STORED_PREFIX}{option}:{analysis_id}")
+        if file is None:
+            raise InputError(
+                f"stored analysis {analysis_id} was not read: give the ids where the store is "
+                "reachable (the command line with --db, the web app)",
+                place=Place(field=option),
+            )
+        out.append((analysis_id, json.loads(file[1])))
+    return out
+
+
 def check_inputs(kind: AnalysisKind, given: Mapping[str, InputFile]) -> None:
     """Refuse a missing required input or a file type the kind does not take, naming both."""
+    stored = {s.option for s in kind.stored}
+    for name in given:
+        if name.startswith(STORED_PREFIX) and name.split(":")[1] not in stored:
+            raise InputError("this analysis reads no stored results", place=Place(field=name))
     for spec in kind.inputs:
         file = given.get(spec.name)
         if file is None:
@@ -244,8 +349,16 @@ def input_blobs(kind: AnalysisKind, files: Mapping[str, InputFile]) -> list[Any]
     from cxcr4lab.store import InputBlob
 
     return [
-        InputBlob(name, kind.input(key).role, content) for key, (name, content) in files.items()
+        InputBlob(name, input_role(kind, key), content) for key, (name, content) in files.items()
     ]
+
+
+def input_role(kind: AnalysisKind, key: str) -> str:
+    """The role an input (a declared input or a stored result passed in) is stored under."""
+    if key.startswith(STORED_PREFIX):
+        option = key.split(":")[1]
+        return next(s.role for s in kind.stored if s.option == option)
+    return kind.input(key).role
 
 
 def example_inputs(example: Example) -> dict[str, InputFile]:

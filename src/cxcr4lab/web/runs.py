@@ -25,13 +25,14 @@ from cxcr4lab.runs import (
     form_parameters,
     input_blobs,
     option_specs,
+    stored_files,
     widgets,
 )
 from cxcr4lab.web.api import project_for, read_upload
 from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
 from cxcr4lab.web.models import AnalysisDetail, ErrorOut
 from cxcr4lab.web.security import safe_filename, shorten
-from cxcr4lab.web.service import detail
+from cxcr4lab.web.service import detail, visible_record
 from cxcr4lab.web.worker import app_pool
 from cxcr4lab.workflows import SavedAnalysis, save_result
 
@@ -93,11 +94,20 @@ async def _run_and_save(
     *,
     project_id: int,
     title: str,
+    who: Principal,
 ) -> SavedAnalysis:
     """Run the kind on its input files in a worker within the time budget, and save the result
-    with its inputs in one transaction (in a thread)."""
-    outcome = await app_pool(request).run(kind.name, files, dict(raw))
+    with its inputs in one transaction (in a thread). Stored analyses the options name are read
+    first, from the caller's projects only, and go to the worker as input files."""
     store = app_store(request)
+    if kind.stored:
+
+        def read(analysis_id: int) -> tuple[str, Any]:
+            record = visible_record(store, who, analysis_id)
+            return record.kind, record.result
+
+        files = {**files, **await run_in_threadpool(lambda: stored_files(kind, raw, read))}
+    outcome = await app_pool(request).run(kind.name, files, dict(raw))
     return await run_in_threadpool(
         lambda: save_result(
             store,
@@ -119,7 +129,13 @@ def _endpoint(kind: AnalysisKind) -> Any:
         raw = {name: given[name] for name in names}
         files = await _read_uploads(request, kind, given)
         saved = await _run_and_save(
-            request, kind, files, raw, project_id=project_id, title=given["title"] or ""
+            request,
+            kind,
+            files,
+            raw,
+            project_id=project_id,
+            title=given["title"] or "",
+            who=who,
         )
         store = app_store(request)
         return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
@@ -235,7 +251,13 @@ async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: An
         raw = {s.name: form.get(s.name) for s in option_specs(kind.options)}
         files = await _read_uploads(request, kind, data)
         saved = await _run_and_save(
-            request, kind, files, raw, project_id=project_id, title=form.get("title") or ""
+            request,
+            kind,
+            files,
+            raw,
+            project_id=project_id,
+            title=form.get("title") or "",
+            who=who,
         )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
@@ -264,6 +286,7 @@ async def run_example(request: Request, who: PageWho, name: str) -> Response:
             example.options,
             project_id=project_id,
             title=example.title,
+            who=who,
         )
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
