@@ -19,6 +19,7 @@ pharmacometric form ``E0 + Emax C^h / (EC50^h + C^h)``; ``operational`` is Black
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -35,6 +36,27 @@ Scale = Literal["log", "linear"]
 
 _LN10 = float(np.log(10.0))
 _LN2 = float(np.log(2.0))
+
+
+def _log_a(s: float) -> float:
+    """``ln(2^(1/s) - 1)`` of the 5PL's asymmetry ``s``, without overflow for a tiny ``s``
+    (``ln(e^t - 1) = t + ln(1 - e^-t)``, ``t = ln 2 / s``); NaN for ``s <= 0`` (no curve)."""
+    if not s > 0:
+        return math.nan
+    with np.errstate(over="ignore", divide="ignore"):
+        t = float(np.divide(_LN2, s))
+    if math.isinf(t):
+        return math.inf
+    return t + math.log(-math.expm1(-t))
+
+
+def _dlog_a_ds(s: float) -> float:
+    """d ln(2^(1/s) - 1) / ds ``= -(t / s) / (1 - e^-t)``, ``t = ln 2 / s`` (NaN for s <= 0)."""
+    if not s > 0:
+        return math.nan
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        t = float(np.divide(_LN2, s))
+        return float(np.divide(-np.divide(t, s), -math.expm1(-t) if t < math.inf else 1.0))
 
 
 def _finite_or_zero(values: Array, mask: NDArray[np.bool_]) -> Array:
@@ -74,8 +96,7 @@ def log_logistic(
                 z = hill * d
                 dz_dloc = np.full_like(x, -hill / loc)
                 dz_dhill = d
-            a = 2.0 ** (1.0 / s) - 1.0
-            v = np.log(a) + sign * z
+            v = _log_a(s) + sign * z
         return v, z, dz_dloc, dz_dhill, d, bottom, top, s
 
     def f(x: Array, p: Array) -> Array:
@@ -98,8 +119,7 @@ def log_logistic(
                 _finite_or_zero(dy_dz * dz_dhill, on_curve),
             ]
             if n == 5:
-                a = 2.0 ** (1.0 / s) - 1.0
-                dlna_ds = -(2.0 ** (1.0 / s)) * _LN2 / (s * s * a)
+                dlna_ds = _dlog_a_ds(s)
                 d_s = (top - bottom) * w * (-ln1pu - s * q * dlna_ds)
                 cols.append(_finite_or_zero(d_s, np.isfinite(ln1pu)))  # w = 0 on that plateau
         return np.column_stack(cols)

@@ -173,12 +173,14 @@ def _gauss_newton_polish(
     nfev = 0
     eps = float(np.finfo(float).eps)
     for _ in range(POLISH_STEPS):
-        norms = np.linalg.norm(jx, axis=0)
-        if not np.all(np.isfinite(jx)) or np.any(norms == 0):
+        with np.errstate(all="ignore"):  # huge columns: their norm is inf, which stops here
+            norms = np.linalg.norm(jx, axis=0)
+        if not np.all(np.isfinite(jx)) or not np.all(np.isfinite(norms)) or np.any(norms == 0):
             break
-        z = np.linalg.lstsq(jx / norms, -fun, rcond=None)[0]
-        delta = z / norms
-        size = float(np.max(np.abs(delta) / np.maximum(np.abs(x), 1e-300)))
+        with np.errstate(all="ignore"):
+            z = np.linalg.lstsq(jx / norms, -fun, rcond=None)[0]
+            delta = z / norms
+            size = float(np.max(np.abs(delta) / np.maximum(np.abs(x), 1e-300)))
         if not np.isfinite(size) or size >= previous or size == 0.0:
             break
         trial = x + delta
@@ -187,7 +189,8 @@ def _gauss_newton_polish(
         with np.errstate(all="ignore"):
             f_new = np.asarray(resid(trial), dtype=float)
         nfev += 1
-        c_new = 0.5 * float(f_new @ f_new)
+        with np.errstate(all="ignore"):
+            c_new = 0.5 * float(f_new @ f_new)
         if not np.isfinite(c_new) or c_new > cost * (1 + 64 * eps):
             break
         with np.errstate(all="ignore"):

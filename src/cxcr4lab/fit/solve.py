@@ -138,10 +138,11 @@ def _covariance(jac: Array, rss: float, dof: int) -> Array | None:
     if dof <= 0:
         return None
     try:
-        jtj_inv = np.linalg.inv(jac.T @ jac)
+        with np.errstate(all="ignore"):  # a Jacobian beyond float range: no covariance
+            jtj_inv = np.linalg.inv(jac.T @ jac)
+            cov = np.asarray(jtj_inv * (rss / dof), dtype=np.float64)
     except np.linalg.LinAlgError:
         return None
-    cov = np.asarray(jtj_inv * (rss / dof), dtype=np.float64)
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
         return None
     return cov
