@@ -7,10 +7,12 @@ positive). The classes and their share of the screen:
 ========  =====  ===================================================================
 class     share  truth
 ========  =====  ===================================================================
-good      60 %   log10 IC50 uniform in [-7.5, -4.0] (inside the range by >= 0.5 log),
-                 Hill log-normal around 1 (0.6-2), noise SD 5 %
+good      60 %   log10 IC50 uniform in [-7.0, -4.5] (a log unit inside the range: at least
+                 two concentrations on each plateau),
+                 Hill log-normal around 1 (SD of ln 0.2: 0.6-1.6), noise SD 5 %
 inactive  15 %   flat at 100 % (Hill and IC50 meaningless), noise SD 5 %
-partial   10 %   log10 IC50 0.5-1.5 log beyond either end of the range, noise SD 5 %
+partial   10 %   log10 IC50 0-0.5 log beyond either end of the range (the curve reaches
+                 24-50 % of its effect at that end), noise SD 5 %
 noisy     10 %   as good, noise SD 15 %
 steep     5 %    as good, Hill 5-10
 ========  =====  ===================================================================
@@ -36,10 +38,10 @@ def screen(n: int = 5000, seed: int = 2026) -> tuple[pd.DataFrame, pd.DataFrame]
     for cls, m in counts.items():
         for _ in range(m):
             k += 1
-            log_ic50 = rng.uniform(-7.5, -4.0)
-            hill = float(np.exp(rng.normal(0.0, 0.3)))
+            log_ic50 = rng.uniform(-7.0, -4.5)
+            hill = float(np.exp(rng.normal(0.0, 0.2)))
             if cls == "partial":
-                beyond = rng.uniform(0.5, 1.5)
+                beyond = rng.uniform(0.0, 0.5)
                 log_ic50 = LOG_CONC[-1] + beyond if rng.random() < 0.5 else LOG_CONC[0] - beyond
             elif cls == "steep":
                 hill = rng.uniform(5.0, 10.0)

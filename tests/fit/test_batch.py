@@ -94,7 +94,7 @@ def test_batch_equals_single_fits(model: Model, engine: Engine) -> None:
         # the horizontal line ignores x; give it finite x (HORIZONTAL refuses zero doses)
         p = no_effect_test(np.where(np.isfinite(x), x, -20.0), y, single)
         assert batch.no_effect_p[i] == pytest.approx(p, rel=1e-6, abs=1e-12)
-        assert batch.flags[i] == potency_flags(single, no_effect_p=p)
+        assert batch.flags[i] == potency_flags(single, no_effect_p=p, x=x)
     assert compared >= 30
 
 

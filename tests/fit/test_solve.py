@@ -12,6 +12,7 @@ from cxcr4lab.fit import (
     FOUR_PL,
     ONE_SITE_COMPETITION,
     FitResult,
+    FitThresholds,
     fit_curve,
     no_effect_test,
     potency_flags,
@@ -93,11 +94,29 @@ def test_an_ic50_beyond_the_tested_range_is_flagged() -> None:
     assert "outside_range" in potency_flags(fit, no_effect_p=no_effect_test(X, y, fit))
 
 
-def test_an_extreme_hill_slope_is_flagged() -> None:
+def test_steep_and_shallow_hill_slopes_are_flagged() -> None:
     rng = np.random.default_rng(6)
     y = FOUR_PL.f(X, np.array([0.0, 100.0, -8.52, 8.0])) + rng.normal(0, 1.0, X.size)
     fit = fit_curve(FOUR_PL, X, y)
-    assert "extreme_hill" in potency_flags(fit, no_effect_p=None)
+    assert "steep" in potency_flags(fit, no_effect_p=None)
+    y = FOUR_PL.f(X, np.array([0.0, 100.0, -8.52, 0.35])) + rng.normal(0, 0.5, X.size)
+    fit = fit_curve(FOUR_PL, X, y)
+    assert fit.params["hill"] < 0.5
+    assert "shallow" in potency_flags(fit, no_effect_p=None)
+
+
+def test_an_inverted_curve_and_an_overshoot_are_flagged() -> None:
+    """A rising curve fitted by the falling 4PL runs against the model's direction; on
+    normalised data a bottom plateau at -25 % (125 % inhibition) is an overshoot."""
+    rng = np.random.default_rng(7)
+    rising = FOUR_PL.f(X, np.array([100.0, 0.0, -8.5, 1.0])) + rng.normal(0, 1.0, X.size)
+    fit = fit_curve(FOUR_PL, X, rising)
+    assert "inverted" in potency_flags(fit, no_effect_p=None)
+    deep = FOUR_PL.f(X, np.array([-25.0, 100.0, -8.5, 1.0])) + rng.normal(0, 1.0, X.size)
+    fit = fit_curve(FOUR_PL, X, deep)
+    normalised = FitThresholds(normalised=True)
+    assert "overshoot" in potency_flags(fit, no_effect_p=None, thresholds=normalised)
+    assert "overshoot" not in potency_flags(fit, no_effect_p=None)  # raw signal: no window
 
 
 def test_result_round_trips_through_json_and_reports() -> None:

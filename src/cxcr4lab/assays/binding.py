@@ -15,6 +15,7 @@ e.g. AMD3100). Analysis, as a careful lab scientist does it:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
@@ -320,7 +321,12 @@ def _fit_compound(
         ONE_SITE_COMPETITION, x, y, profile=("log10_ic50",), alpha=settings.alpha, place=place
     )
     p_flat = no_effect_test(x, y, fit) if fit.converged else None
-    flags = potency_flags(fit, no_effect_p=p_flat, thresholds=settings.flags)
+    flags = potency_flags(
+        fit,
+        no_effect_p=p_flat,
+        thresholds=dataclasses.replace(settings.flags, normalised=True),  # % specific binding
+        x=x,
+    )
     prof = fit.profile("log10_ic50")
     lo, hi = (prof.lower, prof.upper) if prof is not None else (None, None)
     ic50 = 10.0 ** fit.params["log10_ic50"]

@@ -37,6 +37,7 @@ from cxcr4lab.assays.readers import PlateData
 from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.serial import Serial
 from cxcr4lab.fit import FitResult, compare_fits, fit_curve, get_model
+from cxcr4lab.fit.dose_response import log_asymmetry_term
 from cxcr4lab.fit.weights import weights_for
 
 __all__ = [
@@ -205,13 +206,15 @@ def back_calculate(fit: FitResult, signal: float) -> float | None:
     w = (signal - bottom) / (top - bottom)
     if not 0.0 < w < 1.0:
         return None
-    a = 2.0 ** (1.0 / s) - 1.0
-    inner = (w ** (-1.0 / s) - 1.0) / a
-    if not inner > 0:
+    # z = sign ln((w^(-1/s) - 1) / a) in logs, so that no power overflows for a tiny s:
+    # ln(e^u - 1) = u + ln(1 - e^-u) with u = -ln(w) / s > 0
+    u = -math.log(w) / s
+    log_inner = (u + math.log(-math.expm1(-u)) if u < math.inf else u) - log_asymmetry_term(s)
+    e = sign * log_inner / hill
+    if not math.isfinite(e) or e > 700.0:
         return None
-    z = sign * math.log(inner)
-    x = loc * math.exp(z / hill)
-    return x if math.isfinite(x) else None
+    x = loc * math.exp(e)
+    return x if math.isfinite(x) and x > 0 else None
 
 
 def _fit(name: str, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, place: Place) -> FitResult:

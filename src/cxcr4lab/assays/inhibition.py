@@ -30,6 +30,7 @@ or a 16/24/32-bit full-scale value) is an error naming the wells, since its true
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -475,6 +476,11 @@ def _compounds(wells: Sequence[PlateWell], role: str) -> list[str]:
     return list(seen)
 
 
+def _normalised(settings: PlateSettings) -> FitThresholds:
+    """The flag rules for responses in % of the plate's controls (0 and 100 the window)."""
+    return dataclasses.replace(settings.flags, normalised=True)
+
+
 def _points(
     name: str, wells: Sequence[PlateWell], role: str, place: Place
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -525,7 +531,9 @@ def _fit_agonist(
     where = Place(file=place.file, block=place.block, curve=name)
     x, y = _points(name, wells, "agonist", where)
     fit, p_flat = _fit("4pl_stim", x, y, "log10_ec50", settings.alpha, where)
-    flags = potency_flags(fit, no_effect_p=p_flat, param="log10_ec50", thresholds=settings.flags)
+    flags = potency_flags(
+        fit, no_effect_p=p_flat, param="log10_ec50", thresholds=_normalised(settings), x=x
+    )
     prof = fit.profile("log10_ec50")
     lo, hi = (prof.lower, prof.upper) if prof is not None else (None, None)
     p = fit.params
@@ -634,7 +642,7 @@ def _fit_compound(
     where = Place(file=place.file, block=place.block, curve=name)
     x, y = _points(name, wells, "sample", where)
     fit, p_flat = _fit(FOUR_PL.name, x, y, "log10_ic50", settings.alpha, where)
-    flags = potency_flags(fit, no_effect_p=p_flat, thresholds=settings.flags)
+    flags = potency_flags(fit, no_effect_p=p_flat, thresholds=_normalised(settings), x=x)
     prof = fit.profile("log10_ic50")
     lo_log, hi_log = (prof.lower, prof.upper) if prof is not None else (None, None)
     ic50 = float(10.0 ** fit.params["log10_ic50"])

@@ -55,6 +55,7 @@ from cxcr4lab.fit import (
     FitThresholds,
     fit_curve,
     fit_global,
+    hill_flags,
     potency_flags,
 )
 
@@ -567,7 +568,7 @@ def _blot_curve(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         fit = fit_curve(FOUR_PL, x, y, profile=("log10_ic50",), alpha=s.alpha, place=where)
     p_flat = _flat_p(fit, float(np.sum((y - y.mean()) ** 2)), len(y) - 1)
-    flags = potency_flags(fit, no_effect_p=p_flat, thresholds=s.flags)
+    flags = potency_flags(fit, no_effect_p=p_flat, thresholds=s.flags, x=x)
     prof = fit.profile("log10_ic50")
     finite = 10 ** x[np.isfinite(x)]
     return BlotCurve(
@@ -627,9 +628,7 @@ def _combined(
             flags.append("wide_ci")
         if p_flat is not None and p_flat >= s.flags.no_effect_alpha:
             flags.append("no_effect")
-        h = abs(fit.params["hill"])
-        if not s.flags.hill_range[0] <= h <= s.flags.hill_range[1]:
-            flags.append("extreme_hill")
+        flags.extend(hill_flags(fit.params["hill"], s.flags))
     return CombinedCurve(
         target=target,
         compound=compound,

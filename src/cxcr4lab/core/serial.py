@@ -263,6 +263,8 @@ converter.register_structure_hook_factory(_is_array, _array_in)
 
 _ORDER: dict[type, tuple[str, ...]] = {}
 """Classes whose stored keys come in another order than their fields (see :func:`stored`)."""
+_OMIT: dict[type, dict[str, Any]] = {}
+"""Fields written only when they differ from their default (see :func:`stored`)."""
 
 
 def _kind(cls: type) -> str | None:
@@ -281,9 +283,13 @@ def _unstructure_dataclass(cls: type) -> Callable[[Any], dict[str, Any]]:
     fields: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
     kind = _kind(cls)
     order = _ORDER.get(cls, ())
+    omit = _OMIT.get(cls, {})
 
     def unstructure(obj: Any) -> dict[str, Any]:
         d = fields(obj)
+        for name, default in omit.items():
+            if getattr(obj, name) == default:
+                del d[name]
         if order:
             d = {k: d[k] for k in order} | d
         return {"kind": kind, **d} if kind is not None else d
@@ -306,17 +312,24 @@ converter.register_unstructure_hook_factory(_is_dataclass_type, _unstructure_dat
 converter.register_structure_hook_factory(_is_dataclass_type, _structure_dataclass)
 
 
-def stored(*, order: Sequence[str]) -> Callable[[type[T]], type[T]]:
-    """Class decorator for a stored form whose keys are not in field order: ``order`` lists
-    the keys written first (the other fields follow in their order), as the class's earlier
-    ``to_dict`` wrote them, so its JSON stays byte for byte what the store already holds."""
+def stored(
+    *, order: Sequence[str] = (), omit_default: Sequence[str] = ()
+) -> Callable[[type[T]], type[T]]:
+    """Class decorator for a stored form that differs from the fields: ``order`` lists the keys
+    written first (the other fields follow in their order), as the class's earlier ``to_dict``
+    wrote them; ``omit_default`` names fields added later that are written only when they differ
+    from their default, so results stored before them are written back byte for byte (and a
+    missing key reads as the default)."""
 
     def register(cls: type[T]) -> type[T]:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = [k for k in order if k not in names]
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = [k for k in (*order, *omit_default) if k not in fields]
         if unknown:
             raise TypeError(f"{cls.__name__} has no fields {unknown}")
+        if any(fields[k].default is dataclasses.MISSING for k in omit_default):
+            raise TypeError(f"{cls.__name__}: an omitted field needs a default")
         _ORDER[cls] = tuple(order)
+        _OMIT[cls] = {k: fields[k].default for k in omit_default}
         converter.register_unstructure_hook(cls, _unstructure_dataclass(cls))
         return cls
 

@@ -33,7 +33,7 @@ from cxcr4lab.fit.models import (
 if TYPE_CHECKING:
     from cxcr4lab.fit.batch import BatchResult, fit_many, fit_table
     from cxcr4lab.fit.covariance import ed_delta, with_observed_covariance
-    from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, potency_flags
+    from cxcr4lab.fit.flags import FLAG_TEXT, FitThresholds, hill_flags, potency_flags
     from cxcr4lab.fit.global_fit import (
         Comparison,
         GlobalResult,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("BatchResult", "fit_many", "fit_table"), "batch"),
     **dict.fromkeys(("ed_delta", "with_observed_covariance"), "covariance"),
-    **dict.fromkeys(("FLAG_TEXT", "FitThresholds", "potency_flags"), "flags"),
+    **dict.fromkeys(("FLAG_TEXT", "FitThresholds", "hill_flags", "potency_flags"), "flags"),
     **dict.fromkeys(
         ("Comparison", "GlobalResult", "compare_fits", "compare_shared", "fit_global"),
         "global_fit",
@@ -116,6 +116,7 @@ __all__ = [
     "fit_schild",
     "fit_table",
     "get_model",
+    "hill_flags",
     "log_logistic",
     "model_from_function",
     "no_effect_test",

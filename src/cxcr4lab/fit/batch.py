@@ -40,7 +40,7 @@ from scipy.special import expit, fdtrc, stdtrit
 from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
 from cxcr4lab.core.units import molar_factor
-from cxcr4lab.fit.flags import FitThresholds
+from cxcr4lab.fit.flags import MIN_BEYOND, FitThresholds
 from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
 from cxcr4lab.fit.result import FitResult
 
@@ -98,8 +98,14 @@ _FLAG_BITS: Final = (
     "ci_unbounded",
     "wide_ci",
     "no_effect",
-    "extreme_hill",
+    "shallow",
+    "steep",
+    "inverted",
+    "overshoot",
 )
+_HILL_BOUND: Final = 30.0
+"""|Hill| limit of the bounded refit of a curve the batch solver could not fit (a step between
+two concentrations: any steeper slope fits as well)."""
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -917,8 +923,15 @@ def _flag_table(
     x_max: Array,
     no_effect_p: Array,
     thresholds: FitThresholds,
+    X: Array | None = None,
+    t: Array | None = None,
 ) -> list[tuple[str, ...]]:
-    """:func:`~cxcr4lab.fit.flags.potency_flags`' rules, vectorised (for converged curves)."""
+    """:func:`~cxcr4lab.fit.flags.potency_flags`' rules, vectorised (for converged curves;
+    the bits in :data:`_FLAG_BITS` order). With the curves' concentrations ``X`` (``(n, m)``,
+    NaN where no point), ``outside_range`` also marks an incomplete curve: fewer than
+    :data:`MIN_BEYOND` tested concentrations beyond the IC50 on one side (one plateau
+    unmeasured); with the t quantiles ``t`` of each curve, ``overshoot`` asks the plateau's CI
+    to lie beyond the window's edge too."""
     n = P.shape[1]
     bits = np.zeros(n, dtype=np.int64)
     pot = _potency_name(model)
@@ -926,25 +939,183 @@ def _flag_table(
         tests = [np.isnan(se).any(axis=0)]
         if pot is not None and pot.startswith("log10_"):
             v = P[model.index(pot)]
-            tests.append(~((x_min <= v) & (v <= x_max)))
+            outside = ~((x_min <= v) & (v <= x_max))
+            if X is not None:  # distinct concentrations on each side (replicates count once)
+                Xs = np.sort(X, axis=1)  # NaN last
+                first = np.ones_like(Xs, dtype=bool)
+                first[:, 1:] = Xs[:, 1:] != Xs[:, :-1]
+                above = ((Xs > v[:, None]) & first).sum(axis=1)
+                below = ((Xs < v[:, None]) & first).sum(axis=1)
+                outside |= (above < MIN_BEYOND) | (below < MIN_BEYOND)
+            if thresholds.normalised and "top" in model.param_names:
+                top = P[model.index("top")]
+                bottom = P[model.index("bottom")] if "bottom" in model.param_names else 0.0
+                outside |= np.abs(top - bottom) < thresholds.min_span
+            tests.append(outside)
             unbounded = np.isnan(lo) | np.isnan(hi)
             tests.append(unbounded)
             tests.append(~unbounded & (hi - lo > np.log10(thresholds.max_ci_ratio)))
         else:
             tests += [np.zeros(n, dtype=bool)] * 3
         tests.append(no_effect_p >= thresholds.no_effect_alpha)  # NaN (not tested) is False
-        if "hill" in model.param_names:
-            h = np.abs(P[model.index("hill")])
-            tests.append(~((thresholds.hill_range[0] <= h) & (h <= thresholds.hill_range[1])))
+        none = np.zeros(n, dtype=bool)
+        hill = P[model.index("hill")] if "hill" in model.param_names else None
+        if hill is not None:
+            tests.append(np.abs(hill) < thresholds.hill_range[0])
+            tests.append(np.abs(hill) > thresholds.hill_range[1])
         else:
-            tests.append(np.zeros(n, dtype=bool))
-    for b, t in enumerate(tests):
-        bits |= t.astype(np.int64) << b
+            tests += [none, none]
+        if "top" in model.param_names:
+            top = P[model.index("top")]
+            bottom = P[model.index("bottom")] if "bottom" in model.param_names else np.zeros(n)
+            tests.append((top - bottom) * (1.0 if hill is None else hill) < 0)
+            tests.append(_overshoot(model, P, se, thresholds, t) if thresholds.normalised else none)
+        else:
+            tests += [none, none]
+    for b, test in enumerate(tests):
+        bits |= test.astype(np.int64) << b
     table = {
         int(c): tuple(name for b, name in enumerate(_FLAG_BITS) if int(c) >> b & 1)
         for c in np.unique(bits)
     }
     return [table[c] for c in bits.tolist()]
+
+
+def _fit_held_hill(
+    model: Model,
+    X: Array,
+    Y: Array,
+    sw: Array | None,
+    P0: Array,
+    hill: float,
+    max_iter: int,
+    engine: Engine,
+) -> tuple[Array, Array, Array, Mask]:
+    """``model`` with its Hill slope held at ``hill``, fitted to the rows: ``P`` (free
+    parameters, ``(k - 1, n)``), ``J^T J``, RSS, converged. The 4PL with a held slope ``h`` is
+    the one-site model (slope 1) on ``h x`` with ``h log10 IC50``: a curve at finite
+    concentrations is fitted that way (by the compiled solver where the engine allows, else
+    the numpy one: the two agree to rounding), one with a zero dose as the reduced 4PL (numpy
+    solver). Each row's result does not depend on the other rows."""
+    k = P0.shape[0]
+    P = np.full((k, len(X)), np.nan)
+    A = np.full((k, k, len(X)), np.nan)
+    rss = np.full(len(X), np.nan)
+    conv = np.zeros(len(X), dtype=bool)
+    finite = np.isfinite(X).all(axis=1)
+    one_site = model == FOUR_PL
+    for part, scaled in ((finite & one_site, True), (~(finite & one_site), False)):
+        rows = np.flatnonzero(part)
+        if rows.size == 0:
+            continue
+        w = None if sw is None else sw[rows]
+        if scaled:
+            Q0 = P0[:, rows].copy()
+            Q0[2] *= hill
+            if _compiled(ONE_SITE_COMPETITION, engine):
+                from cxcr4lab.fit._kernels import lm_sigmoid
+
+                Q, B, r, c, _ = lm_sigmoid(hill * X[rows], Y[rows], w, Q0, max_iter)
+            else:
+                with np.errstate(all="ignore"):
+                    evaluate = _evaluator(ONE_SITE_COMPETITION, Q0, hill * X[rows])
+                    Q, B, r, c, _ = _levenberg_marquardt(
+                        evaluate, hill * X[rows], Y[rows], w, Q0, max_iter
+                    )
+            Q[2] /= hill  # back to log10 IC50; its row and column of J^T J scale by h
+            B[2, :] *= hill
+            B[:, 2] *= hill
+        else:
+            reduced = fixed_model(model, {"hill": hill})
+            with np.errstate(all="ignore"):
+                evaluate = _evaluator(reduced, P0[:, rows], X[rows])
+                Q, B, r, c, _ = _levenberg_marquardt(
+                    evaluate, X[rows], Y[rows], w, P0[:, rows].copy(), max_iter
+                )
+        P[:, rows], A[:, :, rows], rss[rows], conv[rows] = Q, B, r, c & np.isfinite(r)
+    return P, A, rss, conv
+
+
+def _rescue_runaways(
+    model: Model,
+    X: Array,
+    Y: Array,
+    sw: Array | None,
+    P: Array,
+    rss: Array,
+    conv: Mask,
+    dof: NDArray[np.int64],
+    no_effect: Array,
+    x_min: Array,
+    x_max: Array,
+    thresholds: FitThresholds,
+    max_iter: int,
+    engine: Engine = "numpy",
+) -> tuple[NDArray[np.intp], Array, dict[int, tuple[str, ...]]]:
+    """What a curve the solver did not converge on, although it differs from a flat line, ran
+    away to. A Hill slope that ran beyond the ``steep`` limit is a step between two
+    concentrations (any steeper slope fits as well): the curve is fitted again with the Hill
+    slope held at :data:`_HILL_BOUND` (its sign kept; batched), and a converged refit replaces
+    the row of ``P``, ``rss`` and ``conv`` in place, flagged ``steep``. A potency that ran
+    outside the tested concentrations is an IC50 beyond the data: flagged ``outside_range``
+    beside ``not_converged``. Returns the refitted rows, their covariances ``(r, k, k)`` (the
+    held slope's row and column NaN: it has no SE) and the flags by row."""
+    k = model.n_params
+    rescued: list[NDArray[np.intp]] = []
+    covs: list[Array] = []
+    flags: dict[int, tuple[str, ...]] = {}
+    todo = ~conv & ~(no_effect >= thresholds.no_effect_alpha)
+    if todo.any() and "hill" in model.param_names:
+        h = model.index("hill")
+        free = np.array([i for i, n in enumerate(model.param_names) if n != "hill"])
+        for sign in (1.0, -1.0):
+            rows = np.flatnonzero(todo & (sign * P[h] > thresholds.hill_range[1]))
+            if rows.size == 0:
+                continue
+            Pr, Ar, rr, cr = _fit_held_hill(
+                model, X[rows], Y[rows], None if sw is None else sw[rows], P[free][:, rows],
+                sign * _HILL_BOUND, max_iter, engine,
+            )  # fmt: skip
+            ok = np.flatnonzero(cr)
+            done = rows[ok]
+            P[np.ix_(free, done)] = Pr[:, ok]
+            P[h, done] = sign * _HILL_BOUND
+            rss[done] = rr[ok]
+            conv[done] = True
+            with np.errstate(all="ignore"):
+                inner = _inverse(Ar[:, :, ok]) * (rr[ok] / np.maximum(dof[done], 1))
+            cov = np.full((done.size, k, k), np.nan)
+            cov[:, free[:, None], free[None, :]] = inner.transpose(2, 0, 1)
+            rescued.append(done)
+            covs.append(cov)
+            flags.update(dict.fromkeys(done.tolist(), ("steep",)))
+    pot = _potency_name(model)
+    if todo.any() and pot is not None and pot.startswith("log10_"):
+        v = P[model.index(pot)]
+        with np.errstate(invalid="ignore"):
+            beyond = todo & ~conv & ((v < x_min) | (v > x_max))
+        flags.update(
+            dict.fromkeys(np.flatnonzero(beyond).tolist(), ("not_converged", "outside_range"))
+        )
+    if not rescued:
+        return np.zeros(0, dtype=np.intp), np.zeros((0, k, k)), flags
+    return np.concatenate(rescued), np.concatenate(covs), flags
+
+
+def _overshoot(
+    model: Model, P: Array, se: Array, thresholds: FitThresholds, t: Array | None
+) -> Mask:
+    """A plateau (top or bottom) more than the margin below 0 % or above 100 %, with its CI
+    (``t`` SE; none: the estimate alone) beyond that edge of the window too."""
+    m = thresholds.overshoot_margin
+    out = np.zeros(P.shape[1], dtype=bool)
+    for name in ("top", "bottom"):
+        if name not in model.param_names:
+            continue
+        v, e = P[model.index(name)], se[model.index(name)]
+        half = np.zeros_like(v) if t is None else np.where(np.isnan(e), 0.0, t * e)
+        out |= ((v < -m) & (v + half < 0.0)) | ((v > 100.0 + m) & (v - half > 100.0))
+    return out
 
 
 def _no_effect_p(
@@ -1030,6 +1201,15 @@ def _fit_padded(
                 evaluate = _evaluator(model, P0, Xg)
             P, A, rss, conv, iters = _levenberg_marquardt(evaluate, Xg, Yg, sw, P0, max_iter)
         conv &= np.isfinite(rss)
+        x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
+        x_max = np.where(present, Xg, -np.inf).max(axis=1)
+        no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
+        rescued, rescued_cov, rescue_flags = _rescue_runaways(
+            model, Xg, Yg, sw, P, rss, conv, dof, no_effect, x_min, x_max, thresholds,
+            max_iter, engine,
+        )  # fmt: skip
+        if rescued.size:
+            no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
         cov = np.full((len(rss), k, k), np.nan)
         # a parameter the data do not touch at all (a zero column of J) makes J^T J singular
         invert = conv & (np.stack([A[i, i] for i in range(k)]) > 0).all(axis=0)
@@ -1039,13 +1219,12 @@ def _fit_padded(
         diag = np.diagonal(cov, axis1=1, axis2=2)
         usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
         cov[~usable] = np.nan
-        se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        cov[rescued] = rescued_cov  # a held Hill slope: no SE of its own
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
         # t quantiles per distinct dof (stdtrit is slow and a batch has few distinct dof)
         dofs, which = np.unique(dof, return_inverse=True)
         t = stdtrit(dofs, 1.0 - alpha / 2.0)[which]
-        x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
-        x_max = np.where(present, Xg, -np.inf).max(axis=1)
-        no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
 
         params[good] = P.T
         stderr[good] = se
@@ -1062,10 +1241,33 @@ def _fit_padded(
         x_max_all[good] = x_max
         iterations[good] = iters
         table = _flag_table(
-            model, P, se.T, ci_lower[good], ci_upper[good], x_min, x_max, no_effect, thresholds
+            model,
+            P,
+            se.T,
+            ci_lower[good],
+            ci_upper[good],
+            x_min,
+            x_max,
+            no_effect,
+            thresholds,
+            np.where(present, Xg, np.nan),
+            t,
         )
-        for i, f, c in zip(np.nonzero(good)[0].tolist(), table, conv.tolist(), strict=True):
-            flags[i] = f if c else ("not_converged",)
+        flat = no_effect >= thresholds.no_effect_alpha
+        others = [i for i, n in enumerate(model.param_names) if n != "hill"]
+        unsure = np.isnan(se[:, others]).any(axis=1)
+        for j, (i, f, c) in enumerate(
+            zip(np.nonzero(good)[0].tolist(), table, conv.tolist(), strict=True)
+        ):
+            if flat[j]:  # no effect: the other flags say nothing
+                flags[i] = ("no_effect",)
+            elif not c:
+                flags[i] = rescue_flags.get(j, ("not_converged",))
+            elif j in rescue_flags:  # the held slope has no SE: not "ambiguous" for that
+                extra = tuple(x for x in f if x != "ambiguous" or unsure[j])
+                flags[i] = tuple(dict.fromkeys((*rescue_flags[j], *extra)))
+            else:
+                flags[i] = f
     else:
         present_all = ~(np.isnan(X) | np.isnan(Y))
         n_points[:] = present_all.sum(axis=1)
@@ -1309,8 +1511,10 @@ def fit_table(
     engine: Engine = "auto",
     fixed: Mapping[str, float] | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    thresholds: FitThresholds | None = None,
 ) -> pd.DataFrame:
-    """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order.
+    """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order;
+    the estimates of a curve flagged ``not_converged`` or ``no_effect`` are left empty.
 
     ``df`` has columns ``curve_id``, ``concentration``, ``response`` and optionally ``weight``
     (per point) and ``unit`` (per row; one unit per curve, else ``conc_unit`` for all). A blank
@@ -1329,7 +1533,9 @@ def fit_table(
     (:func:`fixed_model`; numpy engine). ``bounds`` keeps parameters within ``(lower, upper)``:
     the curves are then fitted one by one by :func:`~cxcr4lab.fit.solve.fit_curve` (scipy's
     trust-region reflective solver), and a curve with an estimate on a bound is flagged
-    ``at_bound`` (its SE and CI assume the bound is not active).
+    ``at_bound`` (its SE and CI assume the bound is not active). ``thresholds`` are the flag
+    rules (:class:`~cxcr4lab.fit.flags.FitThresholds`; ``normalised=True`` for responses in %
+    of control).
     """
     if engine not in ("auto", "numba", "numpy"):
         raise InputError(
@@ -1338,6 +1544,7 @@ def fit_table(
     m = get_model(model) if isinstance(model, str) else model
     fixed = dict(fixed or {})
     bounds = dict(bounds or {})
+    limits = thresholds or FitThresholds()
     fit_model = fixed_model(m, fixed)
     _check_bounds(m, bounds, fixed)
     data = long_curves(df, m, conc_unit=conc_unit, file=file)
@@ -1355,12 +1562,12 @@ def fit_table(
         if bounds:
             part = _fit_bounded(
                 m, fixed, bounds, X[lo:hi], Y[lo:hi], Wc, alpha=alpha,
-                thresholds=FitThresholds(), extra_bad=data.problems[lo:hi],
+                thresholds=limits, extra_bad=data.problems[lo:hi],
             )  # fmt: skip
         else:
             part = _fit_padded(
                 fit_model, X[lo:hi], Y[lo:hi], Wc, alpha=alpha, max_iter=max_iter,
-                thresholds=FitThresholds(), extra_bad=data.problems[lo:hi], engine=engine,
+                thresholds=limits, extra_bad=data.problems[lo:hi], engine=engine,
             )  # fmt: skip
         parts.append(part)
         if on_chunk is not None:
@@ -1451,7 +1658,8 @@ def _fit_bounded(
         P = params[good].T
         table = _flag_table(
             reduced, P, stderr[good].T, ci_lower[good], ci_upper[good], x_min[good],
-            x_max[good], no_effect[good], thresholds,
+            x_max[good], no_effect[good], thresholds, np.where(present[good], X[good], np.nan),
+            t,
         )  # fmt: skip
         at_bound = np.zeros(int(good.sum()), dtype=bool)
         for name, (lo, hi) in bounds.items():
@@ -1528,19 +1736,25 @@ def _table_frame(
                 ic50, lower, upper = v / factors, ci_lo / factors, ci_hi / factors
                 log_ic50 = np.where(v > 0, np.log10(v), np.nan)
                 log_se = np.where(v > 0, se / (v * _LN10), np.nan)
+    # estimates that mean nothing are left empty: the flags say why
+    empty = np.array([("not_converged" in f or "no_effect" in f) for f in batch.flags], dtype=bool)
+
+    def shown(values: Array) -> Array:
+        return np.where(empty, np.nan, values)
+
     return pd.DataFrame(
         {
             "curve_id": ids,
             "model": model.name,
             "converged": batch.converged,
-            "bottom": param("bottom"),
-            "top": param("top"),
-            "hill": param("hill"),
-            "ic50": ic50,
-            "ic50_lower": lower,
-            "ic50_upper": upper,
-            "log10_ic50": log_ic50,
-            "log10_ic50_se": log_se,
+            "bottom": shown(param("bottom")),
+            "top": shown(param("top")),
+            "hill": shown(param("hill")),
+            "ic50": shown(ic50),
+            "ic50_lower": shown(lower),
+            "ic50_upper": shown(upper),
+            "log10_ic50": shown(log_ic50),
+            "log10_ic50_se": shown(log_se),
             "rss": batch.rss,
             "n": batch.n_points,
             "flags": [";".join(f) for f in batch.flags],

@@ -28,7 +28,7 @@ from scipy.special import expit
 
 from cxcr4lab.fit.models import Model, register_model, sigmoid_guess
 
-__all__ = ["EMAX", "OPERATIONAL", "log_logistic"]
+__all__ = ["EMAX", "OPERATIONAL", "log_asymmetry_term", "log_logistic"]
 
 Array = NDArray[np.float64]
 Direction = Literal["inhibition", "stimulation"]
@@ -38,7 +38,7 @@ _LN10 = float(np.log(10.0))
 _LN2 = float(np.log(2.0))
 
 
-def _log_a(s: float) -> float:
+def log_asymmetry_term(s: float) -> float:
     """``ln(2^(1/s) - 1)`` of the 5PL's asymmetry ``s``, without overflow for a tiny ``s``
     (``ln(e^t - 1) = t + ln(1 - e^-t)``, ``t = ln 2 / s``); NaN for ``s <= 0`` (no curve)."""
     if not s > 0:
@@ -96,7 +96,7 @@ def log_logistic(
                 z = hill * d
                 dz_dloc = np.full_like(x, -hill / loc)
                 dz_dhill = d
-            v = _log_a(s) + sign * z
+            v = log_asymmetry_term(s) + sign * z
         return v, z, dz_dloc, dz_dhill, d, bottom, top, s
 
     def f(x: Array, p: Array) -> Array:

@@ -159,6 +159,11 @@ class Options:
         item=parse_fixed,
         example="hill=1",
     )
+    normalised: bool = option(
+        "Responses are % of control (0 and 100 the assay window): flag overshoot beyond it and "
+        "curves spanning less than 60 % points as incomplete (docs/fitting.md).",
+        default=False,
+    )
     bound: tuple[tuple[str, float, float], ...] = option(
         "Keep a parameter within LOW:HIGH for every curve, NAME=LOW:HIGH (a side may be empty).",
         default=(),
@@ -176,6 +181,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     from cxcr4lab.fit import get_model
     from cxcr4lab.fit.batch import fit_table
     from cxcr4lab.fit.batch_result import BatchFitResult
+    from cxcr4lab.fit.flags import FitThresholds
 
     model = get_model(options.model)
     fixed, bounds = constraints(model, options.fix, options.bound)
@@ -201,6 +207,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         on_chunk=advance if n_curves > chunk else None,
         fixed=fixed,
         bounds=bounds,
+        thresholds=FitThresholds(normalised=options.normalised),
     )
     result = BatchFitResult.from_table(
         table,
@@ -215,6 +222,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "conc_unit": options.conc_unit,
         "fixed": fixed,
         "bounds": {n: [_open(lo), _open(hi)] for n, (lo, hi) in bounds.items()},
+        "normalised": options.normalised,
     }
     return Outcome(result, parameters, f"Curve fits {name} ({model.name})")
 
