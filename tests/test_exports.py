@@ -12,6 +12,7 @@ PACKAGES = [
     "cxcr4lab.core.errors",
     "cxcr4lab.core.cluster",
     "cxcr4lab.fit",
+    "cxcr4lab.fit.xy_tables",
     "cxcr4lab.assays",
     "cxcr4lab.compounds",
     "cxcr4lab.store",

@@ -48,13 +48,16 @@ def test_fit_writes_one_row_per_curve(cli: Cli, tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "3 converged" in run.out
     table = pd.read_csv(out)
-    assert tuple(table.columns) == TABLE_COLUMNS
+    named = {"ic50": "ic50_nM", "ic50_lower": "ic50_lower_nM", "ic50_upper": "ic50_upper_nM"}
+    named["log10_ic50"] = "log10_ic50_M"
+    base = [named.get(c, c) for c in TABLE_COLUMNS if c != "flags"]
+    assert list(table.columns[: len(base)]) == base and table.columns[-1] == "flags"
     assert table["curve_id"].tolist() == ["cmpd-1", "cmpd-2", "cmpd-3"]
-    np.testing.assert_allclose(table["ic50"], [0.5, 4.0, 40.0], rtol=0.15)
-    assert (table["ic50_lower"] < table["ic50"]).all() and (
-        table["ic50"] < table["ic50_upper"]
+    np.testing.assert_allclose(table["ic50_nM"], [0.5, 4.0, 40.0], rtol=0.15)
+    assert (table["ic50_lower_nM"] < table["ic50_nM"]).all() and (
+        table["ic50_nM"] < table["ic50_upper_nM"]
     ).all()
-    np.testing.assert_allclose(10 ** table["log10_ic50"] * 1e9, table["ic50"], rtol=1e-9)
+    np.testing.assert_allclose(10 ** table["log10_ic50_M"] * 1e9, table["ic50_nM"], rtol=1e-9)
     assert table["n"].tolist() == [12, 12, 12]
 
 
@@ -65,7 +68,7 @@ def test_fit_json_is_the_stored_result(cli: Cli, db_url: str, tmp_path: Path) ->
     rows = shown["rows"]
     assert [r["curve_id"] for r in rows] == ["cmpd-1", "cmpd-2", "cmpd-3"]
     assert all(r["converged"] is True and r["model"] == "4pl" for r in rows)
-    assert set(rows[0]) == set(TABLE_COLUMNS)
+    assert set(rows[0]) == {*TABLE_COLUMNS, "extra"}  # the inference columns in "extra"
     assert (shown["kind"], shown["model"], shown["unit"]) == ("fit", "4pl", "nM")
     with Store(db_url) as store:
         saved = load_analysis(store, shown["id"])
@@ -94,7 +97,7 @@ def test_a_bad_curve_is_flagged_not_fatal(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("curve_id,conc,response\na,1,2\n", "missing column(s) concentration"),
+        ("curve_id,amount,response\na,1,2\n", "no column for the concentration"),
         (
             "curve_id,concentration,response\na,1,2\na,ten,3\n",
             "row 3, column 'concentration': 'ten' is not a number",

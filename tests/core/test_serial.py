@@ -154,7 +154,9 @@ def flag_rules_aside(d: Any) -> Any:
     the flag codes (``extreme_hill`` became ``shallow``/``steep``; ``inverted``, ``overshoot``
     and incomplete curves as ``outside_range`` are new), the Hill limits of the settings
     ((0.3, 5) became (0.5, 5)), and in batch-fit rows the estimates of a curve without effect
-    or not converged (now left empty). Everything else must still agree."""
+    or not converged (now left empty) and the inference columns added since (``extra``: SEs
+    and CIs of every parameter, pIC50, EDs, R^2, sigma, AICc). Everything else must still
+    agree."""
     if isinstance(d, dict):
         empty = (
             "flags" in d
@@ -164,7 +166,7 @@ def flag_rules_aside(d: Any) -> Any:
         return {
             k: flag_rules_aside(v)
             for k, v in d.items()
-            if k not in ("flags", "hill_range") and not (empty and k in BLANKED)
+            if k not in ("flags", "hill_range", "extra") and not (empty and k in BLANKED)
         }
     if isinstance(d, list):
         return [flag_rules_aside(v) for v in d]

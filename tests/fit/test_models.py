@@ -20,6 +20,11 @@ TRUE: dict[str, np.ndarray] = {
     "exp_growth": np.array([5.0, 0.2]),
     "linear": np.array([0.05, 2.0]),
     "quadratic": np.array([0.05, 2.0, -0.1]),
+    # drc's models (hill, bottom, top, potency[, f]); BC.5's f per mol/L: a hump of ~1 at 10 nM
+    "w1_4": np.array([1.2, 5.0, 95.0, -7.2]),
+    "w2_4": np.array([-1.2, 5.0, 95.0, -7.2]),
+    "ll2_4": np.array([1.4, 5.0, 95.0, -7.2 * np.log(10.0)]),
+    "bc_5": np.array([1.4, 5.0, 95.0, -7.2, 1e8]),
 }
 for _n in (3, 4, 5):
     for _d in ("inhibition", "stimulation"):

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.fit import BUILTIN_MODELS, get_model
 from cxcr4lab.fit.batch import fit_table
+from cxcr4lab.fit.batch_result import BatchFitResult
 from cxcr4lab.fit.solve import fit_curve
 
 MODELS = sorted(BUILTIN_MODELS)
@@ -56,8 +57,11 @@ def curves(draw: st.DrawFn) -> pd.DataFrame:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=curves())
 def test_the_batch_fit_flags_and_never_raises(model: str, data: pd.DataFrame) -> None:
-    out = fit_table(data, model, engine="numpy")
+    out = fit_table(data, model, engine="numpy", inference=True, ed=(10.0, 90.0))
     assert list(out["curve_id"]) == list(dict.fromkeys(data["curve_id"]))
+    assert not out.columns.duplicated().any()
+    stored = BatchFitResult.from_table(out, source="t.csv", model=model, unit="M")
+    assert len(stored.table()) == len(out)
     for _, row in out.iterrows():
         if not row["converged"]:
             assert row["flags"], row  # a failure is said, never silent

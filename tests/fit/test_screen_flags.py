@@ -44,7 +44,7 @@ def test_estimates_are_left_empty_where_they_mean_nothing(fitted: pd.DataFrame) 
     flags = _flags(fitted)
     empty = flags.apply(lambda f: "no_effect" in f or "not_converged" in f)
     assert empty.sum() > 700  # the inactive curves at least
-    for column in ("bottom", "top", "hill", "ic50", "log10_ic50"):
+    for column in ("bottom", "top", "hill", "ic50_M", "log10_ic50_M", "pic50", "r_squared"):
         assert fitted.loc[empty, column].isna().all(), column
         assert fitted.loc[~empty, column].notna().all(), column
     # no absurd plateau is left in a row: every estimate shown is near the data's scale

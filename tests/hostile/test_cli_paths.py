@@ -223,6 +223,8 @@ def _materialise(command: Command, folder: Path) -> dict[str, Path]:
         valid[slot] = folder / "out" / f"{slot.lower()}.file"
     if command.args[0] == "simulate" and "sbml" in command.args:
         valid["OUT"] = folder / "out" / "model.xml"
+    if command.args[0] == "fit":  # the table's file type is its suffix
+        valid["OUT"] = folder / "out" / "fits.csv"
     if "FOLDER" in command.outputs:  # a command that writes into a folder
         valid["FOLDER"] = folder / "report"
     return valid

@@ -129,6 +129,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
     def command(**given: Any) -> None:
         from cxcr4lab.commands._finish import finish
         from cxcr4lab.core.errors import InputError
+        from cxcr4lab.core.export import TABLE_SUFFIXES
         from cxcr4lab.core.files import check_output, read_input, write_atomic
         from cxcr4lab.runs import run_kind
         from cxcr4lab.runs._kind import input_role
@@ -137,6 +138,12 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
         for out, target in outputs:
             if target is not None:
                 check_output(target, field=out.flag, folder=out.folder)
+                if out.by_suffix and Path(target).suffix.lower() not in TABLE_SUFFIXES:
+                    raise InputError(
+                        f"cannot write a {Path(target).suffix or 'suffix-less'} file; name a "
+                        f"{', '.join(TABLE_SUFFIXES)} file",
+                        field=out.flag,
+                    )
         files: dict[str, tuple[str, bytes]] = {}
         for spec in kind.inputs:
             path = given.pop(spec.name)
@@ -163,7 +170,12 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 for name, content in out.write(outcome.result).items():
                     write_atomic(Path(target) / name, content, field=out.flag)
             else:
-                write_atomic(target, out.write(outcome.result), field=out.flag)
+                content = (
+                    out.write(outcome.result, Path(target).suffix)
+                    if out.by_suffix
+                    else out.write(outcome.result)
+                )
+                write_atomic(target, content, field=out.flag)
         finish(
             outcome.result,
             [(name, input_role(kind, key), content) for key, (name, content) in files.items()],

@@ -46,3 +46,5 @@ def print_result(console: Console, result: BatchFitResult, analysis_id: int | No
             escape(row.curve_id), _num(row.ic50), ci, _num(row.hill), escape(row.flags) or "-"
         )
     console.print(table)
+    for note in result.notes:
+        console.print(f"[yellow]Note:[/yellow] {escape(note)}")

@@ -13,7 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_START", "escape_cell", "escape_frame", "safe_csv"]
+__all__ = [
+    "FORMULA_START",
+    "TABLE_SUFFIXES",
+    "escape_cell",
+    "escape_frame",
+    "safe_csv",
+    "table_file",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,3 +61,36 @@ def safe_csv(frame: pd.DataFrame, **kwargs: Any) -> str:
     text = escape_frame(frame).to_csv(**kwargs)
     assert isinstance(text, str)
     return text
+
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet")
+"""File types a table can be written as (by the target's suffix)."""
+
+
+def table_file(frame: pd.DataFrame, suffix: str, *, sheet: str = "results") -> str | bytes:
+    """``frame`` as the content of a ``suffix`` file: CSV (``.csv``; ``.tsv``/``.txt``
+    tab-separated) with formula prefixes escaped, an xlsx workbook (one sheet, escaped too) or
+    Parquet (typed columns, for pipelines; nothing is run from it). Another suffix is an
+    :class:`~cxcr4lab.core.errors.InputError` listing the ones there are."""
+    import io
+
+    from cxcr4lab.core.errors import InputError, quote
+
+    kind = suffix.lower()
+    if kind == ".csv":
+        return safe_csv(frame)
+    if kind in (".tsv", ".txt"):
+        return safe_csv(frame, sep="\t")
+    buffer = io.BytesIO()
+    if kind == ".xlsx":
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            escape_frame(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+        return buffer.getvalue()
+    if kind == ".parquet":
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    raise InputError(
+        f"cannot write a {quote(suffix or 'file without a suffix')} table; "
+        f"name a {', '.join(TABLE_SUFFIXES)} file",
+        field="out",
+    )

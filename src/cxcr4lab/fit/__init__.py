@@ -7,7 +7,8 @@
 >>> round(fit_curve(ONE_SITE_COMPETITION, x, y + np.sin(7 * x)).params["log10_ic50"], 2)
 -8.5
 
-Only the model library (:mod:`.models`, :mod:`.curves`, :mod:`.dose_response`, which register
+Only the model library (:mod:`.models`, :mod:`.curves`, :mod:`.dose_response`,
+:mod:`.drc_models`, which register
 the built-in models) is imported with the package; every other name is imported from its module
 on first use, so ``from cxcr4lab.fit.batch import fit_table`` does not pay for scipy.stats,
 scipy.optimize and the global, Schild and ROUT fits (the command line starts faster).
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cxcr4lab.fit.curves import EXP_DECAY, EXP_GROWTH, LINEAR, QUADRATIC
 from cxcr4lab.fit.dose_response import EMAX, OPERATIONAL, log_logistic
+from cxcr4lab.fit.drc_models import BC_5, LL2_4, W1_4, W2_4
 from cxcr4lab.fit.models import (
     FOUR_PL,
     HORIZONTAL,
@@ -83,6 +85,7 @@ BUILTIN_MODELS: frozenset[str] = frozenset(MODELS)
 """Names of the models that ship with cxcr4lab (user models are registered beside them)."""
 
 __all__ = [
+    "BC_5",
     "BUILTIN_MODELS",
     "EMAX",
     "EXP_DECAY",
@@ -91,10 +94,13 @@ __all__ = [
     "FOUR_PL",
     "HORIZONTAL",
     "LINEAR",
+    "LL2_4",
     "MODELS",
     "ONE_SITE_COMPETITION",
     "OPERATIONAL",
     "QUADRATIC",
+    "W1_4",
+    "W2_4",
     "BatchResult",
     "Comparison",
     "FitResult",

@@ -40,11 +40,13 @@ from scipy.special import expit, fdtrc, stdtrit
 from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
 from cxcr4lab.core.units import molar_factor
+from cxcr4lab.fit.effective_dose import EdKind, effective_doses, supports_ed
 from cxcr4lab.fit.flags import MIN_BEYOND, FitThresholds
 from cxcr4lab.fit.models import FOUR_PL, ONE_SITE_COMPETITION, Model, get_model
 from cxcr4lab.fit.result import FitResult
 
 __all__ = [
+    "INFERENCE_COLUMNS_DOC",
     "SMALL_TABLE",
     "TABLE_COLUMNS",
     "BatchResult",
@@ -1512,6 +1514,9 @@ def fit_table(
     fixed: Mapping[str, float] | None = None,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     thresholds: FitThresholds | None = None,
+    inference: bool = False,
+    ed: Sequence[float] = (),
+    ed_type: EdKind = "relative",
 ) -> pd.DataFrame:
     """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order;
     the estimates of a curve flagged ``not_converged`` or ``no_effect`` are left empty.
@@ -1535,7 +1540,9 @@ def fit_table(
     trust-region reflective solver), and a curve with an estimate on a bound is flagged
     ``at_bound`` (its SE and CI assume the bound is not active). ``thresholds`` are the flag
     rules (:class:`~cxcr4lab.fit.flags.FitThresholds`; ``normalised=True`` for responses in %
-    of control).
+    of control). ``inference`` adds the columns of :data:`INFERENCE_COLUMNS_DOC`, with the
+    effective doses at ``ed`` levels (``ed_type`` as R drc's ``ED``,
+    :mod:`cxcr4lab.fit.effective_dose`).
     """
     if engine not in ("auto", "numba", "numpy"):
         raise InputError(
@@ -1573,7 +1580,18 @@ def fit_table(
         if on_chunk is not None:
             on_chunk(hi - lo)
     batch = BatchResult.concat(parts)
-    return _table_frame(m, batch, list(data.ids), data.factors, fixed)
+    return _table_frame(
+        m,
+        batch,
+        list(data.ids),
+        data.factors,
+        fixed,
+        inference=inference,
+        Y=data.Y,
+        W=data.W,
+        ed=ed,
+        ed_type=ed_type,
+    )
 
 
 def _fit_bounded(
@@ -1703,6 +1721,12 @@ def _table_frame(
     ids: list[Hashable],
     factors: Array,
     fixed: Mapping[str, float] | None = None,
+    *,
+    inference: bool = False,
+    Y: Array | None = None,
+    W: Array | None = None,
+    ed: Sequence[float] = (),
+    ed_type: EdKind = "relative",
 ) -> pd.DataFrame:
     n = len(batch)
     nan = np.full(n, np.nan)
@@ -1742,7 +1766,7 @@ def _table_frame(
     def shown(values: Array) -> Array:
         return np.where(empty, np.nan, values)
 
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "curve_id": ids,
             "model": model.name,
@@ -1761,3 +1785,100 @@ def _table_frame(
         },
         columns=list(TABLE_COLUMNS),
     )
+    if not inference:
+        return frame
+    extra = _inference_columns(model, batch, factors, fixed, Y, W, ed, ed_type)
+    return pd.concat([frame, pd.DataFrame({k: shown(v) for k, v in extra.items()})], axis=1)
+
+
+INFERENCE_COLUMNS_DOC: Final = (
+    "every model parameter with _se, _lower, _upper (t-based, 1 - alpha); log10_ic50_lower "
+    "and _upper; pic50 (-log10 IC50 in mol/L) with its CI; ed<p> with _lower, _upper in the "
+    "input unit and log10_ed<p>_se; r_squared, sigma (residual SD, response unit), aicc, dof"
+)
+
+
+def _inference_columns(
+    model: Model,
+    batch: BatchResult,
+    factors: Array,
+    fixed: Mapping[str, float],
+    Y: Array | None,
+    W: Array | None,
+    ed: Sequence[float],
+    ed_type: EdKind,
+) -> dict[str, Array]:
+    """The columns of :data:`INFERENCE_COLUMNS_DOC`, by name (before the empty ones are
+    blanked)."""
+    n = len(batch)
+    names = batch.param_names
+    dof = batch.dof.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        t = np.where(dof > 0, stdtrit(np.maximum(dof, 1.0), 1.0 - batch.alpha / 2.0), np.nan)
+    out: dict[str, Array] = {}
+    full = [*model.param_names]
+    pot = _potency_name(model)
+    for name in full:
+        if name in ("ic50", "ec50"):  # a linear-scale potency: the base columns hold it
+            continue
+        # the potency (IC50 or EC50, log10 M) is the base table's log10_ic50, with its SE
+        label = "log10_ic50" if name == pot else name
+        if name in fixed:
+            for end in ("_se", "_lower", "_upper"):
+                if f"{label}{end}" not in TABLE_COLUMNS:
+                    out[f"{label}{end}"] = np.full(n, np.nan)
+            continue
+        j = names.index(name)
+        v, se = batch.params[:, j], batch.stderr[:, j]
+        if label not in TABLE_COLUMNS:
+            out[label] = v
+        if f"{label}_se" not in TABLE_COLUMNS:
+            out[f"{label}_se"] = se
+        out[f"{label}_lower"] = v - t * se
+        out[f"{label}_upper"] = v + t * se
+    if pot is not None and pot.startswith("log10_") and pot in names:
+        v = batch.params[:, names.index(pot)]
+        lo, hi = out["log10_ic50_lower"], out["log10_ic50_upper"]
+        stem = pot.removeprefix("log10_")
+        out[f"p{stem}"] = -v
+        out[f"p{stem}_lower"] = -hi
+        out[f"p{stem}_upper"] = -lo
+    if ed and supports_ed(model):
+        P = np.array(
+            [
+                np.full(n, fixed[name]) if name in fixed else batch.params[:, names.index(name)]
+                for name in full
+            ]
+        )
+        cov = np.zeros((n, len(full), len(full)))
+        free = [full.index(name) for name in names]
+        cov[:, np.ix_(free, free)[0], np.ix_(free, free)[1]] = batch.covariance
+        doses = effective_doses(model, P, cov, t, tuple(ed), ed_type)
+        for i, level in enumerate(doses.levels):
+            label = f"ed{level:g}".replace(".", "_")
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[label] = 10.0 ** doses.log10_ed[i] / factors
+                out[f"{label}_lower"] = 10.0 ** doses.lower[i] / factors
+                out[f"{label}_upper"] = 10.0 ** doses.upper[i] / factors
+            out[f"log10_{label}_se"] = doses.se[i]
+    rss = batch.rss
+    k = len(names)
+    npts = batch.n_points.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["sigma"] = np.sqrt(rss / dof)
+        if Y is not None:
+            present = ~np.isnan(Y)
+            wt = present.astype(np.float64) if W is None else np.where(present, W, 0.0)
+            y0 = np.where(present, Y, 0.0)
+            ybar = (wt * y0).sum(axis=1) / wt.sum(axis=1)
+            tss = (wt * (y0 - ybar[:, None]) ** 2).sum(axis=1)
+            out["r_squared"] = 1.0 - rss / tss
+        # AICc with the residual variance counted as a parameter (K = k + 1), as Prism
+        big_k = k + 1.0
+        out["aicc"] = (
+            npts * np.log(rss / npts)
+            + 2.0 * big_k
+            + 2.0 * big_k * (big_k + 1.0) / (npts - big_k - 1.0)
+        )
+    out["dof"] = dof
+    return out

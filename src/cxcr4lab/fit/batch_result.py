@@ -14,10 +14,11 @@ so the result round-trips exactly through JSON (``to_dict`` / ``from_dict``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,10 +27,13 @@ if TYPE_CHECKING:
 __all__ = ["BatchFitResult", "CurveRow"]
 
 
+@stored(omit_default=("extra", "meta"))
 @dataclass(frozen=True)
 class CurveRow:
     """One fitted curve (``ic50`` and its CI in the input unit; ``log10_ic50`` of mol/L);
-    ``flags`` are ``;``-joined codes (empty: none)."""
+    ``flags`` are ``;``-joined codes (empty: none); ``extra`` the further inference columns
+    (:data:`~cxcr4lab.fit.batch.INFERENCE_COLUMNS_DOC`: SEs and CIs of every parameter, pIC50,
+    EDs, R^2, sigma, AICc), ``meta`` the input's metadata columns carried through (text)."""
 
     curve_id: str
     model: str
@@ -45,10 +49,20 @@ class CurveRow:
     rss: float | None
     n: int
     flags: str
+    extra: tuple[tuple[str, float | None], ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
 
     @property
     def flag_codes(self) -> tuple[str, ...]:
         return tuple(f for f in self.flags.split(";") if f)
+
+
+def _slug(unit: str) -> str:
+    """A unit as a column-name suffix: ``nM``, ``uM`` (for µM), ``mol_per_L``."""
+    import re
+
+    text = unit.replace("µ", "u").replace("μ", "u").replace("/", "_per_")
+    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_") or "unit"
 
 
 def _number(value: Any) -> float | None:
@@ -59,6 +73,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+@stored(omit_default=("notes",))
 @dataclass(frozen=True)
 class BatchFitResult(Serial):
     """Every curve of a long table fitted with one ``model``.
@@ -79,6 +94,8 @@ class BatchFitResult(Serial):
     alpha: float = 0.05
     fixed: tuple[tuple[str, float], ...] = ()
     bounds: tuple[tuple[str, float, float], ...] = ()
+    notes: tuple[str, ...] = ()
+    """What reading the input noted (columns not carried, the X scale of a Prism table)."""
 
     @property
     def n_converged(self) -> int:
@@ -108,11 +125,17 @@ class BatchFitResult(Serial):
         alpha: float = 0.05,
         fixed: tuple[tuple[str, float], ...] = (),
         bounds: tuple[tuple[str, float, float], ...] = (),
+        meta: Mapping[str, Sequence[object]] | None = None,
+        notes: tuple[str, ...] = (),
     ) -> BatchFitResult:
-        """The result of :func:`~cxcr4lab.fit.batch.fit_table`'s frame (NaN becomes None)."""
+        """The result of :func:`~cxcr4lab.fit.batch.fit_table`'s frame (NaN becomes None);
+        ``meta`` maps metadata column names to one value per curve (in the frame's order)."""
         numbers: tuple[str, ...] = ("bottom", "top", "hill", "ic50", "ic50_lower", "ic50_upper")
         numbers += ("log10_ic50", "log10_ic50_se", "rss")
         columns = {name: table[name].tolist() for name in table.columns}
+        base = {"curve_id", "model", "converged", "n", "flags", *numbers}
+        extra = [c for c in table.columns if c not in base and c not in (meta or {})]
+        meta_columns = list(meta or {})
         rows = tuple(
             CurveRow(
                 curve_id=str(columns["curve_id"][i]),
@@ -121,19 +144,54 @@ class BatchFitResult(Serial):
                 n=int(columns["n"][i]),
                 flags=str(columns["flags"][i]),
                 **{name: _number(columns[name][i]) for name in numbers},
+                extra=tuple((c, _number(columns[c][i])) for c in extra),
+                meta=tuple((c, str((meta or {})[c][i])) for c in meta_columns),
             )
             for i in range(len(table))
         )
-        return cls(source, model, unit, rows, alpha, fixed, bounds)
+        return cls(source, model, unit, rows, alpha, fixed, bounds, notes)
 
     def table(self) -> pd.DataFrame:
-        """One row per curve, the columns of ``fit_table`` (missing values NaN)."""
+        """One row per curve: the metadata carried from the input, then the columns of
+        ``fit_table`` and the inference columns, each unit in its column's name
+        (``ic50_nM``, ``log10_ic50_M``, ``ed90_nM``; with a unit per curve the
+        concentrations are in each curve's own unit, named in ``conc_unit``); missing values
+        NaN."""
         import pandas as pd
 
-        names = [f.name for f in fields(CurveRow)]
+        names = [f.name for f in fields(CurveRow) if f.name not in ("extra", "meta")]
         frame = pd.DataFrame([[getattr(r, n) for n in names] for r in self.rows], columns=names)
         numbers = [n for n in names if n not in ("curve_id", "model", "converged", "n", "flags")]
-        return frame.astype(dict.fromkeys(numbers, "float64"))
+        frame = frame.astype(dict.fromkeys(numbers, "float64"))
+        if self.rows and self.rows[0].extra:
+            extra = pd.DataFrame(
+                [[v for _, v in r.extra] for r in self.rows],
+                columns=[c for c, _ in self.rows[0].extra],
+                dtype="float64",
+            )
+            frame = pd.concat([frame.drop(columns=["flags"]), extra, frame[["flags"]]], axis=1)
+        if self.rows and self.rows[0].meta:
+            meta = pd.DataFrame(
+                [[v for _, v in r.meta] for r in self.rows],
+                columns=[c for c, _ in self.rows[0].meta],
+            )
+            frame = pd.concat([frame[["curve_id"]], meta, frame.drop(columns=["curve_id"])], axis=1)
+        return frame.rename(columns=self._unit_names([str(c) for c in frame.columns]))
+
+    def _unit_names(self, columns: Sequence[str]) -> dict[str, str]:
+        """Column renames that put the unit in the name."""
+        per_curve = self.unit == "per curve"
+        conc = "" if per_curve else "_" + _slug(self.unit)
+        out = {}
+        for c in columns:
+            stem = c.removesuffix("_lower").removesuffix("_upper")
+            if c.startswith("log10_") and not c.endswith("_se"):
+                out[c] = f"{c}_M"
+            elif (
+                stem == "ic50" or stem == "ec50" or (stem.startswith("ed") and stem[2:3].isdigit())
+            ):
+                out[c] = f"{c}{conc}"
+        return out
 
     def summary(self) -> pd.DataFrame:
         """The table, as the API and the report list it."""

@@ -13,6 +13,7 @@ gives a result with drc's covariance; :func:`ed_delta` drc's ``ED(m, 50, interva
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -22,7 +23,12 @@ from scipy.special import stdtrit
 from cxcr4lab.fit.models import Model
 from cxcr4lab.fit.result import FitResult
 
-__all__ = ["ed_delta", "observed_covariance", "with_observed_covariance"]
+__all__ = [
+    "ed_delta",
+    "observed_covariance",
+    "observed_covariance_batch",
+    "with_observed_covariance",
+]
 
 Array = NDArray[np.float64]
 
@@ -73,6 +79,50 @@ def observed_covariance(
         return None
     cov = np.asarray(np.linalg.inv(hessian) * (rss / dof), dtype=np.float64)
     return cov if np.all(np.isfinite(cov)) else None
+
+
+def observed_covariance_batch(
+    evaluate: Callable[[Array, Array, Array | None], Array],
+    P: Array,
+    X: Array,
+    Y: Array,
+    w: Array,
+    dof: NDArray[np.int64],
+) -> Array:
+    """:func:`observed_covariance` of many curves at once: ``P`` ``(k, n)`` fitted
+    parameters, ``X``, ``Y`` ``(n, m)`` data (absent points with weight 0 in ``w``),
+    ``evaluate(P, X, J)`` the batch evaluator of the model (values ``(n, m)``, Jacobian into
+    ``J`` ``(k, n, m)``). Returns ``(n, k, k)``, NaN where the Hessian is not positive definite
+    or dof <= 0; ``2k + 1`` evaluations of the whole batch."""
+    k, n = P.shape
+    J = np.empty((k, *X.shape))
+    with np.errstate(all="ignore"):
+        r = evaluate(P, X, J) - Y
+        wr = w * r
+        rss = np.einsum("nm,nm->n", wr, r)
+        A = np.einsum("anm,nm,bnm->nab", J, w, J)
+        curvature = np.empty((n, k, k))
+        Jp, Jm = np.empty_like(J), np.empty_like(J)
+        for j in range(k):
+            h = _STEP * np.where(P[j] != 0, np.abs(P[j]), 1.0)
+            up, down = P.copy(), P.copy()
+            up[j] += h
+            down[j] -= h
+            evaluate(up, X, Jp)
+            evaluate(down, X, Jm)
+            d_jac = (Jp - Jm) / (up[j] - down[j])[None, :, None]
+            curvature[:, :, j] = np.einsum("nm,anm->na", wr, d_jac)
+        H = A + 0.5 * (curvature + curvature.transpose(0, 2, 1))
+        out = np.full((n, k, k), np.nan)
+        for i in range(n):
+            if dof[i] <= 0 or not np.all(np.isfinite(H[i])):
+                continue
+            try:
+                np.linalg.cholesky(H[i])
+            except np.linalg.LinAlgError:
+                continue
+            out[i] = np.linalg.inv(H[i]) * (rss[i] / dof[i])
+    return out
 
 
 def with_observed_covariance(

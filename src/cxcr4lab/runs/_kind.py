@@ -72,11 +72,14 @@ class OutputSpec:
     name: str
     help: str
     flag: str
-    write: Callable[[Any], Any]
+    write: Callable[..., Any]
     """The file's content from the result, ``str | bytes`` (heavy imports inside; CSV text is
     formula-escaped); with :attr:`folder`, file name -> content of each file to write."""
     folder: bool = False
     """The option names a folder (created if missing) that receives several files."""
+    by_suffix: bool = False
+    """``write(result, suffix)`` takes the target's suffix (``.csv``, ``.xlsx``, ...) and
+    writes that file type."""
 
 
 @dataclass(frozen=True)

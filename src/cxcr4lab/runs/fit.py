@@ -1,7 +1,10 @@
 """The ``fit`` kind: every curve of a long table fitted at once (``cxcr4lab fit CURVES.csv``).
 
-A batched Levenberg-Marquardt fits one model to each curve of a CSV with columns ``curve_id``,
-``concentration``, ``response`` (optionally ``weight`` and ``unit``); ``--fix NAME=VALUE``
+A batched Levenberg-Marquardt fits one model to each curve of a long table (CSV, TSV or xlsx:
+``curve_id``, ``concentration``, ``response``, optionally ``weight`` and ``unit``, or other
+names given by ``--id-col/--conc-col/--response-col``; any other column is metadata, carried to
+the output per curve) or of a GraphPad Prism XY table (``--layout prism``,
+:mod:`cxcr4lab.fit.xy_tables`); ``--fix NAME=VALUE``
 holds a parameter for every curve and ``--bound NAME=LOW:HIGH`` keeps one within a range. The
 result (:class:`~cxcr4lab.fit.batch_result.BatchFitResult`) is one row per curve; ``--out``
 also writes the rows to a CSV.
@@ -25,7 +28,15 @@ from cxcr4lab.runs._kind import (
 )
 from cxcr4lab.runs._options import option
 
-__all__ = ["KIND", "Options", "constraints", "parse_bound", "parse_fixed", "read_curves"]
+__all__ = [
+    "KIND",
+    "Options",
+    "constraints",
+    "ed_levels",
+    "parse_bound",
+    "parse_fixed",
+    "read_curves",
+]
 
 
 CHUNK = 20_000
@@ -78,6 +89,33 @@ def parse_bound(text: str) -> tuple[str, float, float]:
     return name, lo, hi
 
 
+def ed_levels(text: str) -> tuple[float, ...]:
+    """The levels of ``--ed`` (``"10,50,90"``), in the order given, each once; an InputError
+    naming the option for anything that is not a finite number.
+
+    >>> ed_levels("10, 50,90"), ed_levels("")
+    ((10.0, 50.0, 90.0), ())
+    """
+    from cxcr4lab.core.errors import InputError, Place, quote
+
+    levels: list[float] = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            value = float(part)
+        except ValueError:
+            raise InputError(
+                f"{quote(part.strip())} is not a number; give levels such as 10,50,90",
+                place=Place(field="ed"),
+            ) from None
+        if not math.isfinite(value):
+            raise InputError("levels must be finite", place=Place(field="ed"))
+        if value not in levels:
+            levels.append(value)
+    return tuple(levels)
+
+
 def constraints(
     model: Any, fix: Sequence[tuple[str, float]], bound: Sequence[tuple[str, float, float]] = ()
 ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
@@ -117,7 +155,7 @@ def constraints(
 
 
 def read_curves(inputs: Mapping[str, InputFile], conc_unit: str) -> tuple[str, Any]:
-    """The name and frame of ``inputs["curves"]``, the unit checked first (naming
+    """The name and frame of ``inputs["curves"]`` (a long CSV), the unit checked first (naming
     ``conc_unit``)."""
     from cxcr4lab.core.errors import Place
     from cxcr4lab.core.units import molar_factor
@@ -126,6 +164,55 @@ def read_curves(inputs: Mapping[str, InputFile], conc_unit: str) -> tuple[str, A
     molar_factor(conc_unit, place=Place(field="conc_unit"))
     name, content = inputs["curves"]
     return name, read_curve_csv(content, name)
+
+
+@dataclass(frozen=True)
+class CurveTable:
+    """The curves of the input as the engine takes them: the long ``frame``, the
+    concentration ``unit``, the metadata carried per curve (``curve_id`` and the other
+    columns, or None) and what was noted while reading (dropped columns, the X scale)."""
+
+    name: str
+    frame: Any
+    unit: str
+    metadata: Any
+    notes: tuple[str, ...]
+
+
+def read_curve_table(inputs: Mapping[str, InputFile], options: Options) -> CurveTable:
+    """The ``curves`` input in its ``layout`` (see :class:`Options`)."""
+    from pathlib import Path
+
+    from cxcr4lab.core.errors import Place
+    from cxcr4lab.core.units import molar_factor
+    from cxcr4lab.fit.batch import read_curve_csv
+    from cxcr4lab.fit.xy_tables import map_long_table, read_long_table, read_prism_xy
+
+    molar_factor(options.conc_unit, place=Place(field="conc_unit"))
+    name, content = inputs["curves"]
+    if options.layout == "prism":
+        wide = read_prism_xy(content, name, x_scale=options.x_scale)
+        unit = wide.unit or options.conc_unit
+        notes = (
+            *wide.notes,
+            f"concentrations in {unit} ({'X header' if wide.unit else '--conc-unit'})",
+        )
+        return CurveTable(name, wide.frame.drop(columns="replicate"), unit, None, notes)
+    mapping = {
+        "id_col": options.id_col or None,
+        "conc_col": options.conc_col or None,
+        "response_col": options.response_col or None,
+    }
+    suffix = Path(name).suffix.lower()
+    csv = suffix == ".csv"
+    frame = read_curve_csv(content, name) if csv else read_long_table(content, name)
+    plain = {"curve_id", "concentration", "response", "weight", "unit"}
+    if not any(mapping.values()) and set(frame.columns) <= plain and csv:
+        return CurveTable(name, frame, options.conc_unit, None, ())
+    mapped = map_long_table(frame, source=name, **mapping)
+    notes = tuple(f"column not carried: {d}" for d in mapped.dropped)
+    metadata = mapped.metadata if len(mapped.metadata.columns) > 1 else None
+    return CurveTable(name, mapped.frame, options.conc_unit, metadata, notes)
 
 
 @dataclass(frozen=True)
@@ -147,6 +234,10 @@ class Options:
         "3pl_stim_lin",
         "5pl_stim_lin",
         "emax",
+        "w1_4",
+        "w2_4",
+        "ll2_4",
+        "bc_5",
     ] = option("Curve model fitted to every curve (see docs/fitting.md).", default="4pl")
     conc_unit: str = option(
         "Unit of the concentration column, e.g. nM (a 'unit' column in the file wins).",
@@ -158,6 +249,30 @@ class Options:
         default=(),
         item=parse_fixed,
         example="hill=1",
+    )
+    ed: str = option(
+        "Effective doses to report besides the IC50, as R drc's ED: levels separated by commas "
+        "(relative: % of the effect between the plateaus; absolute: response values).",
+        default="",
+        example="10,50,90",
+    )
+    ed_type: Literal["relative", "absolute"] = option(
+        "Whether the --ed levels are % of the effect (relative) or response values (absolute).",
+        default="relative",
+    )
+    layout: Literal["long", "prism"] = option(
+        "The file's layout: long (one row per point; columns named by --id-col, --conc-col, "
+        "--response-col or found by name) or prism (a GraphPad Prism XY table: X, then each "
+        "compound's replicate Y columns side by side).",
+        default="long",
+    )
+    id_col: str = option("Long layout: the column naming each curve.", default="")
+    conc_col: str = option("Long layout: the concentration column.", default="")
+    response_col: str = option("Long layout: the response column.", default="")
+    x_scale: Literal["auto", "linear", "log10"] = option(
+        "Prism layout: X as concentrations or log10 concentrations (auto: log10 when the X "
+        "header says log).",
+        default="auto",
     )
     normalised: bool = option(
         "Responses are % of control (0 and 100 the assay window): flag overshoot beyond it and "
@@ -181,11 +296,13 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     from cxcr4lab.fit import get_model
     from cxcr4lab.fit.batch import fit_table
     from cxcr4lab.fit.batch_result import BatchFitResult
+    from cxcr4lab.fit.effective_dose import supports_ed
     from cxcr4lab.fit.flags import FitThresholds
 
     model = get_model(options.model)
     fixed, bounds = constraints(model, options.fix, options.bound)
-    name, df = read_curves(inputs, options.conc_unit)
+    curves = read_curve_table(inputs, options)
+    name, df = curves.name, curves.frame
     n_curves = int(df["curve_id"].nunique()) if "curve_id" in df.columns else 0
     chunk = BOUNDED_CHUNK if bounds else CHUNK
     done = 0
@@ -201,21 +318,28 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     table = fit_table(
         df,
         model,
-        conc_unit=options.conc_unit,
+        conc_unit=curves.unit,
         file=name,
         chunk_size=chunk,
         on_chunk=advance if n_curves > chunk else None,
         fixed=fixed,
         bounds=bounds,
         thresholds=FitThresholds(normalised=options.normalised),
+        inference=True,
+        ed=ed_levels(options.ed) if supports_ed(model) else (),
+        ed_type=options.ed_type,
     )
     result = BatchFitResult.from_table(
         table,
         source=name,
         model=model.name,
-        unit="per curve" if "unit" in df.columns else options.conc_unit,
+        unit="per curve" if "unit" in df.columns else curves.unit,
         fixed=tuple(fixed.items()),
         bounds=tuple((n, lo, hi) for n, (lo, hi) in bounds.items()),
+        meta=None
+        if curves.metadata is None
+        else {c: curves.metadata[c].tolist() for c in curves.metadata.columns if c != "curve_id"},
+        notes=curves.notes,
     )
     parameters = {
         "model": model.name,
@@ -223,14 +347,26 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "fixed": fixed,
         "bounds": {n: [_open(lo), _open(hi)] for n, (lo, hi) in bounds.items()},
         "normalised": options.normalised,
+        "ed": list(ed_levels(options.ed)),
+        "ed_type": options.ed_type,
+        "layout": options.layout,
+        "columns": {
+            k: v
+            for k, v in (
+                ("id", options.id_col),
+                ("conc", options.conc_col),
+                ("response", options.response_col),
+            )
+            if v
+        },
     }
     return Outcome(result, parameters, f"Curve fits {name} ({model.name})")
 
 
-def _table_csv(result: Any) -> str:
-    from cxcr4lab.core.export import safe_csv
+def _table_file(result: Any, suffix: str) -> str | bytes:
+    from cxcr4lab.core.export import table_file
 
-    return safe_csv(result.table())
+    return table_file(result.table(), suffix, sheet="fits")
 
 
 _NOTE = (
@@ -244,8 +380,9 @@ KIND = AnalysisKind(
     inputs=(
         InputSpec(
             "curves",
-            "long CSV of curves: curve_id, concentration, response (optional weight, unit)",
-            ("csv",),
+            "table of curves: long (curve_id, concentration, response; optional weight, unit; "
+            "other columns carried) or a Prism XY table (--layout prism)",
+            ("csv", "tsv", "txt", "xlsx"),
             "curves",
         ),
     ),
@@ -275,9 +412,11 @@ KIND = AnalysisKind(
     outputs=(
         OutputSpec(
             "out",
-            "Also write one row per curve to this CSV (formula-like cells escaped).",
+            "Also write one row per curve to this file: .csv, .tsv, .xlsx or .parquet (by its "
+            "suffix; formula-like cells escaped).",
             "--out",
-            _table_csv,
+            _table_file,
+            by_suffix=True,
         ),
     ),
 )
