@@ -112,3 +112,20 @@ def test_an_out_file_of_another_type_is_refused_before_fitting(
     run = cli("fit", str(CURVES), "--conc-unit", "nM", "--out", str(tmp_path / "fits.json"))
     assert run.code == 2 and "--out" in run.err and ".xlsx" in run.err, run.err
     assert not (tmp_path / "fits.json").exists()
+
+
+def test_plots_draw_every_curve_and_a_contact_sheet(
+    cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    folder = tmp_path / "plots"
+    run = cli(
+        "fit", str(CURVES), "--conc-unit", "nM", "--plots", str(folder), "--covariance",
+        "hessian", "--no-save",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    pngs = sorted(p.name for p in (folder / "curves").iterdir())
+    assert pngs == [f"c{i:02d}.png" for i in range(1, 21)]
+    assert all((folder / "curves" / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert index.index("c18") < index.index("c01")  # the flagged (no_effect) curves first
+    assert (folder / "contact_sheet.pdf").read_bytes()[:4] == b"%PDF"

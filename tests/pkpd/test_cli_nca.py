@@ -73,3 +73,22 @@ def test_nca_is_at_the_top_level_and_under_analyze(cli: Callable[..., CliRun]) -
         run = cli(*path, str(DATA / "theoph.csv"), "--json", "--no-save")
         assert run.code == 0, run.err
         assert json.loads(run.out)["kind"] == "nca"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_nca_out_writes_one_row_per_subject(
+    cli: Callable[..., CliRun], tmp_path: Path, suffix: str
+) -> None:
+    import pandas as pd
+
+    target = tmp_path / f"nca{suffix}"
+    theoph = str(DATA / "theoph.csv")
+    run = cli("nca", theoph, "--no-save", "--out", str(target))
+    assert run.code == 0, run.err
+    table = pd.read_csv(target) if suffix == ".csv" else pd.read_excel(target)
+    import io
+
+    shown = pd.read_csv(io.StringIO(cli("nca", theoph, "--no-save", "--format", "csv").out))
+    assert len(table) == 12 == len(shown)
+    assert list(table.columns) == list(shown.columns)
+    assert table["subject"].astype(str).tolist() == shown["subject"].astype(str).tolist()

@@ -359,3 +359,21 @@ def test_table_errors_name_the_row() -> None:
         PkFitSettings(weights="1/x")
     with pytest.raises(InputError, match="1- and 2-compartment"):
         Structure(3, oral=True)
+
+
+def test_a_missing_sample_is_left_out_with_a_note_as_nca_does() -> None:
+    """What ``cxcr4lab nca`` accepts, ``pkfit`` accepts: a blank concentration is a missing
+    sample, excluded and said (NCA's words), not a refusal of the whole file."""
+    frame = pd.read_csv(DATA / "theoph.csv").astype({"conc": object})
+    rows = frame.index[frame["subject"] == 1]
+    frame.loc[rows[4], "conc"] = None  # t = 2.02 h
+    frame.loc[rows[7], "conc"] = "BLQ"  # t = 7.03 h
+    result = fit_pk_table(frame, PkFitSettings(model="1cmt"), source="theoph.csv")
+    one = result.subject("1")
+    assert one.converged and len(one.time) == len(rows) - 2
+    assert any("missing concentration at t = 2.02 h: excluded" in n for n in one.notes)
+    assert any("BLQ at t = 7.03 h: excluded" in n for n in one.notes)
+    complete = fit_pk_table(
+        pd.read_csv(DATA / "theoph.csv"), PkFitSettings(model="1cmt"), source="theoph.csv"
+    )
+    assert all(not any("missing" in n for n in s.notes) for s in complete.subjects)

@@ -27,8 +27,8 @@ from cxcr4lab.report.sections.invivo import (
     study_groups,
 )
 from cxcr4lab.studies.invivo import InvivoStudyResult, analyse_study
-from cxcr4lab.web.figures import heading, plain
 from cxcr4lab.web.plots.invivo import figures
+from tests.figure_checks import check_figures
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "src" / "cxcr4lab" / "examples" / "invivo"
@@ -190,17 +190,7 @@ def test_a_public_study_without_design_endpoints_or_combination(public: InvivoSt
 
 
 def _check_figures(found: dict[str, Any]) -> None:
-    import plotly.graph_objects as go
-
-    text = json.dumps(found, allow_nan=False)  # strict JSON
-    assert plain(found) == found  # plain data: no numpy, no tuples
-    assert not re.search(r"\bnan\b", text, flags=re.I)
-    for name, fig in found.items():
-        assert NAME.fullmatch(name) and heading(name), name
-        assert set(fig) == {"data", "layout"}, name
-        assert fig["data"] and all("type" in t for t in fig["data"]), name
-        assert any(any(v is not None for v in t.get("y", [])) for t in fig["data"]), name
-        go.Figure(fig)  # plotly's own validation of every property
+    check_figures(found, with_y=True)
 
 
 def test_the_web_figures_of_the_example(example: InvivoStudyResult) -> None:

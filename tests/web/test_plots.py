@@ -76,7 +76,7 @@ def test_the_figures_draw_the_bundled_example_from_the_stored_result(kind: Analy
 
 def test_the_kinds_taking_input_files_are_those_keeping_no_samples() -> None:
     taking = {n for n, k in KINDS.items() if (f := k.plot_function()) and takes_inputs(f)}
-    assert taking == {"elisa", "nca"}
+    assert taking == {"elisa", "fit", "nca"}
 
 
 def test_input_files_add_the_elisa_heatmap_and_the_nca_samples() -> None:

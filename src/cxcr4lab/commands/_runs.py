@@ -133,6 +133,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
         from cxcr4lab.core.files import check_output, read_input, write_atomic
         from cxcr4lab.runs import run_kind
         from cxcr4lab.runs._kind import input_role
+        from cxcr4lab.runs._options import parse_options
 
         outputs = [(out, given.pop(out.name)) for out in kind.outputs]
         for out, target in outputs:
@@ -167,13 +168,19 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
             if target is None:
                 continue
             if out.folder:
-                for name, content in out.write(outcome.result).items():
+                with _progress_on_stderr():
+                    if out.with_inputs:
+                        options = parse_options(kind.options, given, mw_lookup=kind.mw_lookup)
+                        written = out.writer()(outcome.result, files, options)
+                    else:
+                        written = out.writer()(outcome.result)
+                for name, content in written.items():
                     write_atomic(Path(target) / name, content, field=out.flag)
             else:
                 content = (
-                    out.write(outcome.result, Path(target).suffix)
+                    out.writer()(outcome.result, Path(target).suffix)
                     if out.by_suffix
-                    else out.write(outcome.result)
+                    else out.writer()(outcome.result)
                 )
                 write_atomic(target, content, field=out.flag)
         finish(

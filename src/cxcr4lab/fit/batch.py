@@ -50,6 +50,7 @@ __all__ = [
     "SMALL_TABLE",
     "TABLE_COLUMNS",
     "BatchResult",
+    "Covariance",
     "Engine",
     "FixedModel",
     "LongCurves",
@@ -63,6 +64,9 @@ __all__ = [
 Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 Engine = Literal["auto", "numba", "numpy"]
+Covariance = Literal["jtj", "hessian"]
+"""The covariance of a fit: Gauss-Newton ``s^2 (J^T W J)^-1`` (Prism, nls, curve_fit) or the
+observed information (R drc's, :mod:`cxcr4lab.fit.covariance`)."""
 
 SMALL_TABLE: Final = 2_000
 """Below this many curves :func:`fit_table`'s ``engine="auto"`` takes the numpy solver: it
@@ -1150,6 +1154,7 @@ def _fit_padded(
     thresholds: FitThresholds,
     extra_bad: Sequence[str | None] | None = None,
     engine: Engine = "auto",
+    cov_kind: Covariance = "jtj",
 ) -> BatchResult:
     n, k = len(Y), model.n_params
     code = _problems(model, X, Y, W)
@@ -1221,6 +1226,17 @@ def _fit_padded(
         diag = np.diagonal(cov, axis1=1, axis2=2)
         usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
         cov[~usable] = np.nan
+        if cov_kind == "hessian":  # drc's: the observed information of every converged fit
+            rows = np.flatnonzero(conv)
+            if rows.size:
+                from cxcr4lab.fit.covariance import observed_covariance_batch
+
+                wt = present.astype(np.float64) if w is None else w
+                with np.errstate(all="ignore"):
+                    evaluate = _evaluator(model, P[:, rows], Xg[rows])
+                cov[rows] = observed_covariance_batch(
+                    evaluate, P[:, rows], Xg[rows], Yg[rows], wt[rows], dof[rows]
+                )
         cov[rescued] = rescued_cov  # a held Hill slope: no SE of its own
         with np.errstate(invalid="ignore"):
             se = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
@@ -1311,6 +1327,7 @@ def fit_many(
     max_iter: int = 200,
     thresholds: FitThresholds | None = None,
     engine: Engine = "auto",
+    covariance: Covariance = "jtj",
 ) -> BatchResult:
     """Fit ``model`` to every row of ``y`` at once.
 
@@ -1324,7 +1341,8 @@ def fit_many(
     ``engine`` picks the solver: ``"numba"`` a compiled one running the curves on all cores
     (the 4PL and one-site competition only), ``"numpy"`` the vectorised one (any model),
     ``"auto"`` (default) the compiled one where there is one. Both use the same method and
-    stopping rules and agree to rounding.
+    stopping rules and agree to rounding. ``covariance`` ``"hessian"`` takes R drc's observed
+    information instead of Gauss-Newton's ``J^T J`` (:data:`Covariance`).
     """
     X, Y, W = _padded(x, y, weights)
     if not 0 < alpha < 1:
@@ -1346,6 +1364,7 @@ def fit_many(
         max_iter=max_iter,
         thresholds=thresholds or FitThresholds(),
         engine=engine,
+        cov_kind=covariance,
     )
 
 
@@ -1517,6 +1536,7 @@ def fit_table(
     inference: bool = False,
     ed: Sequence[float] = (),
     ed_type: EdKind = "relative",
+    covariance: Covariance = "jtj",
 ) -> pd.DataFrame:
     """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order;
     the estimates of a curve flagged ``not_converged`` or ``no_effect`` are left empty.
@@ -1542,7 +1562,8 @@ def fit_table(
     rules (:class:`~cxcr4lab.fit.flags.FitThresholds`; ``normalised=True`` for responses in %
     of control). ``inference`` adds the columns of :data:`INFERENCE_COLUMNS_DOC`, with the
     effective doses at ``ed`` levels (``ed_type`` as R drc's ``ED``,
-    :mod:`cxcr4lab.fit.effective_dose`).
+    :mod:`cxcr4lab.fit.effective_dose`); ``covariance`` as :func:`fit_many`'s (bounded fits
+    keep Gauss-Newton's).
     """
     if engine not in ("auto", "numba", "numpy"):
         raise InputError(
@@ -1575,6 +1596,7 @@ def fit_table(
             part = _fit_padded(
                 fit_model, X[lo:hi], Y[lo:hi], Wc, alpha=alpha, max_iter=max_iter,
                 thresholds=limits, extra_bad=data.problems[lo:hi], engine=engine,
+                cov_kind=covariance,
             )  # fmt: skip
         parts.append(part)
         if on_chunk is not None:

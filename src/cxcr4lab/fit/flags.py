@@ -158,9 +158,9 @@ def potency_flags(
     the curve's ``x`` (log10 concentrations) an incomplete curve (fewer than two distinct
     concentrations beyond the IC50 on one side) is ``outside_range`` too."""
     flags: list[str] = []
+    if no_effect_p is not None and no_effect_p >= thresholds.no_effect_alpha:
+        return ("no_effect",)  # no effect: the other flags say nothing
     if not result.converged:
-        if no_effect_p is not None and no_effect_p >= thresholds.no_effect_alpha:
-            return ("no_effect",)
         return ("not_converged",)
     free_se = [se for se, f in zip(result.stderr, result.free, strict=True) if f]
     if any(se is None or not math.isfinite(se) for se in free_se):
@@ -184,8 +184,6 @@ def potency_flags(
         flags.append("ci_unbounded")
     elif hi - lo > math.log10(thresholds.max_ci_ratio):
         flags.append("wide_ci")
-    if no_effect_p is not None and no_effect_p >= thresholds.no_effect_alpha:
-        flags.append("no_effect")
     if "hill" in result.params:
         flags.extend(hill_flags(result.params["hill"], thresholds))
     flags.extend(shape_flags(result.params, thresholds, result.conf_int()))

@@ -528,7 +528,7 @@ def fit_pk_table(
                 profile=settings.profile,
                 place=Place(file=source, field=f"subject {d.subject}"),
             )
-            fits.append(replace(fit, subject=d.subject))
+            fits.append(replace(fit, subject=d.subject, notes=(*d.notes, *fit.notes)))
         except (Cxcr4labError, np.linalg.LinAlgError) as exc:
             message = exc.message if isinstance(exc, InputError) else str(exc)
             measured = np.isfinite(d.conc)  # BLQ samples are not kept (NaN does not round-trip)
@@ -543,7 +543,7 @@ def fit_pk_table(
                     conc=tuple(float(x) for x in d.conc[measured]),
                     vfactor=vfactor,
                     flags=("failed",),
-                    notes=(message,),
+                    notes=(*d.notes, message),
                     error=message,
                 )
             )

@@ -34,6 +34,8 @@ class SubjectData:
     time: Array
     conc: Array
     doses: tuple[DoseRecord, ...]
+    notes: tuple[str, ...] = ()
+    """What reading left out (missing samples), said as NCA says it."""
 
 
 def _subject_order(ids: Sequence[str]) -> dict[str, list[int]]:
@@ -43,8 +45,11 @@ def _subject_order(ids: Sequence[str]) -> dict[str, list[int]]:
     return order
 
 
-def _conc_cells(frame: pd.DataFrame, column: str, place: Place, row_base: int) -> Array:
-    """Concentrations as floats, BLQ tokens as NaN; blank cells refused."""
+def _conc_cells(
+    frame: pd.DataFrame, column: str, place: Place, row_base: int
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Concentrations as floats, BLQ tokens as NaN, and which cells are blank (a missing
+    sample, as NCA reads it)."""
     raw = ["" if v is None else str(v).strip() for v in frame[column].to_numpy()]
     blq = np.array([r.lower() in BLQ_TOKENS for r in raw])
     values = numeric_column(
@@ -56,15 +61,7 @@ def _conc_cells(frame: pd.DataFrame, column: str, place: Place, row_base: int) -
         row_base=row_base,
     )
     missing = np.isnan(values) & ~blq
-    if missing.any():
-        i = int(np.argmax(missing))
-        raise InputError(
-            "concentration is missing (write BLQ for below the limit)",
-            place=place,
-            row=i + row_base,
-            column=column,
-        )
-    return values
+    return values, missing
 
 
 def _read_nca_form(
@@ -78,7 +75,7 @@ def _read_nca_form(
             raise InputError("subject is missing", place=place, row=i + row_base, column="subject")
     times = numeric_column(frame, "time", place=place, nonnegative=True, row_base=row_base)
     doses = numeric_column(frame, "dose", place=place, nonnegative=True, row_base=row_base)
-    conc = _conc_cells(frame, "conc", place, row_base)
+    conc, missing = _conc_cells(frame, "conc", place, row_base)
     routes = (
         [None if v is None or str(v).strip() in ("", "nan") else str(v) for v in frame["route"]]
         if "route" in frame.columns
@@ -129,12 +126,18 @@ def _read_nca_form(
         duration = duration if math.isfinite(duration) else 0.0
         idx = np.array(rows)
         idx = idx[np.argsort(times[idx], kind="stable")]
+        gone = idx[missing[idx]]
+        notes = tuple(
+            f"missing concentration at t = {times[i]:g} h: excluded" for i in gone.tolist()
+        )
+        idx = idx[~missing[idx]]
         out.append(
             SubjectData(
                 subject,
                 times[idx],
                 _lloq(conc[idx], settings.lloq),
                 (DoseRecord(0.0, float(doses[first]), duration, route),),
+                notes,
             )
         )
     return out

@@ -25,10 +25,10 @@ import math
 import re
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -850,3 +850,21 @@ def curve_plot_files(
     files["index.html"] = _index_html(ctx, rows, names, groups, summary, notes).encode()
     files["contact_sheet.pdf"] = _contact_pdf(ctx, rows, pages, head, tick)
     return files
+
+
+def fit_plot_files(
+    result: BatchFitResult, inputs: Mapping[str, tuple[str, bytes]], options: Any
+) -> dict[str, bytes]:
+    """The ``fit`` kind's ``--plots DIR``: :func:`curve_plot_files` of the run's input table
+    (read as the run read it, :func:`cxcr4lab.runs.fit.read_curve_table`), with progress."""
+    from cxcr4lab.core.units import molar_factor
+    from cxcr4lab.runs._kind import report_progress
+    from cxcr4lab.runs.fit import read_curve_table
+
+    curves = read_curve_table(inputs, options)
+
+    def progress(done: int, total: int) -> None:
+        report_progress("Drawing curves", done, total)
+
+    factor = 1.0 if result.unit == "per curve" else molar_factor(result.unit)
+    return curve_plot_files(result, curves.frame, molar_per_unit=factor, progress=progress)

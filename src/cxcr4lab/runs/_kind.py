@@ -72,11 +72,25 @@ class OutputSpec:
     name: str
     help: str
     flag: str
-    write: Callable[..., Any]
+    write: Callable[..., Any] | str
     """The file's content from the result, ``str | bytes`` (heavy imports inside; CSV text is
-    formula-escaped); with :attr:`folder`, file name -> content of each file to write."""
+    formula-escaped); with :attr:`folder`, file name -> content of each file to write. A
+    ``"module:function"`` text names a writer in a layer above (pictures: ``report/``), imported
+    by the command line when the option is given."""
+
+    def writer(self) -> Callable[..., Any]:
+        """:attr:`write`, imported if it is named."""
+        if callable(self.write):
+            return self.write
+        module, _, function = self.write.partition(":")
+        found: Callable[..., Any] = getattr(importlib.import_module(module), function)
+        return found
+
     folder: bool = False
     """The option names a folder (created if missing) that receives several files."""
+    with_inputs: bool = False
+    """``write(result, inputs, options)`` also takes the run's input files and options (a
+    picture of every curve needs the points the result does not keep)."""
     by_suffix: bool = False
     """``write(result, suffix)`` takes the target's suffix (``.csv``, ``.xlsx``, ...) and
     writes that file type."""

@@ -274,6 +274,11 @@ class Options:
         "header says log).",
         default="auto",
     )
+    covariance: Literal["jtj", "hessian"] = option(
+        "Standard errors from Gauss-Newton's J'J (Prism, curve_fit) or the observed "
+        "information (hessian: R drc's).",
+        default="jtj",
+    )
     normalised: bool = option(
         "Responses are % of control (0 and 100 the assay window): flag overshoot beyond it and "
         "curves spanning less than 60 % points as incomplete (docs/fitting.md).",
@@ -328,6 +333,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         inference=True,
         ed=ed_levels(options.ed) if supports_ed(model) else (),
         ed_type=options.ed_type,
+        covariance=options.covariance,
     )
     result = BatchFitResult.from_table(
         table,
@@ -350,6 +356,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "ed": list(ed_levels(options.ed)),
         "ed_type": options.ed_type,
         "layout": options.layout,
+        "covariance": options.covariance,
         "columns": {
             k: v
             for k, v in (
@@ -417,6 +424,15 @@ KIND = AnalysisKind(
             "--out",
             _table_file,
             by_suffix=True,
+        ),
+        OutputSpec(
+            "plots",
+            "Also draw every curve into this folder: curves/<id>.png (data, fit, 95% band, "
+            "flags), index.html and contact_sheet.pdf (thumbnails grouped by flag).",
+            "--plots",
+            "cxcr4lab.report.curve_plots:fit_plot_files",
+            folder=True,
+            with_inputs=True,
         ),
     ),
 )

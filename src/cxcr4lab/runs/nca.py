@@ -5,9 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from cxcr4lab.runs._kind import AnalysisKind, Example, InputFile, InputSpec, Outcome
+from cxcr4lab.runs._kind import (
+    AnalysisKind,
+    Example,
+    InputFile,
+    InputSpec,
+    Outcome,
+    OutputSpec,
+)
 from cxcr4lab.runs._options import option
 
 __all__ = ["KIND", "Options", "lambda_z_range"]
@@ -78,6 +85,12 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     return Outcome(result, settings.to_dict(), f"NCA {name}")
 
 
+def _table_file(result: Any, suffix: str) -> str | bytes:
+    from cxcr4lab.core.export import table_file
+
+    return table_file(result.summary(), suffix, sheet="nca")
+
+
 KIND = AnalysisKind(
     name="nca",
     label="NCA per subject: Cmax, AUC, lambda_z (best fit), t1/2, CL(/F), Vz(/F), Vss, MRT",
@@ -108,4 +121,14 @@ KIND = AnalysisKind(
     command=("nca",),
     aliases=(("analyze", "nca"),),
     docs="docs/nca.md",
+    outputs=(
+        OutputSpec(
+            "out",
+            "Also write one row per subject to this file: .csv, .tsv, .xlsx or .parquet (by "
+            "its suffix; formula-like cells escaped).",
+            "--out",
+            _table_file,
+            by_suffix=True,
+        ),
+    ),
 )
