@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -752,6 +752,54 @@ def _growth_fit(
     return result, robust
 
 
+def _prepared_fit(
+    frame: pd.DataFrame,
+    roles: dict[str, str],
+    *,
+    value: str,
+    day_start: float | None,
+    day_end: float | None,
+    min_observations: int,
+    source: str,
+    row_base: int,
+    variance: Any,
+    cr_type: Any,
+    unit: str,
+) -> tuple[Any, Any, ExponentialGrowthFit, Any]:
+    """The table prepared and the exponential growth model fitted (data, fit, its result,
+    the robust covariance), one :class:`InputError` when the model cannot be fitted."""
+    d, start, excluded, few, n_missing = _prepare(
+        frame,
+        roles,
+        value=value,
+        day_start=day_start,
+        day_end=day_end,
+        min_observations=min_observations,
+        source=source,
+        row_base=row_base,
+    )
+    try:
+        fit = _fit(d, variance)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise InputError(
+            f"the growth model cannot be fitted: {exc}", field="growth model"
+        ) from None
+    result, robust_cov = _growth_fit(
+        d,
+        fit,
+        variance=variance,
+        cr_type=cr_type,
+        source=source,
+        value=value,
+        unit=unit,
+        start=start,
+        excluded=excluded,
+        few=few,
+        n_missing=n_missing,
+    )
+    return d, fit, result, robust_cov
+
+
 def fit_exponential_growth(
     frame: pd.DataFrame,
     *,
@@ -773,35 +821,11 @@ def fit_exponential_growth(
     (``animal_id, group, day, <value>``; burden in ``unit``, day in days)."""
     _check_options(variance, cr_type, 0.95, min_observations)
     roles = dict(zip(ROLES, (control, drug_a, drug_b, combination), strict=True))
-    d, start, excluded, few, n_missing = _prepare(
-        frame,
-        roles,
-        value=value,
-        day_start=day_start,
-        day_end=day_end,
-        min_observations=min_observations,
-        source=source,
-        row_base=row_base,
-    )
-    try:
-        fit = _fit(d, variance)
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        raise InputError(
-            f"the growth model cannot be fitted: {exc}", field="growth model"
-        ) from None
-    result, _ = _growth_fit(
-        d,
-        fit,
-        variance=variance,
-        cr_type=cr_type,
-        source=source,
-        value=value,
-        unit=unit,
-        start=start,
-        excluded=excluded,
-        few=few,
-        n_missing=n_missing,
-    )
+    _, _, result, _ = _prepared_fit(
+        frame, roles, value=value, day_start=day_start, day_end=day_end,
+        min_observations=min_observations, source=source, row_base=row_base,
+        variance=variance, cr_type=cr_type, unit=unit,
+    )  # fmt: skip
     return result
 
 
@@ -982,35 +1006,11 @@ def invivo_synergy(
     if method == "RA" and nsim < 100:
         raise InputError(f"must be at least 100 draws; got {nsim!r}", field="nsim")
     roles = dict(zip(ROLES, (control, drug_a, drug_b, combination), strict=True))
-    d, start, excluded, few, n_missing = _prepare(
-        frame,
-        roles,
-        value=value,
-        day_start=day_start,
-        day_end=day_end,
-        min_observations=min_observations,
-        source=source,
-        row_base=row_base,
-    )
-    try:
-        full = _fit(d, variance)
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        raise InputError(
-            f"the growth model cannot be fitted: {exc}", field="growth model"
-        ) from None
-    growth, robust_cov = _growth_fit(
-        d,
-        full,
-        variance=variance,
-        cr_type=cr_type,
-        source=source,
-        value=value,
-        unit=unit,
-        start=start,
-        excluded=excluded,
-        few=few,
-        n_missing=n_missing,
-    )
+    d, full, growth, robust_cov = _prepared_fit(
+        frame, roles, value=value, day_start=day_start, day_end=day_end,
+        min_observations=min_observations, source=source, row_base=row_base,
+        variance=variance, cr_type=cr_type, unit=unit,
+    )  # fmt: skip
     hsa_reference = None
     contrast = np.array([1.0, -1.0, -1.0, 1.0])
     if method == "HSA":
