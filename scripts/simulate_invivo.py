@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,10 @@ TRUTH = TgiParameters(
     lambda0=0.30,  # doubling time 2.3 days
     lambda1=15.0,  # mm^3/day: exponential to linear at lambda1/lambda0 = 50 mm^3
     k1={"docetaxel": 1.0, "balixafortide": 1.0},
-    k2={"docetaxel": 1.9, "balixafortide": 6.0e-4},
-    gamma=0.07,
+    # balixafortide: 6e-4 and 0.07 x 4.52, the ratio of the mouse clearances (0.565 / 0.125
+    # L/h/kg) when the human set, so the mouse PK, was re-derived: the same effects
+    k2={"docetaxel": 1.9, "balixafortide": 6.0e-4 * 0.565 / 0.125},
+    gamma=0.07 * 0.565 / 0.125,
 )
 SD_LOG_W0 = 0.45  # between-animal take (log scale)
 SD_LOG_LAMBDA0 = 0.07  # between-animal growth rate (log scale)
@@ -138,6 +141,12 @@ def animals(rng: np.random.Generator) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values("animal_id", kind="stable").reset_index(drop=True)
+
+
+def typical_reduction(truth: TgiParameters) -> dict[str, float]:
+    """Day-28 burden reduction (%) against vehicle of the typical mouse of each group."""
+    w = burden_many(DRUGS, [truth] * len(DOSING), list(DOSING), np.array([28.0]))[:, 0]
+    return {g.group: 100.0 * (1.0 - w[i] / w[0]) for i, g in enumerate(DOSING)}
 
 
 def true_burden(mice: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -384,6 +393,9 @@ def readme(
     comb_table: str,
 ) -> str:
     t = TRUTH
+    b = BALIXAFORTIDE_MOUSE
+    typ = typical_reduction(TRUTH)
+    additive = typical_reduction(replace(TRUTH, gamma=0.0))["combination"]
     if missed:
         tried = "; ".join(f"seed {s}: {', '.join(f)}" for s, f in missed)
         choice = (
@@ -442,9 +454,10 @@ tumour exceeds {CALIPER_MIN_MM3:g} mm^3 (an extra-osseous mass; length/width {CA
 
 Burden (mm^3) follows the Simeoni TGI model with the Terranova interaction
 (`cxcr4lab.preclinical.tgi_model`), driven by the mouse PK of
-`cxcr4lab.preclinical.translation` (balixafortide: 1 compartment, CL 0.125 L/h/kg, V 0.214
-L/kg, t1/2 1.19 h, s.c. ka 5 /h, F 0.9; docetaxel: 2 compartments, CL 2.2 L/h/kg, V1 1.0 L/kg,
-Q 3.0 L/h/kg, V2 10 L/kg, i.p. ka 2 /h, F 1; total plasma concentrations in mg/L):
+`cxcr4lab.preclinical.translation` (balixafortide: the project's human set scaled to the mouse,
+1 compartment, CL {b.cl_l_per_h_kg:g} L/h/kg, V {b.v1_l_per_kg:g} L/kg, t1/2 {b.terminal_half_life_h:.2f} h, s.c. ka {b.ka_per_h:g} /h,
+F {b.bioavailability:g}; docetaxel: 2 compartments, CL 2.2 L/h/kg, V1 1.0 L/kg, Q 3.0 L/h/kg,
+V2 10 L/kg, i.p. ka 2 /h, F 1; total plasma concentrations in mg/L):
 
 | parameter | value |
 |---|---|
@@ -457,8 +470,8 @@ Q 3.0 L/h/kg, V2 10 L/kg, i.p. ka 2 /h, F 1; total plasma concentrations in mg/L
 | k2 balixafortide | {t.k2["balixafortide"]:g} L/mg/day |
 | gamma (interaction) | {t.gamma:g} (L/mg)^2/day: synergy (docetaxel sensitised by CXCR4 blockade) |
 
-Typical mouse on day 28, reduction against vehicle: docetaxel 45 %, balixafortide 12 %,
-combination 80 % (54 % if the drugs were merely additive, gamma = 0).
+Typical mouse on day 28, reduction against vehicle: docetaxel {typ["docetaxel"]:.0f} %, balixafortide {typ["balixafortide"]:.0f} %,
+combination {typ["combination"]:.0f} % ({additive:.0f} % if the drugs were merely additive, gamma = 0).
 
 Readouts: BLI flux = {FLUX_PER_MM3:g} p/s per mm^3 x burden x log-normal noise (SD of log
 {SD_LOG_BLI}), 3 significant digits. Body weight = start weight (N({BW_START_G:g}, {BW_SD_G:g}) g)

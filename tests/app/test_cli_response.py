@@ -39,7 +39,7 @@ def test_response_json_single_arm(cli: Cli) -> None:
     payload = json.loads(run.out)
     assert payload["kind"] == "response" and payload["id"] is None
     (arm,) = payload["arms"]
-    assert arm["n"] == 24 and arm["counts"]["PR"] == 9
+    assert arm["n"] == 54 and arm["counts"]["PR"] == 16  # the evaluable population, 29.6 %
 
 
 def test_safety_table(cli: Cli) -> None:

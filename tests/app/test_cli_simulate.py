@@ -36,7 +36,7 @@ def test_regimen_saves_prints_and_reports(cli: Cli, tmp_path: Path) -> None:
     assert run.code == 0, run.err
     assert "saved as analysis #1" in run.out and "SIMULATED" in run.out
     assert "Cmax (µg/mL)" in run.out and "nadir ANC (10^9/L)" in run.out
-    assert "P(grade >= 3)" in run.out and "assumptions consistent with the seed facts" in run.out
+    assert "P(grade >= 3)" in run.out and "derived from physiology and the seed facts" in run.out
     shown = cli("results", "show", "1")
     assert shown.code == 0 and "regimen_simulation" in shown.out
     report = cli("report", "1", "--out", str(tmp_path / "rep"))

@@ -94,7 +94,7 @@ def _read(name: str) -> pd.DataFrame:
 def test_simulated_trials_reproduce_published_rates() -> None:
     sl = validate_adsl(_read("fortress_adsl.csv"), "adsl")
     rs = validate_adrs(_read("fortress_adrs.csv"), "adrs", adsl=sl)
-    r = response_rates(rs, sl, stratum="STRAT1")
+    r = response_rates(rs, sl[sl["EFFFL"] == "Y"], stratum="STRAT1")
     combo, eri = r.arms
     assert (combo.n, combo.responders, round(100 * combo.orr, 1)) == (162, 21, 13.0)
     assert (eri.n, eri.responders, round(100 * eri.orr, 1)) == (168, 23, 13.7)
@@ -102,7 +102,7 @@ def test_simulated_trials_reproduce_published_rates() -> None:
     assert r.fisher_orr is not None and r.fisher_orr.p_value > 0.8
     assert r.cmh_orr is not None and r.cmh_orr.p_value > 0.5
     sl1 = validate_adsl(_read("phase1b_adsl.csv"), "adsl")
-    eff = sl1[sl1["EFFFL"] == "Y"]
+    eff = sl1[sl1["EXPFL"] == "Y"]
     r1 = response_rates(validate_adrs(_read("phase1b_adrs.csv"), "adrs", adsl=sl1), eff)
     (arm,) = r1.arms
     assert (arm.n, arm.responders, round(arm.cbr * 24)) == (24, 9, 15)  # 62.5 %, "63 %"

@@ -1,9 +1,11 @@
-"""Kaplan-Meier, log-rank, Cox, landmark and RMST against R's survival package and lifelines."""
+"""Kaplan-Meier, log-rank, Cox, landmark, RMST and treatment x subgroup interactions against R's
+survival package and lifelines; plain tables and ADTTE alike, in any time unit."""
 
 from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,13 +22,17 @@ from cxcr4lab.clinical.survival import (
     SurvivalResult,
     analyse_adtte,
     analyse_survival,
+    analyse_table,
     cox_hazard_ratios,
     kaplan_meier,
     landmark,
     logrank,
+    risk_times,
     rmst,
+    time_factor,
 )
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.runs import run_kind
 
 # lifelines' lung: status 1 = dead, 0 = censored (R's 2/1 recoded); sex 1 = male, 2 = female.
 
@@ -247,3 +253,324 @@ def test_adtte_months_and_missing_paramcd() -> None:
     assert r.curves[0].times == (1.0, 2.0) and r.curves[0].median == 2.0
     with pytest.raises(InputError, match="no 'OS' records"):
         analyse_adtte(tte, paramcd="OS")
+
+
+# --- plain tables, time units, --by any column, interactions (the kind's paths) ---------------
+
+LUNG_CSV = (
+    Path(__file__).resolve().parents[2] / "src" / "cxcr4lab" / "examples" / "cox" / "lung.csv"
+)
+"""R survival's lung as lifelines ships it: status 1 = dead, 0 = censored; time in days."""
+
+
+def _run(files: dict[str, tuple[str, bytes]], **options: object) -> SurvivalResult:
+    result = run_kind("survival", files, dict(options)).result
+    assert isinstance(result, SurvivalResult)
+    return result
+
+
+def _lung_adtte() -> tuple[bytes, bytes]:
+    """lung as an ADTTE (AVAL days, CNSR) and an ADSL with SEX and no ARM column."""
+    lung = pd.read_csv(LUNG_CSV)
+    ids = [f"L{i:03d}" for i in range(len(lung))]
+    adtte = pd.DataFrame(
+        {
+            "USUBJID": ids,
+            "PARAMCD": "OS",
+            "AVAL": lung["time"],
+            "AVALU": "DAYS",
+            "CNSR": 1 - lung["status"],
+        }
+    )
+    adsl = pd.DataFrame({"USUBJID": ids, "SEX": lung["sex"], "ECOG": lung["ph.ecog"]})
+    return adtte.to_csv(index=False).encode(), adsl.to_csv(index=False).encode()
+
+
+def test_plain_table_equals_the_adtte_path_and_r_in_months_against_R() -> None:
+    # R: lung$months <- lung$time / 30.4375
+    #    fm <- survfit(Surv(months, status) ~ sex, data = lung)
+    #    summary(fm)$table[, c("median", "0.95LCL", "0.95UCL")]
+    #      sex=1  8.87063655  6.965092402 10.18480493
+    #      sex=2 13.99589322 11.433264887 18.06981520
+    #    summary(fm, rmean = 12)$table[, c("rmean", "se(rmean)")]
+    #      sex=1 7.936890584 0.3405634503;  sex=2 9.777314999 0.3548711285
+    #    summary(fm, times = c(6, 12)): n.risk, surv, lower, upper
+    #      sex=1  6: 86 0.6298180697 0.5541101346 0.7158699618
+    #      sex=1 12: 35 0.3360878346 0.2609005038 0.4329429455
+    #      sex=2  6: 70 0.8305368928 0.7558775367 0.9125704852
+    #      sex=2 12: 30 0.5264630302 0.4214863408 0.6575855379
+    #    survdiff(Surv(months, status) ~ sex, data = lung)
+    #      chisq 10.32674195489, p 0.00131116452; observed 112 53, expected 91.58173903 73.41826097
+    plain = _run(
+        {"table": ("lung.csv", LUNG_CSV.read_bytes())},
+        time="TIME",  # any case
+        event="Status",
+        by="sex",
+        input_time_unit="days",
+        time_unit="months",
+        tau="12",
+    )
+    adtte, adsl = _lung_adtte()
+    adam = _run(
+        {"table": ("adtte.csv", adtte), "adsl": ("adsl.csv", adsl)},
+        paramcd="OS",
+        by="sex",  # an ADSL column other than ARM, whatever its case
+        tau="12",
+    )
+    expected = {
+        "1": (8.87063655, 6.965092402, 10.18480493, 7.936890584, 0.3405634503),
+        "2": (13.99589322, 11.433264887, 18.06981520, 9.777314999, 0.3548711285),
+    }
+    for result in (plain, adam):
+        assert result.time_unit == "months" and [c.group for c in result.curves] == ["1", "2"]
+        for c, r in zip(result.curves, result.rmst, strict=True):
+            median, lower, upper, rmean, se = expected[c.group]
+            got = (c.median, c.median_lower, c.median_upper)
+            assert got == pytest.approx((median, lower, upper), abs=5e-8)
+            assert (r.rmst, r.se) == (pytest.approx(rmean, abs=5e-9), pytest.approx(se, abs=5e-10))
+        rates = [(lm.n_risk, lm.survival, lm.lower, lm.upper) for lm in result.landmarks]
+        assert rates == [
+            (
+                86,
+                pytest.approx(0.6298180697, abs=1e-10),
+                pytest.approx(0.5541101346, abs=1e-10),
+                pytest.approx(0.7158699618, abs=1e-10),
+            ),
+            (
+                35,
+                pytest.approx(0.3360878346, abs=1e-10),
+                pytest.approx(0.2609005038, abs=1e-10),
+                pytest.approx(0.4329429455, abs=1e-10),
+            ),
+            (
+                70,
+                pytest.approx(0.8305368928, abs=1e-10),
+                pytest.approx(0.7558775367, abs=1e-10),
+                pytest.approx(0.9125704852, abs=1e-10),
+            ),
+            (
+                30,
+                pytest.approx(0.5264630302, abs=1e-10),
+                pytest.approx(0.4214863408, abs=1e-10),
+                pytest.approx(0.6575855379, abs=1e-10),
+            ),
+        ]  # the default landmarks of months: 6 and 12
+        lr = result.logrank
+        assert lr is not None and lr.chisq == pytest.approx(10.32674195489, rel=1e-10)
+        assert lr.p == pytest.approx(0.00131116452, rel=1e-8)
+        assert lr.expected == pytest.approx((91.58173903, 73.41826097), abs=5e-9)
+    assert plain.curves == adam.curves and plain.logrank == adam.logrank
+    assert plain.hazard_ratios == adam.hazard_ratios and plain.rmst == adam.rmst
+
+
+def test_interaction_p_values_against_R() -> None:
+    # R: lung$old <- factor(lung$age >= 65)
+    #    anova(coxph(Surv(time, status) ~ sex * old, data = lung),
+    #          coxph(Surv(time, status) ~ sex + old, data = lung))
+    #      Chisq 0.3083268737, Df 1, Pr(>|Chi|) 0.5787087017
+    #    lung$ecog <- factor(lung$ph.ecog)   # NA dropped; ECOG 3 is one man: sex:ecog3 is NA
+    #    anova(coxph(Surv(time, status) ~ sex * ecog, data = lung),
+    #          coxph(Surv(time, status) ~ sex + ecog, data = lung))
+    #      Chisq 0.5614074494, Df 2, Pr(>|Chi|) 0.7552520649
+    lung = pd.read_csv(LUNG_CSV).assign(old=lambda d: np.where(d["age"] >= 65, "65+", "<65"))
+    r = analyse_table(
+        lung,
+        time="time",
+        event="status",
+        by="sex",
+        subgroups=("old", "ph.ecog"),
+        input_time_unit="days",
+        time_unit="days",
+    )
+    old, ecog = r.interactions
+    assert (old.column, old.df, old.n) == ("old", 1, 228)
+    assert old.chisq == pytest.approx(0.3083268737, abs=1e-6)
+    assert old.p == pytest.approx(0.5787087017, abs=1e-6)
+    assert (ecog.column, ecog.df, ecog.n, ecog.levels) == ("ph.ecog", 2, 227, ("0", "1", "2", "3"))
+    assert ecog.chisq == pytest.approx(0.5614074494, abs=1e-6)
+    assert ecog.p == pytest.approx(0.7552520649, abs=1e-6)
+    assert r.notes == (
+        "time column 'time' taken in days",
+        "ph.ecog: 1 subject(s) without a value left out of its subgroup HRs and interaction test",
+    )
+    table = r.hazard_table()
+    assert table.loc[table["term"] == "old=<65", "interaction p"].item() == old.p
+    assert pd.isna(table.loc[table["term"] == "all", "interaction p"].item())
+    assert r.interaction_table()["interaction p"].tolist() == [old.p, ecog.p]
+    adtte, adsl = _lung_adtte()  # the same through ADTTE + ADSL, subgroup from ADSL
+    adam = _run(
+        {"table": ("adtte.csv", adtte), "adsl": ("adsl.csv", adsl)},
+        paramcd="OS",
+        by="SEX",
+        subgroup="ecog",
+    )
+    assert adam.interactions[0].p == pytest.approx(ecog.p, rel=1e-9)
+
+
+def test_censor_column_and_time_units() -> None:
+    lung = pd.read_csv(LUNG_CSV)
+    by_event = analyse_table(lung, time="time", event="status", input_time_unit="days")
+    by_censor = analyse_table(
+        lung.assign(cens=1 - lung["status"]), time="time", censor="cens", input_time_unit="days"
+    )
+    assert by_censor.curves == by_event.curves
+    # R: survfit(Surv(time / 7, status) ~ 1, data = lung): median 44.28571429 weeks
+    #    (40.71428571, 51.85714286)
+    weeks = analyse_table(
+        lung, time="time", event="status", input_time_unit="days", time_unit="weeks"
+    )
+    (km,) = weeks.curves
+    assert (km.median, km.median_lower, km.median_upper) == pytest.approx(
+        (44.28571429, 40.71428571, 51.85714286), abs=5e-9
+    )
+    years = analyse_table(
+        lung.assign(y=lung["time"] / 365.25),
+        time="y",
+        event="status",
+        input_time_unit="years",
+        time_unit="days",
+    )
+    assert years.curves[0].median == pytest.approx(310.0, rel=1e-12)  # R: 310 days
+    assert time_factor("weeks", "days") == 7.0 and time_factor("months", "years") == 1 / 12
+
+
+def test_one_group_without_by() -> None:
+    r = analyse_table(
+        pd.read_csv(LUNG_CSV),
+        time="time",
+        event="status",
+        input_time_unit="days",
+        time_unit="days",
+        landmarks=(365.0,),
+        tau=365.0,
+    )
+    assert r.group_column is None and r.logrank is None and r.hazard_ratios == ()
+    (km,) = r.curves
+    assert (km.group, km.n, km.median, km.median_lower, km.median_upper) == (
+        "all",
+        228,
+        310.0,
+        285.0,
+        363.0,  # R: survfit(Surv(time, status) ~ 1, data = lung)
+    )
+    assert r.landmarks[0].survival == pytest.approx(0.409, abs=5e-4)
+    assert r.rmst[0].rmst == pytest.approx(263.22, abs=5e-3)  # lifelines, see above
+    with pytest.raises(InputError, match="two groups"):
+        analyse_table(pd.read_csv(LUNG_CSV), time="time", event="status", subgroups=("sex",))
+    with pytest.raises(InputError, match="needs a group column"):
+        analyse_table(pd.read_csv(LUNG_CSV), time="time", event="status", reference="1")
+
+
+def test_adtte_by_an_adtte_column_and_in_days() -> None:
+    tte = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S2", "S3", "S4"],
+            "PARAMCD": ["OS"] * 4,
+            "AVAL": ["1", "2", "3", "4"],
+            "AVALU": ["MONTHS", "MONTHS", "WEEKS", "YEARS"],
+            "CNSR": ["0", "0", "1", "0"],
+            "TRTP": ["A", "B", "B", "A"],
+        }
+    )
+    r = analyse_adtte(tte, paramcd="OS", by="trtp", time_unit="days")
+    assert r.group_column == "TRTP" and r.time_unit == "days"
+    assert [c.times for c in r.curves] == [(30.4375, 1461.0), (21.0, 60.875)]
+
+
+@pytest.mark.parametrize(
+    ("table", "options", "row", "column", "needle"),
+    [
+        ("t,e\n3,1\n-2,0\n", {"time": "t", "event": "e"}, 3, "t", "time -2 is negative"),
+        ("t,e\n3,1\n4,2\n", {"time": "t", "event": "e"}, 3, "e", "coded 0 or 1"),
+        ("t,e\n3,1\n4,1\nsoon,0\n", {"time": "t", "event": "e"}, 4, "t", "'soon' is not a number"),
+        ("t,c\n3,1\n4,yes\n", {"time": "t", "censor": "c"}, 3, "c", "must be 0 (event) or 1"),
+        ("t,e,g\n3,1,A\n4,1,\n", {"time": "t", "event": "e", "by": "g"}, 3, "g", "missing"),
+    ],
+)
+def test_bad_plain_table_is_one_error_naming_file_row_and_column(
+    table: str, options: dict[str, str], row: int, column: str, needle: str
+) -> None:
+    with pytest.raises(InputError) as err:
+        _run({"table": ("trial.csv", table.encode())}, **options)
+    place = err.value.place
+    assert (place.file, place.row, place.column) == ("trial.csv", row, column)
+    assert needle in str(err.value)
+
+
+def test_missing_time_column_and_missing_time_option_are_named() -> None:
+    content = b"days,dead\n3,1\n4,0\n"
+    with pytest.raises(InputError) as err:
+        _run({"table": ("trial.csv", content)}, time="time", event="dead")
+    assert (err.value.place.file, err.value.place.column) == ("trial.csv", "time")
+    assert "column not found" in str(err.value) and "days, dead" in str(err.value)
+    with pytest.raises(InputError) as err:
+        _run({"table": ("trial.csv", content)}, event="dead")
+    assert err.value.place.field == "time" and err.value.place.file == "trial.csv"
+    with pytest.raises(InputError, match="not both"):
+        _run({"table": ("trial.csv", content)}, time="days", event="dead", censor="dead")
+    with pytest.raises(InputError, match="differ"):
+        _run({"table": ("trial.csv", content)}, time="days", event="dead", by="a", group="b")
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv", "xlsx", "parquet", "xpt"])
+def test_plain_table_formats(suffix: str, tmp_path: Path) -> None:
+    lung = pd.read_csv(LUNG_CSV)[["time", "status", "sex"]].astype(float)
+    path = tmp_path / f"lung.{suffix}"
+    if suffix == "csv":
+        lung.to_csv(path, index=False)
+    elif suffix == "tsv":
+        lung.to_csv(path, index=False, sep="\t")
+    elif suffix == "xlsx":
+        lung.to_excel(path, index=False)
+    elif suffix == "parquet":
+        lung.to_parquet(path, index=False)
+    else:
+        import pyreadstat
+
+        pyreadstat.write_xport(lung, str(path))
+    r = _run(
+        {"table": (path.name, path.read_bytes())},
+        time="time",
+        group="SEX",  # --group is --by
+        event="status",
+        input_time_unit="days",
+        time_unit="days",
+    )
+    assert [(c.group, c.median) for c in r.curves] == [("1", 270.0), ("2", 426.0)]
+
+
+def test_risk_times_and_censoring_marks() -> None:
+    km = kaplan_meier([1.0, 2.0, 2.0, 3.0, 5.0], [1, 0, 1, 0, 0])
+    times, surv, counts = km.censored()  # S: 0.8 after t = 1, 0.6 after t = 2
+    assert (times, counts) == ((2.0, 3.0, 5.0), (1, 1, 1)) and surv == pytest.approx([0.6] * 3)
+    assert risk_times(33.6) == (0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0)
+    assert risk_times(0.0) == (0.0,)
+
+
+def test_plain_table_takes_groups_from_adsl() -> None:
+    lung = pd.read_csv(LUNG_CSV)
+    _, adsl = _lung_adtte()
+    table = pd.DataFrame(
+        {"usubjid": [f"L{i:03d}" for i in range(len(lung))], "t": lung["time"], "d": lung["status"]}
+    )
+    r = _run(
+        {"table": ("os.csv", table.to_csv(index=False).encode()), "adsl": ("adsl.csv", adsl)},
+        time="t",
+        event="d",
+        by="SEX",
+        subgroup="ECOG",
+        input_time_unit="days",
+        time_unit="days",
+    )
+    assert [(c.group, c.median) for c in r.curves] == [("1", 270.0), ("2", 426.0)]
+    assert r.interactions[0].p == pytest.approx(0.7552520649, abs=1e-6)  # R, see above
+    unknown = table.assign(usubjid=["X999", *table["usubjid"][1:]])
+    with pytest.raises(InputError) as err:
+        _run(
+            {"table": ("os.csv", unknown.to_csv(index=False).encode()), "adsl": ("a.csv", adsl)},
+            time="t",
+            event="d",
+            by="SEX",
+        )
+    assert (err.value.place.file, err.value.place.row) == ("os.csv", 2)
+    assert "'X999' is not in ADSL" in str(err.value)

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 EXAMPLES = resources.files("cxcr4lab.examples")
+PINNED = Path(__file__).resolve().parents[1] / "data" / "serial"
+"""``<example>/<file>`` here: bundled example inputs as they were when the stored JSON was
+written, for the examples regenerated since (bioanalysis, invivo: issue 17, the one human
+balixafortide PK set)."""
 
 
 def _bytes(folder: str, name: str) -> bytes:
@@ -43,10 +48,15 @@ def _table(folder: str, name: str) -> Any:
     return read_table_bytes(_bytes(folder, name), name)
 
 
+FROZEN = Path(__file__).resolve().parents[1] / "data" / "serial" / "clinical"
+
+
 def _clinical(name: str) -> Any:
+    """An example clinical table as it was when the stored results were written (the examples
+    were regenerated since to reproduce every published figure: tests/data/serial/clinical)."""
     from cxcr4lab.clinical.cdisc import read_clinical_bytes
 
-    return read_clinical_bytes(_bytes("clinical", name), name)[0]
+    return read_clinical_bytes((FROZEN / name).read_bytes(), name)[0]
 
 
 # --- assays ---------------------------------------------------------------------------------------
@@ -115,8 +125,10 @@ def western() -> Any:
 
 def bioanalysis() -> Any:
     from cxcr4lab.assays.bioanalysis import BioanalysisSettings, analyse
+    from cxcr4lab.assays.tabular import read_table_bytes
 
-    return analyse(_table("bioanalysis", "run1.csv"), BioanalysisSettings(mw_g_per_mol=1864.1))
+    table = read_table_bytes((PINNED / "bioanalysis" / "run1.csv").read_bytes(), "run1.csv")
+    return analyse(table, BioanalysisSettings(mw_g_per_mol=1864.1))
 
 
 def cd34() -> Any:
@@ -332,10 +344,8 @@ def synergy() -> Any:
 
 
 def invivo() -> Any:
-    """The bundled PC-3-luc study cut to 5 mice per arm and days 0-21 (with its design and
-    endpoints): every part of the result, small."""
-    import io
-
+    """The bundled PC-3-luc study (as pinned, ``PINNED``) cut to 5 mice per arm and days 0-21
+    (with its design and endpoints): every part of the result, small."""
     import pandas as pd
 
     from cxcr4lab.preclinical import read_animal_table, read_design, read_endpoints
@@ -343,10 +353,11 @@ def invivo() -> Any:
     from cxcr4lab.studies.invivo import analyse_study
 
     files = example_inputs(KINDS["invivo"].examples[0])
-    study = pd.read_csv(io.BytesIO(files["study"][1]), dtype=str, keep_default_na=False)
+    pinned = PINNED / "invivo"
+    study = pd.read_csv(pinned / "study.csv", dtype=str, keep_default_na=False)
     keep = {a for a in study["animal_id"] if int(a[1:]) <= 5}
     study = study[study["animal_id"].isin(keep) & (study["day"].astype(float) <= 21)]
-    ends = pd.read_csv(io.BytesIO(files["endpoints"][1]), dtype=str, keep_default_na=False)
+    ends = pd.read_csv(pinned / "endpoints.csv", dtype=str, keep_default_na=False)
     ends = ends[ends["animal_id"].isin(keep)]
     design = read_design(files["design"][1], "design.toml")
     table = read_animal_table(study.to_csv(index=False).encode(), "study.csv", design=design)

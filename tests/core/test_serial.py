@@ -114,9 +114,17 @@ def test_json_stored_by_the_previous_version_loads(name: str) -> None:
     loaded = cls.from_dict(data)
     assert as_stored(loaded) == text  # written again byte for byte
     now = json.loads(as_stored(built(name)))
-    assert agree(flag_rules_aside(unnamed(now)), flag_rules_aside(unnamed(data))), (
-        f"{name}: the analysis itself now gives another result"
-    )
+    if name == "cox":  # fitted as R's coxph now (statsmodels PHReg): PH test per term, score test
+        cox_aside = lambda d: {k: v for k, v in d.items() if k not in ("ph_tests", "score_chisq")}  # noqa: E731
+        assert agree(cox_aside(now), cox_aside(data), rel=1e-4)
+        return
+    assert agree(
+        pk_aside(
+            name,
+            flag_rules_aside(unnamed(additions_aside(now) if name in ("nca", "pkfit") else now)),
+        ),
+        pk_aside(name, flag_rules_aside(unnamed(data))),
+    ), f"{name}: the analysis itself now gives another result"
     if now == data:  # and a new result is written as before
         assert as_stored(built(name)) == text
 
@@ -173,6 +181,70 @@ def flag_rules_aside(d: Any) -> Any:
     return d
 
 
+ADDED = frozenset(
+    {
+        # NCA (dose tables, intervals, statistics, pictures): dose-normalised exposure, the
+        # samples as used, the lambda_z points, and the tables across subjects
+        "cmax_dn",
+        "auc_last_dn",
+        "auc_inf_obs_dn",
+        "sample_times",
+        "sample_concs",
+        "sample_states",
+        "fit_times",
+        "conc_dn",
+        "auc_dn",
+        "statistics",
+        "proportionality",
+        "intervals",
+    }
+)
+
+
+def additions_aside(d: Any) -> Any:
+    """``d`` without the keys added to a result on purpose since its stored form (:data:`ADDED`);
+    what the result held before must still agree."""
+    if isinstance(d, dict):
+        return {k: additions_aside(v) for k, v in d.items() if k not in ADDED}
+    if isinstance(d, list):
+        return [additions_aside(v) for v in d]
+    return d
+
+
+PK_CHANGED: dict[str, tuple[str, ...] | None] = {
+    "regimen_simulation": None,
+    "regimen_simulation_nan": None,
+    "regimen_comparison": None,
+    "invivo": ("translation", "tgi", "tgi_combination"),
+}
+"""Results computed with the human balixafortide PK (every value: ``None``), or with the mouse
+PK scaled from it (those parts), which issue 17 replaced on purpose by one derived parameter set
+(CL 1.2 -> 5.44 L/h; docs/balixafortide_pk.md). Their inputs are unchanged (the regenerated
+examples they read are pinned in tests/data/serial/<example>/)."""
+
+
+def pk_aside(name: str, d: Any) -> Any:
+    """``d`` with the parts that the new balixafortide PK set changed (:data:`PK_CHANGED`) cut
+    to their shape: the same keys, lengths and types must remain, the values may differ."""
+    if name not in PK_CHANGED:
+        return d
+    parts = PK_CHANGED[name]
+    if parts is None:
+        return shape(d)
+    return {k: shape(v) if k in parts else v for k, v in d.items()}
+
+
+def shape(d: Any) -> Any:
+    """``d`` with every number and text replaced by its type's name."""
+    if isinstance(d, dict):
+        return {k: shape(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [shape(v) for v in d]
+    if isinstance(d, bool) or d is None:
+        return d
+    return type(d).__name__
+
+
 BLANKED = ("bottom", "top", "hill", "ic50", "ic50_lower", "ic50_upper", "log10_ic50",
            "log10_ic50_se")  # fmt: skip
 
@@ -200,7 +272,8 @@ def test_regimen_stores_doses_as_text_and_its_keys_in_their_old_order() -> None:
 
 @pytest.mark.parametrize("kind", ["nca", "pkfit"])
 def test_units_are_stored_before_the_subjects(kind: str) -> None:
-    assert list(built(kind).to_dict()) == ["kind", "source", "settings", "units", "subjects"]
+    keys = list(built(kind).to_dict())
+    assert keys[:5] == ["kind", "source", "settings", "units", "subjects"]
 
 
 def test_regimen_text_is_read_as_a_dose_with_its_place() -> None:

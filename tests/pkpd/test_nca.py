@@ -184,7 +184,7 @@ def test_no_decline_gives_no_lambda_z_and_a_note() -> None:
     [
         ({"conc": [0, -1, 2]}, r"row 3, column 'conc'.*>= 0"),
         ({"time": [0, 1, 1]}, r"row 4.*duplicate subject=s, time=1"),
-        ({"dose": [100, None, 100]}, r"row 3, column 'dose'.*missing"),
+        ({"dose": [None, None, None]}, r"row 2, column 'dose'.*has no dose"),
         ({"conc": [0, "abc", 2]}, r"row 3, column 'conc'.*'abc' is not a number"),
         ({"time": [0, "x", 2]}, r"row 3, column 'time'"),
         ({"dose": [100, 100, 50]}, r"row 4, column 'dose'.*differs"),

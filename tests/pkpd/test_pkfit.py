@@ -377,3 +377,14 @@ def test_a_missing_sample_is_left_out_with_a_note_as_nca_does() -> None:
         pd.read_csv(DATA / "theoph.csv"), PkFitSettings(model="1cmt"), source="theoph.csv"
     )
     assert all(not any("missing" in n for n in s.notes) for s in complete.subjects)
+
+
+def test_the_dose_once_per_subject_is_read_as_nca_reads_it() -> None:
+    """The NCA form with the dose on the first row of each subject only (blank below), as
+    ``cxcr4lab nca`` accepts it, gives the same fit as the dose on every row."""
+    frame = pd.read_csv(DATA / "theoph.csv")
+    once = frame.astype({"dose": object})
+    once.loc[once["subject"].duplicated(), "dose"] = None
+    a = fit_pk_table(frame, PkFitSettings(model="1cmt"), source="theoph.csv")
+    b = fit_pk_table(once, PkFitSettings(model="1cmt"), source="theoph.csv")
+    assert [s.estimates for s in a.subjects] == [s.estimates for s in b.subjects]

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxcr4lab.core.errors import InputError
+from cxcr4lab.pkpd.balixafortide import TYPICAL, concentration
 from cxcr4lab.pkpd.comparison import parse_schedule
 from cxcr4lab.pkpd.mobilization import fit_mobilization
 from cxcr4lab.pkpd.occupancy_model import OccupancyModel, time_above
@@ -77,7 +78,8 @@ def test_cd34_link_reproduces_the_single_dose_peaks_it_was_built_from() -> None:
     mob = fit_mobilization()
     link = cd34_link(mob)
     pop = virtual_population(SimulationSettings(n_patients=1, cycles=1))
-    typical = pop.assign(WT=70.0, CL_B=1.2, V1_B=5.0, Q2_B=5.0, V2_B=10.0)
+    b = TYPICAL  # the link is built for the typical 70-kg subject of the set
+    typical = pop.assign(WT=70.0, CL_B=b["CL"], V1_B=b["V1"], Q2_B=b["Q2"], V2_B=b["V2"])
     occ = OccupancyModel.for_compound("balixafortide", kd_molar=0.15e-9)
     st_ = SimulationSettings(n_patients=1, cycles=1, step_h=0.01, band_step_h=0.01)
     for dose in (500, 1000, 2500):
@@ -110,8 +112,10 @@ def _time_above_loop(t: np.ndarray, y: list[float], threshold: float) -> float:
 
 def test_assumption_notes_quote_the_model_constants() -> None:
     text = " ".join(assumption_notes(SimulationSettings()))
-    # BALIXAFORTIDE_HUMAN (pkpd.pk): CL 1.2 L/h, V1 5 L, Q2 5 L/h, V2 10 L -> t1/2 9.64 h
-    assert "CL 1.2 L/h, V1 5 L, Q 5 L/h, V2 10 L: terminal half-life 9.6 h" in text
+    # BALIXAFORTIDE_HUMAN (pkpd.pk): CL 5.44 L/h, V1 14 L, Q2 10 L/h, V2 45.8 L -> t1/2 10.24 h
+    assert "CL 5.44 L/h (fu x GFR plus a small non-renal share), V1 14 L" in text
+    assert "Q 10 L/h, V2 45.8 L: terminal half-life 10.2 h" in text
+    assert "CV 30 % on CL and 30 % on V1" in text and "docs/balixafortide_pk.md" in text
     assert "(fu 0.68)" in text and "Kd 0.15 nM" in text
 
 
@@ -140,14 +144,17 @@ def test_trial_regimen_against_the_phase1b_cohort() -> None:
     run = trial_run()
     lo, hi = proportion_ci(9, 24)  # grade 3/4 neutropenia, expanded cohort
     assert lo <= run.overall.p_grade3 <= hi
-    # balixafortide 5.5 mg/kg: Cmax at the end of the 2-h infusion, dose-linear, t1/2 9.6 h
-    assert 30.0 < run.overall.cmax[1] < 50.0  # ug/mL, 385 mg into ~5 L with distribution
+    # balixafortide 5.5 mg/kg: Cmax at the end of the 2-h infusion, dose-linear, t1/2 10.2 h;
+    # the median patient's peak (third daily infusion) is the typical subject's of the set
+    t = np.arange(0.0, 72.0, 0.01)
+    typical = sum(concentration(t - 24.0 * k, 5.5 * 70.0, 2.0) for k in range(3))
+    assert run.overall.cmax[1] == pytest.approx(typical.max(), rel=0.05)  # 12.8 ug/mL
     assert run.overall.above[1] > 50.0  # % of the course with RO >= 90 %
     assert run.overall.cd34_peak[1] == pytest.approx(fit_mobilization().asymptote, rel=0.01)
     assert set(run.bands) == {"Cp", "RO", "CD34", "ANC"}
     assert all(len(b) == len(run.times_h) for v in run.bands.values() for b in v)
     assert run.notes[0].startswith("SIMULATED")
-    assert any("assumptions consistent with the seed facts" in n for n in run.notes)
+    assert any("derived from physiology and the seed facts" in n for n in run.notes)
 
 
 def test_round_trip_and_summary() -> None:

@@ -217,8 +217,8 @@ def synergy() -> tuple[pd.DataFrame, TgiFit, CombinationComparison]:
         lambda0=0.3,
         lambda1=15.0,
         k1={"docetaxel": 1.0, "balixafortide": 1.0},
-        k2={"docetaxel": 1.9, "balixafortide": 6e-4},
-        gamma=0.07,
+        k2={"docetaxel": 1.9, "balixafortide": 2.712e-3},  # the example's truth
+        gamma=0.3164,
     )
     data = _simulated(TWO, truth, STUDY, np.arange(0.0, 29.0, 2.0), per_group=4, sd=0.1, seed=2)
     fit = fit_tgi(data, TWO, STUDY, unit="mm^3")
@@ -235,7 +235,7 @@ def test_combination_fit_recovers_the_interaction(
         lo, hi = fit.conf_int()[name]
         assert lo is not None and hi is not None and lo <= value <= hi, name
     lo, hi = cc.gamma_ci
-    assert lo is not None and hi is not None and lo <= 0.07 <= hi
+    assert lo is not None and hi is not None and lo <= 0.3164 <= hi
     assert cc.verdict == "greater than additive (synergy)"
     assert cc.gamma_p is not None and cc.gamma_p < 1e-6
     # the additive prediction overestimates the observed combination from the first weeks on
@@ -251,7 +251,7 @@ def test_additive_truth_is_not_called_synergy() -> None:
         lambda0=0.3,
         lambda1=15.0,
         k1={"docetaxel": 1.0, "balixafortide": 1.0},
-        k2={"docetaxel": 1.9, "balixafortide": 6e-4},
+        k2={"docetaxel": 1.9, "balixafortide": 2.712e-3},
         gamma=0.0,
     )
     days = np.arange(0.0, 29.0, 4.0)

@@ -4,6 +4,7 @@ data in every figure, and the result page shows them above its report section.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -84,13 +85,24 @@ def test_input_files_add_the_elisa_heatmap_and_the_nca_samples() -> None:
     assert set(figures_for(elisa, lambda: files)) == {"standard", "heatmap"}
     assert set(figures_for(elisa)) == {"standard"}
     nca, files = _stored(KINDS["nca"])
-    with_samples = figures_for(nca, lambda: files)["concentrations"]["data"]
-    without = figures_for(nca)["concentrations"]["data"]
+    kept = figures_for(nca)
+    assert set(kept) == {"concentrations", "means", "lambda_z", "exposure"}
+    assert len(kept["concentrations"]["data"][0]["x"]) == 11  # the result keeps the samples
+    # a result stored before it kept them reads them from its input file
+    old = dataclasses.replace(
+        nca,
+        subjects=tuple(
+            dataclasses.replace(s, sample_times=(), sample_concs=(), sample_states=())
+            for s in nca.subjects
+        ),
+    )
+    with_samples = figures_for(old, lambda: files)["concentrations"]["data"]
+    without = figures_for(old)["concentrations"]["data"]
     first = with_samples[0]
     assert first["name"] == "1" and len(first["x"]) == 11  # Theoph subject 1: 11 samples
     assert len(without[0]["x"]) == 2  # Cmax and Clast only
     unreadable = {"data": ("theoph.csv", b"nothing,useful\n1,2\n")}
-    assert figures_for(nca, lambda: unreadable)["concentrations"]["data"][0]["x"] == without[0]["x"]
+    assert figures_for(old, lambda: unreadable)["concentrations"]["data"][0]["x"] == without[0]["x"]
 
 
 def test_no_figures_for_a_result_of_no_kind() -> None:
@@ -126,7 +138,8 @@ def test_the_page_shows_the_figures_and_loads_the_report_section_on_demand(
     page = browser.get(f"/analyses/{aid}")
     assert page.status_code == 200
     shown = re.findall(r'id="plot-([a-z0-9_]+)" class="plot"', page.text)
-    expected = ["concentrations", "exposure"] if name == "nca" else ["kaplan_meier", "forest"]
+    nca = ["concentrations", "means", "lambda_z", "exposure"]
+    expected = nca if name == "nca" else ["kaplan_meier", "forest"]
     assert shown == expected
     assert 'id="figures"' in page.text and "/static/plotly.min.js" in page.text
     block = re.search(r'<script type="application/json" id="figures">(.*?)</script>', page.text)

@@ -1,44 +1,51 @@
 """Cox proportional-hazards regression with covariates: the model a statistician writes in R as
-``coxph(Surv(time, status) ~ age + sex + ph.ecog + strata(inst))``.
+``coxph(Surv(time, status) ~ age + sex + ph.ecog + strata(inst), ties = "efron")``.
 
 Covariates are numeric (as given) or categorical (treatment contrasts against a chosen reference
 level, R's ``relevel``); interactions are products of their terms (R's ``a:b``); strata give
-each level its own baseline hazard. The fit is lifelines' ``CoxPHFitter`` (Efron ties, as R's
-``coxph`` default); this module builds the design matrix with R's term names and reports what
-``summary(coxph)`` does: coefficients, HRs with Wald CIs, the likelihood-ratio and Wald tests,
-the concordance, and the proportional-hazards test on Schoenfeld residuals
-(lifelines' ``proportional_hazard_test``, rank time transform). Rows with a missing value in
-any used column are dropped and counted, as R's ``na.omit``.
+each level its own baseline hazard; tied event times are handled as Efron (R's default) or
+Breslow (SAS PHREG's and Stata's default) approximate. This module builds the design matrix
+with R's term names and reports what ``summary(coxph)`` and ``cox.zph`` do: coefficients, HRs
+with Wald CIs, the likelihood-ratio, Wald and score tests, the concordance, and the
+proportional-hazards test per term and global (survival 3.x's ``cox.zph``, rank time). The
+numbers come from :mod:`cxcr4lab.clinical._coxph` (statsmodels' ``PHReg`` partial likelihood
+maximised as ``coxph`` does). Rows with a missing value in any used column are dropped and
+counted, as R's ``na.omit``.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from cxcr4lab.core.errors import InputError, quote
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 
 __all__ = [
     "CoxModel",
     "CoxResult",
     "CoxTerm",
     "PhTest",
+    "Ties",
     "fit_cox",
     "parse_categorical",
     "parse_interaction",
 ]
 
 
+Ties = Literal["efron", "breslow"]
+"""How tied event times enter the partial likelihood (R's ``coxph(ties = ...)``)."""
+
+
+@stored(omit_default=("ties",))
 @dataclass(frozen=True)
 class CoxModel:
-    """What to fit: columns of the table, categorical references, interactions, strata."""
+    """What to fit: columns of the table, categorical references, interactions, strata, ties."""
 
     time: str
     event: str
@@ -48,6 +55,7 @@ class CoxModel:
     interactions: tuple[tuple[str, str], ...] = ()
     strata: tuple[str, ...] = ()
     conf_level: float = 0.95
+    ties: Ties = "efron"
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,8 @@ class CoxTerm:
 
 @dataclass(frozen=True)
 class PhTest:
-    """Test of proportional hazards for one covariate (or ``GLOBAL``): chi-square, df, p."""
+    """Test of proportional hazards for one model term (R's term label: ``sex`` for all its
+    levels, ``age:sex``) or ``GLOBAL``: chi-square, df, p, as ``cox.zph(fit)$table``."""
 
     term: str
     chisq: float
@@ -74,9 +83,14 @@ class PhTest:
     p: float
 
 
+@stored(omit_default=("score_chisq",))
 @dataclass(frozen=True)
 class CoxResult(Serial):
-    """A fitted Cox model on one table; times in ``time_unit``; HRs are unitless."""
+    """A fitted Cox model on one table; times in ``time_unit``; HRs are unitless.
+
+    ``score_chisq`` is the score (log-rank) test of the whole model; None in results stored
+    before it was reported, whose fit was lifelines' (all Efron ties) and whose ``ph_tests`` are
+    the Grambsch-Therneau approximation per column (see :attr:`ph_method`)."""
 
     kind: ClassVar[str] = "cox"
 
@@ -96,6 +110,7 @@ class CoxResult(Serial):
     concordance: float
     ph_tests: tuple[PhTest, ...]
     simulated: bool = False
+    score_chisq: float | None = None
 
     @property
     def lr_p(self) -> float:
@@ -104,6 +119,19 @@ class CoxResult(Serial):
     @property
     def wald_p(self) -> float:
         return float(stats.chi2.sf(self.wald_chisq, self.df))
+
+    @property
+    def ph_method(self) -> str:
+        """How ``ph_tests`` were computed, in words."""
+        if self.score_chisq is None:
+            return "Grambsch-Therneau approximation on Schoenfeld residuals, rank time"
+        return "score test of a coefficient changing with rank time, as survival's cox.zph"
+
+    @property
+    def score_p(self) -> float | None:
+        if self.score_chisq is None:
+            return None
+        return float(stats.chi2.sf(self.score_chisq, self.df))
 
     def summary(self) -> pd.DataFrame:
         """One row per term: coefficient, SE, HR with its CI, z, p."""
@@ -194,23 +222,72 @@ def _design(
             f"term {quote(constant[0])} is constant in the rows used: it cannot be estimated",
             file=source,
         )
+    centred = (design - design.mean()).to_numpy()
+    for j in range(1, design.shape[1]):
+        if np.linalg.matrix_rank(centred[:, : j + 1]) <= j:
+            raise InputError(
+                f"term {quote(design.columns[j])} is a linear combination of the terms before "
+                "it in the rows used (collinear): it cannot be estimated",
+                file=source,
+            )
     return design, made
+
+
+def _check_survival(
+    data: pd.DataFrame, model: CoxModel, source: str, row_base: int
+) -> tuple[pd.Series, pd.Series]:
+    """The time (> 0) and event (0/1) columns as numbers, or one error naming the first bad
+    row."""
+    time = pd.to_numeric(data[model.time], errors="coerce")
+    event = pd.to_numeric(data[model.event], errors="coerce")
+    r_coding = bool(event.notna().all() and event.isin([1, 2]).all() and (event == 2).any())
+    hint = " (R's 1 = censored, 2 = event coding? recode it as 0/1)" if r_coding else ""
+    checks = (
+        (model.time, time.isna(), "a number (a time > 0)"),
+        (model.time, ~(np.isfinite(time) & (time > 0)), "a time > 0"),
+        (model.event, ~event.isin([0, 1]), f"0 (censored) or 1 (event){hint}"),
+    )
+    for name, bad, what in checks:
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"must be {what}; got {quote(data[name].iloc[index])}",
+                file=source,
+                row=int(data.index[index]) + row_base,
+                column=name,
+            )
+    return time.astype(float), event.astype(float)
 
 
 def fit_cox(
     frame: pd.DataFrame,
     model: CoxModel,
     *,
-    source: str = "",
+    source: str = "table",
     time_unit: str = "days",
     row_base: int = 2,
 ) -> CoxResult:
     """Fit the Cox model ``model`` to ``frame`` (one row per subject; ``event`` 1 = event,
-    0 = censored; ``time`` > 0)."""
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-    from lifelines.statistics import proportional_hazard_test
+    0 = censored; ``time`` > 0), as ``coxph(..., ties = model.ties)`` does.
 
+    ``row_base`` is the file row of the frame's index 0 (2: a header line, then data), so an
+    error names the row a person sees in the file.
+    """
+    from scipy.stats import rankdata
+
+    from cxcr4lab.clinical._coxph import (
+        NotConverged,
+        concordance,
+        linear_predictor,
+        newton,
+        zph,
+    )
+
+    if model.ties not in get_args(Ties):
+        raise InputError(
+            f"must be one of {', '.join(map(repr, get_args(Ties)))}; got {quote(model.ties)}",
+            field="ties",
+        )
     used = [model.time, model.event, *model.covariates, *model.strata]
     for column in dict.fromkeys(used):
         if column not in frame.columns:
@@ -227,54 +304,39 @@ def fit_cox(
         )
     data = frame[list(dict.fromkeys(used))].dropna()
     dropped = len(frame) - len(data)
-    time = pd.to_numeric(data[model.time], errors="coerce")
-    event = pd.to_numeric(data[model.event], errors="coerce")
-    valid_time = time.notna() & (time > 0) & np.isfinite(time)
-    for name, bad, what in (
-        (model.time, ~valid_time, "a time > 0"),
-        (model.event, ~event.isin([0, 1]), "0 (censored) or 1 (event)"),
-    ):
-        if bad.any():
-            index = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"must be {what}; got {quote(data[name].iloc[index])}",
-                file=source,
-                row=int(data.index[index]) + row_base,
-                column=name,
-            )
+    if data.empty:
+        raise InputError("has no row without a missing value in the columns used", file=source)
+    time, event = _check_survival(data, model, source, row_base)
     events = int(event.sum())
-    design, _ = _design(data, model, source)
+    design, made = _design(data, model, source)
     if events < design.shape[1] + 1:
         raise InputError(
             f"has {events} events for {design.shape[1]} terms: too few to fit", file=source
         )
-    table = design.assign(_time=time.astype(float), _event=event.astype(int))
-    strata = list(model.strata)
-    for s in strata:
-        table[f"_stratum_{s}"] = data[s].map(_level_text)
-    strata_cols = [f"_stratum_{s}" for s in strata] or None
-    cph = CoxPHFitter(alpha=1 - model.conf_level)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            cph.fit(table, duration_col="_time", event_col="_event", strata=strata_cols)
-        except (ConvergenceError, ConvergenceWarning) as exc:
-            reason = str(exc).split(".")[0]
-            raise InputError(
-                f"the Cox model did not converge ({reason}); check for a covariate that "
-                "separates events from censored subjects, or too few events",
-                file=source,
-            ) from None
+    strata = None
+    if model.strata:
+        groups = data.groupby(list(model.strata), sort=True).ngroup()
+        strata = groups.to_numpy(dtype=np.int64)
+    x = design.to_numpy(dtype=float)
+    t, d = time.to_numpy(), event.to_numpy()
+    try:
+        fit = newton(t, d, x, strata, model.ties)
+    except NotConverged as exc:
+        which = "" if exc.term is None else f" for {quote(design.columns[exc.term])}"
+        raise InputError(
+            f"the Cox model did not converge ({exc}{which}); check for a covariate that "
+            "separates events from censored subjects, or too few events",
+            file=source,
+        ) from None
     z_crit = float(stats.norm.ppf(0.5 + model.conf_level / 2))
     terms = []
-    for term in design.columns:
-        b = float(cph.params_[term])
-        se = float(cph.standard_errors_[term])
-        z = b / se
+    for term, b, variance in zip(design.columns, fit.beta, np.diag(fit.var), strict=True):
+        se = math.sqrt(float(variance))
+        z = float(b) / se
         terms.append(
             CoxTerm(
-                term,
-                b,
+                str(term),
+                float(b),
                 se,
                 math.exp(b),
                 math.exp(b - z_crit * se),
@@ -283,15 +345,15 @@ def fit_cox(
                 float(2 * stats.norm.sf(abs(z))),
             )
         )
-    beta = cph.params_.to_numpy()
-    wald = float(beta @ np.linalg.solve(cph.variance_matrix_.to_numpy(), beta))
-    lr = cph.log_likelihood_ratio_test()
-    loglik = float(cph.log_likelihood_)
-    ph = proportional_hazard_test(cph, table, time_transform="rank")
-    ph_frame = ph.summary
+    wald = float(fit.beta @ np.linalg.solve(fit.var, fit.beta))
+    position = {c: j for j, c in enumerate(design.columns)}
+    labels_of = {name: [position[c] for c in columns] for name, columns in made.items()}
+    per_term, overall = zph(
+        t, d, x, fit.beta, strata, model.ties, rankdata(t), list(labels_of.values())
+    )
     ph_tests = [
-        PhTest(str(name), float(row["test_statistic"]), 1, float(row["p"]))
-        for name, row in ph_frame.iterrows()
+        PhTest(name, z.chisq, z.df, float(stats.chi2.sf(z.chisq, z.df)))
+        for name, z in zip([*labels_of, "GLOBAL"], [*per_term, overall], strict=True)
     ]
     return CoxResult(
         source=source,
@@ -301,13 +363,14 @@ def fit_cox(
         events=events,
         dropped=dropped,
         terms=tuple(terms),
-        loglik_null=loglik - float(lr.test_statistic) / 2,
-        loglik=loglik,
-        lr_chisq=float(lr.test_statistic),
+        loglik_null=fit.loglik_null,
+        loglik=fit.loglik,
+        lr_chisq=2 * (fit.loglik - fit.loglik_null),
         wald_chisq=wald,
         df=len(terms),
-        concordance=float(cph.concordance_index_),
+        concordance=concordance(t, d, linear_predictor(x, fit.beta), strata),
         ph_tests=tuple(ph_tests),
+        score_chisq=fit.score_chisq,
     )
 
 

@@ -4,7 +4,9 @@ ORR = (CR + PR) / n; CBR = (CR + PR + SD lasting >= ``cbr_days``, default 24 wee
 Clopper-Pearson ("exact") CIs as R's ``binom.test``. Two arms are compared by Fisher's exact test
 with the conditional maximum-likelihood odds ratio and its exact CI (as R's ``fisher.test``);
 across strata by the Cochran-Mantel-Haenszel test (as R's ``mantelhaen.test``, continuity
-corrected) with the Mantel-Haenszel common odds ratio.
+corrected) with the Mantel-Haenszel common odds ratio. The ORR difference between the first two
+arms has a Miettinen-Nurminen score CI (default) or Newcombe's hybrid score CI
+(:func:`rate_difference_ci`).
 
 >>> [round(x, 4) for x in clopper_pearson(7, 20)]
 [0.1539, 0.5922]
@@ -15,29 +17,39 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from cxcr4lab.clinical.recist import RecistSettings, SubjectRecist, best_overall_response
 from cxcr4lab.core.errors import InputError, quote
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 
 __all__ = [
+    "DIFFERENCE_METHODS",
     "ArmResponse",
     "CmhTest",
     "CountCandidate",
     "FisherTest",
+    "RateDifference",
     "ResponseResult",
     "SubjectResponse",
     "clopper_pearson",
     "cmh_test",
     "counts_for_percentage",
     "fisher_test",
+    "miettinen_nurminen",
+    "rate_difference",
+    "rate_difference_ci",
     "reconstruct_counts",
     "response_rates",
 ]
+
+DifferenceMethod = Literal["miettinen-nurminen", "newcombe"]
+DIFFERENCE_METHODS: tuple[DifferenceMethod, ...] = ("miettinen-nurminen", "newcombe")
+"""CI methods of a difference of two proportions: the Miettinen-Nurminen score interval and
+Newcombe's hybrid score (Wilson) interval (Newcombe 1998, methods 6 and 10)."""
 
 
 def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -48,6 +60,136 @@ def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
         raise InputError(f"need 0 <= k <= n and n > 0, got {k}/{n}", field="counts")
     ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
     return float(ci.low), float(ci.high)
+
+
+def _restricted_mle(x1: int, n1: int, x2: int, n2: int, delta: float) -> tuple[float, float]:
+    """The maximum-likelihood (p1, p2) under p1 - p2 = ``delta``: the root of Miettinen and
+    Nurminen's cubic (1985, Appendix; the trigonometric solution of Farrington and Manning)."""
+    p1, p2 = x1 / n1, x2 / n2
+    theta = n2 / n1
+    a = 1.0 + theta
+    b = -(1.0 + theta + p1 + theta * p2 + delta * (theta + 2.0))
+    c = delta**2 + delta * (2.0 * p1 + theta + 1.0) + p1 + theta * p2
+    d = -p1 * delta * (1.0 + delta)
+    v = b**3 / (27.0 * a**3) - b * c / (6.0 * a**2) + d / (2.0 * a)
+    u = math.copysign(math.sqrt(max(b**2 / (9.0 * a**2) - c / (3.0 * a), 0.0)), v)
+    if u == 0.0:
+        r1 = -b / (3.0 * a)
+    else:
+        w = (math.pi + math.acos(max(-1.0, min(1.0, v / u**3)))) / 3.0
+        r1 = 2.0 * u * math.cos(w) - b / (3.0 * a)
+    r1 = min(max(r1, 0.0), 1.0)
+    return r1, min(max(r1 - delta, 0.0), 1.0)
+
+
+def miettinen_nurminen(
+    x1: int, n1: int, x2: int, n2: int, level: float = 0.95
+) -> tuple[float, float]:
+    """Miettinen-Nurminen score CI of p1 - p2 (1985): the differences ``delta`` whose score
+    statistic ``(p1 - p2 - delta)^2 / V(delta)`` is within the chi-square quantile, with the
+    restricted-MLE variance ``V`` times ``N / (N - 1)``; found by bisection to 1e-13.
+
+    Written here because statsmodels' ``confint_proportions_2indep(method="score")`` uses a
+    wrong coefficient in the restricted MLE for a non-zero difference (statsmodels issue
+    #10269, open in 0.15): it gives 0.0526-0.3440 for Newcombe's 56/70 vs 48/80, whose
+    published MN interval is 0.0528-0.3382.
+
+    >>> [round(x, 4) for x in miettinen_nurminen(56, 70, 48, 80)]
+    [0.0528, 0.3382]
+    """
+    from scipy.stats import chi2
+
+    _check_counts(x1, n1, x2, n2)
+    crit = float(chi2.ppf(level, 1))
+    estimate = x1 / n1 - x2 / n2
+    scale = (n1 + n2) / (n1 + n2 - 1)
+
+    def inside(delta: float) -> bool:
+        r1, r2 = _restricted_mle(x1, n1, x2, n2, delta)
+        variance = (r1 * (1 - r1) / n1 + r2 * (1 - r2) / n2) * scale
+        return (estimate - delta) ** 2 <= crit * variance
+
+    def bound(end: float) -> float:
+        if inside(end):
+            return end
+        near, far = estimate, end
+        while abs(far - near) > 1e-13:
+            mid = (near + far) / 2
+            near, far = (mid, far) if inside(mid) else (near, mid)
+        return (near + far) / 2
+
+    return bound(-1.0), bound(1.0)
+
+
+def _check_counts(x1: int, n1: int, x2: int, n2: int) -> None:
+    if n1 <= 0 or n2 <= 0 or not (0 <= x1 <= n1 and 0 <= x2 <= n2):
+        raise InputError(f"need 0 <= k <= n and n > 0, got {x1}/{n1} and {x2}/{n2}", field="counts")
+
+
+def rate_difference_ci(
+    x1: int,
+    n1: int,
+    x2: int,
+    n2: int,
+    *,
+    method: DifferenceMethod = "miettinen-nurminen",
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """CI of the difference of two proportions x1/n1 - x2/n2: ``"miettinen-nurminen"``
+    (:func:`miettinen_nurminen`) or ``"newcombe"`` (hybrid score: Wilson intervals squared and
+    added, Newcombe 1998 method 10, through statsmodels ``confint_proportions_2indep``).
+
+    >>> [round(x, 4) for x in rate_difference_ci(56, 70, 48, 80, method="newcombe")]
+    [0.0524, 0.3339]
+    """
+    if method == "miettinen-nurminen":
+        return miettinen_nurminen(x1, n1, x2, n2, level)
+    if method != "newcombe":
+        raise InputError(
+            f"unknown CI method {quote(method)} ({', '.join(DIFFERENCE_METHODS)})",
+            field="difference_ci",
+        )
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    _check_counts(x1, n1, x2, n2)
+    lo, hi = confint_proportions_2indep(
+        x1, n1, x2, n2, method="newcomb", compare="diff", alpha=1 - level
+    )
+    return float(lo), float(hi)
+
+
+@dataclass(frozen=True)
+class RateDifference:
+    """The difference of two arms' rates (``arm_a`` - ``arm_b``, as fractions) with its CI."""
+
+    measure: str
+    arm_a: str
+    arm_b: str
+    k_a: int
+    n_a: int
+    k_b: int
+    n_b: int
+    difference: float
+    lower: float
+    upper: float
+    method: DifferenceMethod
+    level: float = 0.95
+
+
+def rate_difference(
+    measure: str,
+    a: tuple[str, int, int],
+    b: tuple[str, int, int],
+    *,
+    method: DifferenceMethod = "miettinen-nurminen",
+    level: float = 0.95,
+) -> RateDifference:
+    """``measure`` (e.g. "ORR") of arm ``a`` minus arm ``b``, each (name, responders, n)."""
+    (arm_a, k_a, n_a), (arm_b, k_b, n_b) = a, b
+    lo, hi = rate_difference_ci(k_a, n_a, k_b, n_b, method=method, level=level)
+    return RateDifference(
+        measure, arm_a, arm_b, k_a, n_a, k_b, n_b, k_a / n_a - k_b / n_b, lo, hi, method, level
+    )
 
 
 @dataclass(frozen=True)
@@ -199,9 +341,11 @@ class ArmResponse:
         return int(self.counts.get("CR", 0) + self.counts.get("PR", 0))
 
 
+@stored(omit_default=("orr_difference",))
 @dataclass(frozen=True)
 class ResponseResult(Serial):
-    """ORR/CBR per arm, Fisher tests between the first two arms, optional CMH across strata."""
+    """ORR/CBR per arm, Fisher tests between the first two arms, optional CMH across strata,
+    and the ORR difference of the first two arms with its CI."""
 
     kind: ClassVar[str] = "response"
 
@@ -214,6 +358,27 @@ class ResponseResult(Serial):
     cbr_days: float = 168.0
     level: float = 0.95
     notes: tuple[str, ...] = field(default=())
+    orr_difference: RateDifference | None = None
+
+    def difference_table(self) -> pd.DataFrame:
+        """The ORR difference (percentage points) with its CI, one row (none if not computed)."""
+        d = self.orr_difference
+        if d is None:
+            return pd.DataFrame()
+        pct = round(100 * d.level)
+        return pd.DataFrame(
+            [
+                {
+                    "measure": d.measure,
+                    "comparison": f"{d.arm_a} - {d.arm_b}",
+                    "responders": f"{d.k_a}/{d.n_a} vs {d.k_b}/{d.n_b}",
+                    "difference (pp)": 100 * d.difference,
+                    f"{pct}% CI low (pp)": 100 * d.lower,
+                    f"{pct}% CI high (pp)": 100 * d.upper,
+                    "CI method": d.method,
+                }
+            ]
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per arm: n, CR, PR, SD, PD, NE, ORR and CBR (%) with CIs (%)."""
@@ -258,12 +423,15 @@ def response_rates(
     level: float = 0.95,
     stratum: str | None = None,
     recist: Sequence[SubjectRecist] = (),
+    difference: DifferenceMethod | None = None,
 ) -> ResponseResult:
     """ORR and CBR per group from a validated ADRS (``OVR`` visit records; ``BOR`` optional).
 
     The BOR is derived from the OVR records with ``settings``; a given ``BOR`` record that
     disagrees is kept out and noted. Subjects in ADSL without any ADRS record count as NE
     (intention to treat). ``recist`` adds best % change in target sum per subject.
+    ``difference`` (a :data:`DIFFERENCE_METHODS` name) adds the ORR difference of the first two
+    arms with that CI.
     """
     s = settings or RecistSettings()
     notes: list[str] = []
@@ -346,11 +514,16 @@ def response_rates(
         )
     f_orr = f_cbr = None
     cmh = None
+    diff = None
     if len(arms) >= 2:
         a, b = arms[0], arms[1]
         ka = a.responders
         kb_ = b.responders
         f_orr = fisher_test([[ka, a.n - ka], [kb_, b.n - kb_]], level)
+        if difference is not None:
+            diff = rate_difference(
+                "ORR", (a.arm, ka, a.n), (b.arm, kb_, b.n), method=difference, level=level
+            )
         ca = round(a.cbr * a.n)
         cb = round(b.cbr * b.n)
         f_cbr = fisher_test([[ca, a.n - ca], [cb, b.n - cb]], level)
@@ -368,5 +541,5 @@ def response_rates(
                 tabs.append(t)
             cmh = cmh_test(tabs, names)
     return ResponseResult(
-        source, tuple(arms), tuple(out), f_orr, f_cbr, cmh, cbr_days, level, tuple(notes)
+        source, tuple(arms), tuple(out), f_orr, f_cbr, cmh, cbr_days, level, tuple(notes), diff
     )

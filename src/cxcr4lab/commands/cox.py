@@ -25,7 +25,7 @@ def print_result(console: Console, result: CoxResult, analysis_id: int | None) -
         f"left out){escape(strata)}; times in {result.time_unit}"
     )
     level = f"{m.conf_level:.0%}"
-    table = Table(title=f"Hazard ratios (Efron ties; {level} Wald CI)")
+    table = Table(title=f"Hazard ratios ({m.ties.capitalize()} ties; {level} Wald CI)")
     for col in ("term", "coef", "SE", "HR", f"{level} CI", "z", "p"):
         table.add_column(col, justify="left" if col == "term" else "right")
     for t in result.terms:
@@ -42,10 +42,15 @@ def print_result(console: Console, result: CoxResult, analysis_id: int | None) -
     refs = ", ".join(f"{c} (reference {r})" for c, r in m.categorical)
     if refs:
         console.print(f"Categorical: {escape(refs)}")
+    score = (
+        ""
+        if result.score_chisq is None
+        else f"score (log-rank) test {result.score_chisq:.2f}, p = {result.score_p:.3g}; "
+    )
     console.print(
         f"Likelihood ratio test {result.lr_chisq:.2f} on {result.df} df, p = {result.lr_p:.3g}; "
-        f"Wald test {result.wald_chisq:.2f}, p = {result.wald_p:.3g}; "
+        f"Wald test {result.wald_chisq:.2f}, p = {result.wald_p:.3g}; {score}"
         f"concordance {result.concordance:.3f}"
     )
     ph = ", ".join(f"{p.term} p = {p.p:.3g}" for p in result.ph_tests)
-    console.print(f"Proportional hazards (Schoenfeld residuals, rank time): {escape(ph)}")
+    console.print(f"Proportional hazards ({result.ph_method}): {escape(ph)}")

@@ -51,6 +51,16 @@ def print_result(console: Console, result: ResponseResult, analysis_id: int | No
     for line in (_fisher("ORR", result.fisher_orr), _fisher("CBR", result.fisher_cbr)):
         if line:
             console.print(escape(line))
+    d = result.orr_difference
+    if d is not None:
+        method = "Miettinen-Nurminen" if d.method == "miettinen-nurminen" else "Newcombe"
+        console.print(
+            escape(
+                f"ORR difference {d.arm_a} - {d.arm_b}: {100 * d.difference:+.1f} pp "
+                f"({round(100 * d.level)}% {method} CI {100 * d.lower:+.1f} to "
+                f"{100 * d.upper:+.1f} pp); {d.k_a}/{d.n_a} vs {d.k_b}/{d.n_b}"
+            )
+        )
     if result.cmh_orr is not None:
         m = result.cmh_orr
         console.print(

@@ -2,6 +2,8 @@
 
 * :mod:`.nca`: non-compartmental analysis (WinNonlin conventions, lambda_z selection, BLQ);
 * :mod:`.pk`: 1-, 2- and 3-compartment IV models; the human balixafortide and eribulin models;
+* :mod:`.balixafortide`: the one human balixafortide PK parameter set, derived from physiology
+  and the seed facts, with its ranges and between-subject variability (docs/balixafortide_pk.md);
 * :mod:`.compartments`: closed-form compartment responses (bolus, infusion, oral) for fitting;
 * :mod:`.pkfit` (with :mod:`.pkfit_tables`, :mod:`.pkfit_results`): fitting compartment models to
   concentration-time data through the fit engine, per subject, with CIs and AICc;

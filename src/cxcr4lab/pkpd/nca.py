@@ -1,16 +1,28 @@
-"""Non-compartmental analysis (NCA) of single-dose concentration-time profiles.
+"""Non-compartmental analysis (NCA) of concentration-time profiles, single and multiple dose.
 
-Input is a tidy table, one row per sample: ``subject, time, conc, dose`` and optionally
-``route`` (``extravascular`` (default), ``iv bolus`` or ``infusion``) and ``duration`` (h, for
-infusions). Time is in hours from the dose; concentrations are in ``settings.conc_unit`` and may
-be ``BLQ`` (or below ``settings.lloq``); doses are in ``settings.dose_unit``.
+Input is a tidy table, one row per sample: ``subject, time, conc`` and the dose (a ``dose``
+column, on every row or once per subject; or a separate dose table with one row per dose, see
+:mod:`.nca_read`), optionally ``route`` (``extravascular`` (default), ``iv bolus`` or
+``infusion``) and ``duration`` (h, for infusions). Times are in hours on the subject's clock
+(the first dose usually at 0); concentrations are in ``settings.conc_unit`` and may be ``BLQ``
+(or below ``settings.lloq``); doses are in ``settings.dose_unit``.
 
 Per subject: Cmax, Tmax, Clast, Tlast, AUClast, AUCall, AUMClast, the terminal slope lambda_z
-(automatic best fit as Phoenix WinNonlin, or a stated time range), half-life, AUCinf and AUMCinf
-(observed from Clast and predicted from the fitted Clast), % extrapolated, MRT, CL (CL/F),
-Vz (Vz/F) and, for IV doses, Vss. An IV bolus gets C0 back-extrapolated log-linearly from the
-first two samples when they fall (else the first sample); extravascular and infusion profiles
-without a time-0 sample get C = 0 at t = 0.
+(automatic best fit as Phoenix WinNonlin, after the last dose; or a stated time range),
+half-life, and for a single dose AUCinf and AUMCinf (observed from Clast and predicted from the
+fitted Clast), % extrapolated, MRT, CL (CL/F), Vz (Vz/F), for IV doses Vss, and the
+dose-normalised Cmax/D, AUClast/D and AUCinf/D. An IV bolus gets C0 back-extrapolated
+log-linearly from the first two samples when they fall (else the first sample); extravascular
+and infusion profiles without a time-0 sample get C = 0 at the first dose.
+
+BLQ samples follow one of two schemes: by Tmax (``blq_before_tmax``/``blq_after_tmax``, the
+default: zero before, missing after) or by position as PKNCA's ``conc.blq`` (``blq_first``
+before the first measurable sample, ``blq_middle`` between, ``blq_last`` after the last;
+PKNCA's default keep/drop/keep is zero/missing/zero).
+
+Intervals (:mod:`.nca_interval`): partial AUCs between stated times, and with a dosing interval
+``tau`` (or several doses) the first and last dosing intervals with AUCtau, Cmin, Ctrough, Cavg,
+fluctuation, swing, accumulation ratio and, at steady state, CLss and Vz,ss.
 
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"subject": ["a"] * 5, "time": [0, 1, 2, 4, 6],
@@ -22,75 +34,87 @@ without a time-0 sample get C = 0 at t = 0.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from cxcr4lab.core.errors import InputError, Place
 from cxcr4lab.core.serial import Serial, stored
-from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty, require_unique
 from cxcr4lab.pkpd.nca_calc import AUC_METHODS, FloatArray, SlopeFit, auc_segments, best_slope
 from cxcr4lab.pkpd.nca_calc import fit_slope as _fit_slope
+from cxcr4lab.pkpd.nca_interval import IntervalNca, dosing_intervals, partial_auc
+from cxcr4lab.pkpd.nca_read import (
+    BLQ_TOKENS,
+    ROUTES,
+    Dose,
+    Profile,
+    Route,
+    parse_route,
+    read_doses,
+    read_profiles,
+)
+from cxcr4lab.pkpd.nca_stats import DoseProportionality
 
 __all__ = [
     "BLQ_RULES",
+    "BLQ_SCHEMES",
     "BLQ_TOKENS",
     "ROUTES",
+    "Dose",
+    "DoseProportionality",
+    "IntervalNca",
     "LambdaZ",
     "NcaResult",
     "NcaSettings",
     "Profile",
+    "StatRow",
     "SubjectNca",
     "derived_units",
     "nca",
     "parse_route",
+    "read_doses",
     "read_profiles",
 ]
 
-Route = Literal["extravascular", "iv bolus", "infusion"]
-ROUTES: tuple[Route, ...] = ("extravascular", "iv bolus", "infusion")
-_ROUTE_WORDS: dict[str, Route] = {
-    "extravascular": "extravascular",
-    "ev": "extravascular",
-    "oral": "extravascular",
-    "po": "extravascular",
-    "sc": "extravascular",
-    "iv bolus": "iv bolus",
-    "ivbolus": "iv bolus",
-    "bolus": "iv bolus",
-    "iv": "iv bolus",
-    "infusion": "infusion",
-    "iv infusion": "infusion",
-    "ivinfusion": "infusion",
-}
-BLQ_TOKENS = frozenset({"blq", "bql", "<lloq", "<loq", "bloq", "<lod"})
 BLQ_RULES = ("zero", "missing")
+BLQ_SCHEMES = ("tmax", "position")
 _IV: tuple[Route, ...] = ("iv bolus", "infusion")
+POINT_STATES = ("measured", "blq zero", "blq excluded", "before dose")
+"""How each sample was used: measured, BLQ set to 0, BLQ left out, before the first dose."""
 
 
-def parse_route(text: str | None, *, place: Place) -> Route:
-    """``"IV bolus"``, ``"bolus"``, ``"infusion"``, ``"oral"``, ... -> a route; blank = EV."""
-    if text is None or not text.strip():
-        return "extravascular"
-    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
-    if key in _ROUTE_WORDS:
-        return _ROUTE_WORDS[key]
-    raise InputError(
-        f"unknown route {text!r}; use extravascular, iv bolus or infusion", place=place
+@stored(
+    omit_default=(
+        "blq_scheme",
+        "blq_first",
+        "blq_middle",
+        "blq_last",
+        "intervals",
+        "tau",
+        "steady_state",
+        "group",
+        "proportionality_dose",
     )
-
-
+)
 @dataclass(frozen=True)
 class NcaSettings(Serial):
     """How to run the NCA.
 
     ``auc_method``: ``"linear"`` (linear trapezoidal) or ``"log-down"`` (linear-up/log-down).
-    ``blq_before_tmax`` / ``blq_after_tmax``: ``"zero"`` or ``"missing"`` for BLQ samples.
+    ``blq_scheme``: ``"tmax"`` uses ``blq_before_tmax`` / ``blq_after_tmax``; ``"position"``
+    uses ``blq_first`` / ``blq_middle`` / ``blq_last`` (PKNCA); each ``"zero"`` or ``"missing"``.
     ``lambda_z_ranges``: (subject, t_lower, t_upper) manual terminal-phase ranges (h).
+    ``intervals``: (start, end) of partial AUCs (h), not overlapping. ``tau``: the dosing
+    interval (h); ``steady_state``: the last dosing interval is at steady state (needs a tau,
+    here or in the dose table). ``group``: columns of the table to summarise by.
+    ``proportionality_dose``: a numeric column (constant per subject) taken as the dose of the
+    power model instead of the amount (a dose level in mg/kg when dosing is by weight).
     """
 
     auc_method: str = "linear"
@@ -102,12 +126,25 @@ class NcaSettings(Serial):
     dose_unit: str = "mg"
     min_points: int = 3
     adj_r2_tolerance: float = 1e-4
+    blq_scheme: str = "tmax"
+    blq_first: str = "zero"
+    blq_middle: str = "missing"
+    blq_last: str = "zero"
+    intervals: tuple[tuple[float, float], ...] = ()
+    tau: float | None = None
+    steady_state: bool = False
+    group: tuple[str, ...] = ()
+    proportionality_dose: str | None = None
 
     def __post_init__(self) -> None:
         checks = (
             ("auc_method", self.auc_method, AUC_METHODS),
             ("blq_before_tmax", self.blq_before_tmax, BLQ_RULES),
             ("blq_after_tmax", self.blq_after_tmax, BLQ_RULES),
+            ("blq_scheme", self.blq_scheme, BLQ_SCHEMES),
+            ("blq_first", self.blq_first, BLQ_RULES),
+            ("blq_middle", self.blq_middle, BLQ_RULES),
+            ("blq_last", self.blq_last, BLQ_RULES),
         )
         for name, value, allowed in checks:
             if value not in allowed:
@@ -122,11 +159,25 @@ class NcaSettings(Serial):
                     f"lambda_z range {lo:g}-{hi:g} h: need 0 <= start < end",
                     field=f"lambda_z range of subject {subject}",
                 )
+        if self.tau is not None and not (math.isfinite(self.tau) and self.tau > 0):
+            raise InputError(f"must be a number of hours > 0; got {self.tau!r}", field="tau")
+        spans = sorted(self.intervals)
+        for lo, hi in spans:
+            if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
+                raise InputError(f"{lo:g}-{hi:g} h: need 0 <= start < end", field="interval")
+        for (a0, a1), (b0, b1) in itertools.pairwise(spans):
+            if b0 < a1:
+                raise InputError(
+                    f"{a0:g}-{a1:g} h and {b0:g}-{b1:g} h overlap; give intervals that do not",
+                    field="interval",
+                )
 
 
+@stored(omit_default=("fit_times",))
 @dataclass(frozen=True)
 class LambdaZ:
-    """The terminal-phase fit: ln(C) = intercept - lambda_z * t over t_lower..t_upper."""
+    """The terminal-phase fit: ln(C) = intercept - lambda_z * t over t_lower..t_upper; ``fit_times``
+    are the samples it used (h)."""
 
     lambda_z: float
     intercept: float
@@ -136,15 +187,32 @@ class LambdaZ:
     t_lower: float
     t_upper: float
     manual: bool
+    fit_times: tuple[float, ...] = ()
 
     @property
     def half_life(self) -> float:
         return math.log(2) / self.lambda_z
 
 
+_SUBJECT_ADDED = (
+    "n_doses",
+    "dose_times",
+    "cmax_dn",
+    "auc_last_dn",
+    "auc_inf_obs_dn",
+    "meta",
+    "sample_times",
+    "sample_concs",
+    "sample_states",
+)
+
+
+@stored(omit_default=_SUBJECT_ADDED)
 @dataclass(frozen=True)
 class SubjectNca(Serial):
-    """NCA parameters of one subject; None where not estimable (see ``notes``)."""
+    """NCA parameters of one subject; None where not estimable (see ``notes``). ``dose`` is the
+    first dose; the samples as used are kept for pictures (``sample_states`` from
+    :data:`POINT_STATES`; a BLQ concentration is None)."""
 
     subject: str
     route: str
@@ -182,6 +250,38 @@ class SubjectNca(Serial):
     vss_obs: float | None
     vss_pred: float | None
     notes: tuple[str, ...] = ()
+    n_doses: int = 1
+    dose_times: tuple[float, ...] = ()
+    cmax_dn: float | None = None
+    auc_last_dn: float | None = None
+    auc_inf_obs_dn: float | None = None
+    meta: tuple[tuple[str, str], ...] = ()
+    sample_times: tuple[float, ...] = ()
+    sample_concs: tuple[float | None, ...] = ()
+    sample_states: tuple[str, ...] = ()
+
+    def group_value(self, column: str) -> str:
+        """The subject's value of a grouping column ("" if it has none)."""
+        return dict(self.meta).get(column, "")
+
+
+@dataclass(frozen=True)
+class StatRow:
+    """Descriptive statistics of one parameter in one group (``group`` as ``col=value; ...``,
+    "" for all subjects); geometric ones None when a value is <= 0 (PKNCA)."""
+
+    group: str
+    parameter: str
+    unit: str
+    n: int
+    mean: float | None
+    sd: float | None
+    cv_pct: float | None
+    geomean: float | None
+    geocv_pct: float | None
+    median: float | None
+    min: float | None
+    max: float | None
 
 
 # (attribute, label, unit key) of the summary table, in order.
@@ -218,13 +318,53 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("vz_pred", "Vz_pred", "v"),
     ("vss_obs", "Vss_obs", "v"),
     ("vss_pred", "Vss_pred", "v"),
+    ("cmax_dn", "Cmax/D", "conc_dn"),
+    ("auc_last_dn", "AUClast/D", "auc_dn"),
+    ("auc_inf_obs_dn", "AUCinf_obs/D", "auc_dn"),
 )
 
+# (attribute, label, unit key) of the interval table, in order.
+_INTERVAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("start", "start", "time"),
+    ("end", "end", "time"),
+    ("dose", "Dose", "dose"),
+    ("auc", "AUC", "auc"),
+    ("cmax", "Cmax", "conc"),
+    ("tmax", "Tmax", "time"),
+    ("cmin", "Cmin", "conc"),
+    ("ctrough", "Ctrough", "conc"),
+    ("cavg", "Cavg", "conc"),
+    ("fluctuation_pct", "Fluctuation", "%"),
+    ("swing", "Swing", "1"),
+    ("accumulation_ratio", "Rac_obs", "1"),
+    ("accumulation_pred", "Rac_pred", "1"),
+    ("cl_ss", "CLss", "cl"),
+    ("vz_ss", "Vz_ss", "v"),
+)
 
-@stored(order=("source", "settings", "units"))  # then subjects
+SUMMARY_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("cmax", "conc"),
+    ("tmax", "time"),
+    ("auc_last", "auc"),
+    ("auc_inf_obs", "auc"),
+    ("half_life", "time"),
+    ("cl_obs", "cl"),
+    ("vz_obs", "v"),
+    ("cmax_dn", "conc_dn"),
+    ("auc_last_dn", "auc_dn"),
+    ("auc_inf_obs_dn", "auc_dn"),
+)
+"""Parameters (SubjectNca attribute, unit key) summarised by group."""
+
+
+@stored(
+    order=("source", "settings", "units"),  # then subjects
+    omit_default=("intervals", "statistics", "proportionality", "dose_source"),
+)
 @dataclass(frozen=True)
 class NcaResult(Serial):
-    """The NCA of every subject of one table, with the settings that produced it."""
+    """The NCA of every subject of one table, with the settings that produced it: per subject,
+    per interval, summary statistics by group and dose proportionality."""
 
     kind: ClassVar[str] = "nca"
 
@@ -232,6 +372,10 @@ class NcaResult(Serial):
     settings: NcaSettings
     subjects: tuple[SubjectNca, ...]
     units: Mapping[str, str] = field(default_factory=dict)
+    intervals: tuple[IntervalNca, ...] = ()
+    statistics: tuple[StatRow, ...] = ()
+    proportionality: tuple[DoseProportionality, ...] = ()
+    dose_source: str = ""
 
     def subject(self, name: str) -> SubjectNca:
         for s in self.subjects:
@@ -242,6 +386,7 @@ class NcaResult(Serial):
     def summary(self) -> pd.DataFrame:
         """One row per subject; every column name carries its unit (CL/F, Vz/F if EV)."""
         rows: list[dict[str, Any]] = []
+        groups = _meta_columns(self.subjects)
         for s in self.subjects:
             lz = s.lambda_z
             extra = {
@@ -252,10 +397,96 @@ class NcaResult(Serial):
                 "lambda_z_adj_r2": None if lz is None else lz.adj_r2,
             }
             row: dict[str, Any] = {"subject": s.subject, "route": s.route}
+            row |= {g: s.group_value(g) for g in groups}
+            if any(x.n_doses > 1 for x in self.subjects):
+                row["doses"] = s.n_doses
             for attr, label, unit in _COLUMNS:
                 row[self._label(label, unit)] = extra[attr] if attr in extra else getattr(s, attr)
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def interval_table(self) -> pd.DataFrame:
+        """One row per interval (partial AUCs and dosing intervals), units in the names."""
+        rows = []
+        for iv in self.intervals:
+            row: dict[str, Any] = {"subject": iv.subject, "interval": iv.kind}
+            for attr, label, unit in _INTERVAL_COLUMNS:
+                row[self._label(label, unit)] = getattr(iv, attr)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def statistics_table(self) -> pd.DataFrame:
+        """The summary statistics by group, one row per group and parameter."""
+        return pd.DataFrame([vars(r) for r in self.statistics])
+
+    def parameters_long(self) -> pd.DataFrame:
+        """Every estimated parameter in long form (``subject, parameter, value, unit, start,
+        end, route``): the input of the CDISC PP writer (:mod:`.nca_cdisc`)."""
+        rows: list[dict[str, Any]] = []
+        for s in self.subjects:
+            lz = s.lambda_z
+            values: dict[str, Any] = {
+                attr: getattr(s, attr) for attr, _, _ in _COLUMNS if hasattr(s, attr)
+            }
+            values |= {
+                "lambda_z": None if lz is None else lz.lambda_z,
+                "lambda_z_n": None if lz is None else lz.n_points,
+                "lambda_z_adj_r2": None if lz is None else lz.adj_r2,
+            }
+            units = {attr: unit for attr, _, unit in _COLUMNS}
+            units |= {"lambda_z": "rate", "lambda_z_n": "points", "lambda_z_adj_r2": "1"}
+            for key, value in values.items():
+                if value is None or key == "dose":
+                    continue
+                rows.append(
+                    {
+                        "subject": s.subject,
+                        "parameter": key,
+                        "value": float(value),
+                        "unit": self._unit(units[key]),
+                        "start": None,
+                        "end": None,
+                        "route": s.route,
+                    }
+                )
+        routes = {s.subject: s.route for s in self.subjects}
+        keys = {
+            "auc": "auc_tau",
+            "cmax": "cmax",
+            "tmax": "tmax",
+            "cmin": "cmin",
+            "ctrough": "ctrough",
+            "cavg": "cavg",
+            "fluctuation_pct": "fluctuation_pct",
+            "swing": "swing",
+            "accumulation_ratio": "accumulation_ratio",
+            "cl_ss": "cl_obs",
+            "vz_ss": "vz_obs",
+        }
+        for iv in self.intervals:
+            attrs = {"auc": "auc_int"} if iv.kind == "partial" else keys
+            for attr, key in attrs.items():
+                value = getattr(iv, attr)
+                if value is None:
+                    continue
+                unit = next(u for a, _, u in _INTERVAL_COLUMNS if a == attr)
+                rows.append(
+                    {
+                        "subject": iv.subject,
+                        "parameter": key,
+                        "value": float(value),
+                        "unit": self._unit(unit),
+                        "start": iv.start,
+                        "end": iv.end,
+                        "route": routes.get(iv.subject, ""),
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["subject", "parameter", "value", "unit", "start", "end", "route"]
+        )
+
+    def _unit(self, key: str) -> str:
+        return "" if key in ("1", "points") else self.units.get(key, key)
 
     def _label(self, label: str, unit: str) -> str:
         if unit in ("1", "points"):
@@ -265,6 +496,14 @@ class NcaResult(Serial):
     def potencies(self, source: str = "") -> list[Any]:
         """NCA yields no potencies (app protocol)."""
         return []
+
+
+def _meta_columns(subjects: Sequence[SubjectNca]) -> list[str]:
+    seen: dict[str, None] = {}
+    for s in subjects:
+        for k, _ in s.meta:
+            seen.setdefault(k)
+    return list(seen)
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,133 +549,10 @@ def derived_units(conc_unit: str, dose_unit: str) -> tuple[dict[str, str], float
         "%": "%",
         "cl": cl,
         "v": volume,
+        "conc_dn": f"({conc_unit})/({dose_unit})",
+        "auc_dn": f"h*({conc_unit})/({dose_unit})",
     }
     return units, factor
-
-
-# --------------------------------------------------------------------------------------------
-# reading the table
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One subject's single-dose profile as read: times (h) with concentrations (NaN = BLQ),
-    route, dose and infusion duration (h), and the times of blank samples."""
-
-    subject: str
-    route: Route
-    dose: float
-    duration: float
-    time: FloatArray
-    conc: FloatArray  # NaN = BLQ (decided later, relative to Tmax)
-    missing: tuple[float, ...]  # times whose concentration was blank/NA
-
-
-def _column_names(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=lambda c: "_".join(str(c).strip().lower().split()))
-
-
-def _cells(frame: pd.DataFrame, name: str) -> list[str | None]:
-    out: list[str | None] = []
-    for v in frame[name].to_numpy():
-        blank = v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
-        out.append(None if blank else str(v).strip())
-    return out
-
-
-def read_profiles(
-    frame: pd.DataFrame, source: str, row_base: int, lloq: float | None
-) -> list[Profile]:
-    """The profiles of a PK table (subject, time, conc, dose; optional route, duration), each
-    refusal naming the row and column; a concentration below ``lloq`` is BLQ."""
-    place = Place(file=source)
-    frame = _column_names(frame).reset_index(drop=True)
-    require_nonempty(frame, place=place)
-    require_columns(frame, ["subject", "time", "conc", "dose"], place=place)
-    subjects = _cells(frame, "subject")
-    for i, s in enumerate(subjects):
-        if s is None:
-            raise InputError("subject is missing", place=place, row=i + row_base, column="subject")
-    times = numeric_column(frame, "time", place=place, nonnegative=True, row_base=row_base)
-    doses = numeric_column(frame, "dose", place=place, row_base=row_base)
-    for i, d in enumerate(doses):
-        if not d > 0:
-            raise InputError(
-                f"dose must be > 0, got {d:g}", place=place, row=i + row_base, column="dose"
-            )
-    raw_conc = _cells(frame, "conc")
-    blq = np.array([c is not None and c.lower() in BLQ_TOKENS for c in raw_conc])
-    conc_frame = pd.DataFrame(
-        {"conc": [None if b else c for c, b in zip(raw_conc, blq, strict=True)]}
-    )
-    conc = numeric_column(
-        conc_frame, "conc", place=place, allow_nan=True, nonnegative=True, row_base=row_base
-    )
-    missing = np.isnan(conc) & ~blq
-    if lloq is not None:
-        blq |= ~np.isnan(conc) & (conc < lloq)
-    conc = np.where(blq, np.nan, conc)
-    routes = _cells(frame, "route") if "route" in frame.columns else [None] * len(frame)
-    durations = (
-        numeric_column(frame, "duration", place=place, allow_nan=True, row_base=row_base)
-        if "duration" in frame.columns
-        else np.full(len(frame), np.nan)
-    )
-    keys = pd.DataFrame({"subject": subjects, "time": times})
-    require_unique(keys, ["subject", "time"], place=place, row_base=row_base)
-
-    order: dict[str, list[int]] = {}
-    for i, s in enumerate(subjects):
-        order.setdefault(str(s), []).append(i)
-    profiles: list[Profile] = []
-    for subject, rows in order.items():
-        first = rows[0]
-        for col, values in (("dose", doses), ("route", routes), ("duration", durations)):
-            for i in rows[1:]:
-                a, b = values[first], values[i]
-                same = (a == b) or (
-                    isinstance(a, float)
-                    and isinstance(b, float)
-                    and math.isnan(a)
-                    and math.isnan(b)
-                )
-                if not same:
-                    raise InputError(
-                        f"subject {subject}: {col} {b} differs from {a} at row {first + row_base} "
-                        "(one single dose per subject)",
-                        place=place,
-                        row=i + row_base,
-                        column=col,
-                    )
-        route = parse_route(
-            routes[first], place=replace(place, row=first + row_base, column="route")
-        )
-        duration = float(durations[first])
-        if route == "infusion":
-            if not (math.isfinite(duration) and duration > 0):
-                raise InputError(
-                    f"subject {subject}: an infusion needs a duration > 0 (h)",
-                    place=place,
-                    row=first + row_base,
-                    column="duration",
-                )
-        else:
-            duration = 0.0
-        idx = np.array(rows)
-        idx = idx[np.argsort(times[idx], kind="stable")]
-        keep = idx[~missing[idx]]
-        profiles.append(
-            Profile(
-                subject=subject,
-                route=route,
-                dose=float(doses[first]),
-                duration=duration,
-                time=times[keep].astype(float),
-                conc=conc[keep].astype(float),
-                missing=tuple(float(t) for t in times[idx[missing[idx]]]),
-            )
-        )
-    return profiles
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,22 +560,35 @@ def read_profiles(
 
 
 def _apply_blq(
-    p: Profile, settings: NcaSettings, notes: list[str]
-) -> tuple[FloatArray, FloatArray]:
-    t, c = p.time, p.conc
+    t: FloatArray, c: FloatArray, settings: NcaSettings, notes: list[str]
+) -> tuple[FloatArray, FloatArray, list[str]]:
+    """The samples kept after the BLQ rules (BLQ as 0 or left out), and each sample's state."""
+    states = ["measured"] * len(t)
     blq = np.isnan(c)
     if not blq.any():
-        return t, c
+        return t, c, states
     measured = np.where(~blq)[0]
-    tmax = t[measured[int(np.argmax(c[measured]))]] if len(measured) else math.inf
-    before = blq & (t < tmax)
-    after = blq & (t > tmax)
+    parts: tuple[tuple[npt.NDArray[np.bool_], str, str], ...]
+    if settings.blq_scheme == "tmax":
+        tmax = t[measured[int(np.argmax(c[measured]))]] if len(measured) else math.inf
+        parts = (
+            (blq & (t < tmax), settings.blq_before_tmax, "before Tmax"),
+            (blq & (t > tmax), settings.blq_after_tmax, "after Tmax"),
+        )
+    else:
+        positive = np.where(~blq & (c > 0))[0]
+        lo = t[positive[0]] if len(positive) else math.inf
+        hi = t[positive[-1]] if len(positive) else math.inf
+        first = blq & (t < lo)
+        last = blq & (t > hi)
+        parts = (
+            (first, settings.blq_first, "before the first measurable sample"),
+            (blq & ~first & ~last, settings.blq_middle, "between measurable samples"),
+            (last, settings.blq_last, "after the last measurable sample"),
+        )
     keep = np.ones(len(t), dtype=bool)
     c = c.copy()
-    for mask, rule, where in (
-        (before, settings.blq_before_tmax, "before"),
-        (after, settings.blq_after_tmax, "after"),
-    ):
+    for mask, rule, where in parts:
         if not mask.any():
             continue
         shown = ", ".join(f"{x:g}" for x in t[mask])
@@ -467,17 +596,21 @@ def _apply_blq(
             c[mask] = 0.0
         else:
             keep &= ~mask
+        for i in np.flatnonzero(mask):
+            states[i] = "blq zero" if rule == "zero" else "blq excluded"
         notes.append(
-            f"BLQ {where} Tmax at t = {shown} h: {'set to 0' if rule == 'zero' else 'excluded'}"
+            f"BLQ {where} at t = {shown} h: {'set to 0' if rule == 'zero' else 'excluded'}"
         )
-    return t[keep], c[keep]
+    return t[keep], c[keep], states
 
 
 def _none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _analyse_profile(p: Profile, settings: NcaSettings, vfactor: float) -> SubjectNca:
+def _analyse_profile(
+    p: Profile, settings: NcaSettings, vfactor: float
+) -> tuple[SubjectNca, list[IntervalNca]]:
     notes: list[str] = []
     if p.missing:
         notes.append(
@@ -485,44 +618,79 @@ def _analyse_profile(p: Profile, settings: NcaSettings, vfactor: float) -> Subje
             + ", ".join(f"{x:g}" for x in p.missing)
             + " h: excluded"
         )
-    t, c = _apply_blq(p, settings, notes)
+    d0 = p.doses[0].time
+    t_all, c_all = p.time, p.conc
+    early = t_all < d0
+    if early.any():
+        notes.append(
+            "samples before the first dose (t = "
+            + ", ".join(f"{x:g}" for x in t_all[early])
+            + f" h < {d0:g} h): excluded"
+        )
+    t, c, states = _apply_blq(t_all[~early], c_all[~early], settings, notes)
+    states = ["before dose"] * int(early.sum()) + states
     values: dict[str, Any] = dict.fromkeys(f.name for f in SubjectNca.__dataclass_fields__.values())
     values.update(
-        subject=p.subject, route=p.route, dose=p.dose, duration=p.duration, n_samples=len(t)
+        subject=p.subject,
+        route=p.route,
+        dose=p.dose,
+        duration=p.duration,
+        n_samples=len(t),
+        n_doses=len(p.doses),
+        dose_times=tuple(d.time for d in p.doses) if len(p.doses) > 1 or d0 != 0 else (),
+        meta=p.meta,
+        sample_times=tuple(float(x) for x in t_all),
+        sample_concs=tuple(None if math.isnan(x) else float(x) for x in c_all),
+        sample_states=tuple(states),
     )
+    single = len(p.doses) == 1
+    tau = settings.tau if settings.tau is not None else p.tau
+    if settings.steady_state and tau is None and len(p.doses) > 1:
+        gaps = np.diff([d.time for d in p.doses])
+        if np.allclose(gaps, gaps[0], rtol=1e-9):
+            tau = float(gaps[0])
+            notes.append(f"tau {tau:g} h from the dose times")
+    if settings.steady_state and tau is None:
+        raise InputError(
+            f"steady state asked for subject {p.subject} without a dosing interval: give --tau "
+            "(h) or a tau column in the dose table",
+            field="tau",
+        )
+    if not single and tau is None:
+        notes.append("several doses and no tau: the last dosing interval is not analysed")
     positive = np.where(c > 0)[0]
     if len(positive) == 0:
         notes.append("no measurable concentration: nothing estimable")
         values["notes"] = tuple(notes)
-        return SubjectNca(**values)
+        return SubjectNca(**values), []
     imax = int(np.argmax(c))
     ilast = int(positive[-1])
     cmax, tmax = float(c[imax]), float(t[imax])
     clast, tlast = float(c[ilast]), float(t[ilast])
     values.update(cmax=cmax, tmax=tmax, clast=clast, tlast=tlast)
 
-    # the profile integrated from the dose at t = 0
+    # the profile integrated from the first dose
     ta, ca = t, c
     c0: float | None = None
     if p.route == "iv bolus":
-        if len(t) and t[0] == 0 and c[0] > 0:
+        if len(t) and t[0] == d0 and c[0] > 0 and single:
             c0 = float(c[0])
         else:
-            obs = np.where((t > 0) & (c > 0))[0]
+            obs = np.where((t > d0) & (c > 0))[0]
             t1, c1 = float(t[obs[0]]), float(c[obs[0]])
             if len(obs) > 1 and c[obs[1]] < c1:
                 t2, c2 = float(t[obs[1]]), float(c[obs[1]])
-                c0 = math.exp(math.log(c1) - (math.log(c2) - math.log(c1)) / (t2 - t1) * t1)
+                c0 = math.exp(math.log(c1) - (math.log(c2) - math.log(c1)) / (t2 - t1) * (t1 - d0))
                 notes.append(f"C0 back-extrapolated from t = {t1:g} and {t2:g} h")
             else:
                 c0 = c1
                 notes.append(f"C0 set to the first measured concentration (t = {t1:g} h)")
-            drop = t > 0
-            ta, ca = np.concatenate([[0.0], t[drop]]), np.concatenate([[c0], c[drop]])
+            drop = t > d0
+            ta, ca = np.concatenate([[d0], t[drop]]), np.concatenate([[c0], c[drop]])
         values["c0"] = c0
-    elif t[0] > 0:
-        ta, ca = np.concatenate([[0.0], t]), np.concatenate([[0.0], c])
-        notes.append("no sample at t = 0: C = 0 assumed at the dose")
+    elif t[0] > d0:
+        ta, ca = np.concatenate([[d0], t]), np.concatenate([[0.0], c])
+        notes.append(f"no sample at t = {d0:g} h: C = 0 assumed at the dose")
     if p.route == "extravascular":
         first = int(np.argmax(ca > 0))
         values["tlag"] = float(ta[first - 1]) if first > 0 else 0.0
@@ -536,16 +704,24 @@ def _analyse_profile(p: Profile, settings: NcaSettings, vfactor: float) -> Subje
         auc_last=auc_last,
         auc_all=float(auc.sum()),
         aumc_last=aumc_last,
-        mrt_last=aumc_last / auc_last - half_dur if auc_last > 0 else None,
+        mrt_last=aumc_last / auc_last - half_dur if auc_last > 0 and single else None,
     )
 
-    fit = _terminal_fit(p, t, c, imax, ilast, settings, notes)
+    # the terminal phase: after the Tmax of the last dose
+    dn = p.doses[-1].time
+    after_last = np.flatnonzero(t >= dn)
+    imax_last = int(after_last[int(np.argmax(c[after_last]))]) if len(after_last) else imax
+    fit = _terminal_fit(p, t, c, imax_last, ilast, settings, notes)
+    terminal = None
     if fit is not None:
         lz = fit.lambda_z
         values.update(lambda_z=fit, half_life=fit.half_life)
+        terminal = (lz, tlast, clast)
+    if fit is not None and single:
+        lz = fit.lambda_z
         for tag, cl_end in (("obs", clast), ("pred", math.exp(fit.intercept - lz * tlast))):
             auc_inf = auc_last + cl_end / lz
-            aumc_inf = aumc_last + cl_end * tlast / lz + cl_end / lz**2
+            aumc_inf = aumc_last + cl_end * (tlast - d0) / lz + cl_end / lz**2
             mrt = aumc_inf / auc_inf - half_dur
             cl = p.dose / auc_inf * vfactor
             values[f"auc_inf_{tag}"] = auc_inf
@@ -559,11 +735,41 @@ def _analyse_profile(p: Profile, settings: NcaSettings, vfactor: float) -> Subje
                 values[f"vss_{tag}"] = mrt * cl
             if p.route == "iv bolus":
                 values[f"auc_pct_back_extrap_{tag}"] = 100 * float(auc[0]) / auc_inf
+    elif not single:
+        notes.append(
+            f"{len(p.doses)} doses: AUCinf, CL, Vz and MRT are not computed; see the dosing "
+            "intervals (CLss, Vz,ss)"
+        )
+    if single:
+        values.update(
+            cmax_dn=cmax / p.dose,
+            auc_last_dn=auc_last / p.dose,
+            auc_inf_obs_dn=None
+            if values["auc_inf_obs"] is None
+            else values["auc_inf_obs"] / p.dose,
+        )
+    intervals = [
+        partial_auc(p.subject, ta, ca, lo, hi, settings.auc_method, terminal)
+        for lo, hi in settings.intervals
+    ]
+    intervals += dosing_intervals(
+        p,
+        t,
+        c,
+        tau=tau,
+        steady_state=settings.steady_state,
+        method=settings.auc_method,
+        terminal=terminal,
+        lambda_z=None if fit is None else fit.lambda_z,
+        vfactor=vfactor,
+    )
+    for iv in intervals:
+        notes.extend(iv.notes)
     values["notes"] = tuple(notes)
     for k, v in values.items():
         if isinstance(v, float | np.floating):
             values[k] = _none(float(v))
-    return SubjectNca(**values)
+    return SubjectNca(**values), intervals
 
 
 def _terminal_fit(
@@ -586,13 +792,12 @@ def _terminal_fit(
                 f"lambda_z range {lo:g}-{hi:g} h: fewer than 2 positive points or no decline"
             )
             return None
+        used = t[sel]
     else:
         start = imax if p.route == "iv bolus" else imax + 1
+        tt, cc = t[start : ilast + 1], c[start : ilast + 1]
         fit = best_slope(
-            t[start : ilast + 1],
-            c[start : ilast + 1],
-            min_points=settings.min_points,
-            tolerance=settings.adj_r2_tolerance,
+            tt, cc, min_points=settings.min_points, tolerance=settings.adj_r2_tolerance
         )
         if fit is None:
             notes.append(
@@ -600,6 +805,7 @@ def _terminal_fit(
                 f"{'from' if p.route == 'iv bolus' else 'after'} Tmax"
             )
             return None
+        used = tt[(cc > 0) & (tt >= fit.t_lower)]
     return LambdaZ(
         lambda_z=fit.lambda_z,
         intercept=fit.intercept,
@@ -609,6 +815,7 @@ def _terminal_fit(
         t_lower=fit.t_lower,
         t_upper=fit.t_upper,
         manual=bool(manual),
+        fit_times=tuple(float(x) for x in used),
     )
 
 
@@ -618,14 +825,21 @@ def nca(
     *,
     source: str,
     row_base: int = 2,
+    doses: pd.DataFrame | None = None,
+    dose_source: str = "",
+    dose_row_base: int = 2,
 ) -> NcaResult:
-    """NCA of every subject in ``frame`` (cells as read from a file: text or numbers).
+    """NCA of every subject in ``frame`` (cells as read from a file: text or numbers), with its
+    doses from ``frame``'s dose column or from the dose table ``doses``.
 
     ``row_base`` maps row positions to the file's line numbers for error messages.
     """
     settings = settings or NcaSettings()
     units, vfactor = derived_units(settings.conc_unit, settings.dose_unit)
-    profiles = read_profiles(frame, source, row_base, settings.lloq)
+    dosing = None if doses is None else read_doses(doses, dose_source, dose_row_base)
+    profiles = read_profiles(
+        frame, source, row_base, settings.lloq, doses=dosing, dose_source=dose_source
+    )
     known = {p.subject for p in profiles}
     for subject, _, _ in settings.lambda_z_ranges:
         if subject not in known:
@@ -634,5 +848,27 @@ def nca(
                 file=source,
                 field="lambda_z range",
             )
-    subjects = tuple(_analyse_profile(p, settings, vfactor) for p in profiles)
-    return NcaResult(source=source, settings=settings, subjects=subjects, units=units)
+    checked = [*settings.group, *filter(None, [settings.proportionality_dose])]
+    for column in checked:
+        if not any(column == k for p in profiles for k, _ in p.meta):
+            raise InputError(
+                "no such column constant within subjects in the table", file=source, column=column
+            )
+    subjects: list[SubjectNca] = []
+    intervals: list[IntervalNca] = []
+    for p in profiles:
+        one, its = _analyse_profile(p, settings, vfactor)
+        subjects.append(one)
+        intervals.extend(its)
+    from cxcr4lab.pkpd.nca_summary import proportionality_of, statistics_of
+
+    return NcaResult(
+        source=source,
+        settings=settings,
+        subjects=tuple(subjects),
+        units=units,
+        intervals=tuple(intervals),
+        statistics=statistics_of(subjects, intervals, settings.group, units),
+        proportionality=proportionality_of(subjects, intervals, settings.proportionality_dose),
+        dose_source=dose_source,
+    )

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AUC_METHODS", "SlopeFit", "auc_segments", "best_slope", "fit_slope"]
+__all__ = [
+    "AUC_METHODS",
+    "SlopeFit",
+    "auc_between",
+    "auc_segments",
+    "best_slope",
+    "conc_at",
+    "fit_slope",
+]
 
 FloatArray = NDArray[np.float64]
 AUC_METHODS = ("linear", "log-down")
@@ -86,3 +94,65 @@ def best_slope(
     best = max(f.adj_r2 for f in ok if f.adj_r2 is not None)
     near = [f for f in ok if f.adj_r2 is not None and best - f.adj_r2 < tolerance]
     return max(near, key=lambda f: f.n_points)
+
+
+def conc_at(
+    t: FloatArray,
+    c: FloatArray,
+    at: float,
+    method: str,
+    terminal: tuple[float, float, float] | None = None,
+) -> float | None:
+    """The concentration at time ``at``: observed, interpolated between the samples around it,
+    or after the last positive sample ``clast * exp(-lambda_z * (at - tlast))`` with
+    ``terminal = (lambda_z, tlast, clast)``; None before the first sample or past the last
+    without a terminal slope."""
+    hit = np.flatnonzero(t == at)
+    if len(hit):
+        return float(c[hit[0]])
+    if terminal is not None:
+        lz, tlast, clast = terminal
+        if at > tlast:
+            return float(clast * np.exp(-lz * (at - tlast)))
+    if len(t) == 0 or at < t[0] or at > t[-1]:
+        return None
+    j = int(np.searchsorted(t, at))
+    t1, t2, c1, c2 = float(t[j - 1]), float(t[j]), float(c[j - 1]), float(c[j])
+    f = (at - t1) / (t2 - t1)
+    if method == "log-down" and c2 < c1 and c2 > 0:
+        return float(np.exp(np.log(c1) + f * (np.log(c2) - np.log(c1))))
+    return c1 + f * (c2 - c1)
+
+
+def auc_between(
+    t: FloatArray,
+    c: FloatArray,
+    start: float,
+    end: float,
+    method: str,
+    terminal: tuple[float, float, float] | None = None,
+) -> float | None:
+    """AUC from ``start`` to ``end`` (PKNCA's AUCint): the samples inside plus concentrations
+    at both ends from :func:`conc_at`; the part after tlast integrates the terminal exponential
+    exactly. None when an end cannot be had."""
+    c_start = conc_at(t, c, start, method, terminal)
+    c_end = conc_at(t, c, end, method, terminal)
+    if c_start is None or c_end is None:
+        return None
+    inside = (t > start) & (t < end)
+    tt = np.concatenate([[start], t[inside], [end]])
+    cc = np.concatenate([[c_start], c[inside], [c_end]])
+    if terminal is not None and terminal[1] < end:
+        tlast = terminal[1]
+        if start < tlast and not (tt == tlast).any():
+            k = int(np.searchsorted(tt, tlast))
+            tt = np.insert(tt, k, tlast)
+            cc = np.insert(cc, k, terminal[2])
+    auc, _ = auc_segments(tt, cc, method)
+    if terminal is not None:
+        lz, tlast, _clast = terminal
+        tail = tt[:-1] >= tlast
+        if tail.any():
+            c1, c2 = cc[:-1][tail], cc[1:][tail]
+            auc[tail] = (c1 - c2) / lz
+    return float(auc.sum())

@@ -4,15 +4,16 @@
 mammillary IV models in the ``CL, V1, Q2, V2, Q3, V3`` parameterisation with the plasma
 concentration ``Cp = A1/V1`` (mg/L). Doses go into ``A1`` (CMT 1).
 
-:data:`BALIXAFORTIDE_HUMAN` is a human balixafortide 2-compartment model chosen to match the
-seed facts ([pharmacokinetics] in seed_facts.toml): terminal half-life 7-15 h in man, dose
-linearity, Cmax at the end of an IV infusion, 32 % plasma protein binding. No human
-concentration-time data are available to us, so the parameters are *assumed*, not fitted:
-V1 = 5 L (about plasma volume, for a hydrophilic cyclic peptide), V2 = 10 L (extracellular
-fluid), Q2 = 5 L/h and CL = 1.2 L/h, which give a distribution half-life of 0.42 h and a
-terminal half-life of 9.6 h (middle of 7-15 h); linear by construction (dose-linear), and an IV
-infusion into the central compartment peaks at its end. ``FU = 0.68`` (= 1 - 0.32) gives the
-unbound concentration ``Cu``.
+:data:`BALIXAFORTIDE_HUMAN` is the project's one human balixafortide model: 2 compartments
+with the typical values (70 kg) derived in :mod:`cxcr4lab.pkpd.balixafortide` from physiology
+and the seed facts ([pharmacokinetics] in seed_facts.toml; docs/balixafortide_pk.md). No human
+concentration-time data are available to us, so the parameters are *derived*, not fitted:
+CL = fu x GFR / (1 - non-renal share) = 5.44 L/h, V1 = extracellular fluid (14 L),
+Q2 = 10 L/h (assumed) and V2 = 45.8 L from the terminal half-life of 10.2 h (the geometric
+middle of the reported 7-15 h); distribution half-life 0.55 h. Linear by construction
+(dose-linear), and an IV infusion into the central compartment peaks at its end. The ranges of
+the parameters and the between-subject CVs are in that module. ``FU = 0.68`` (= 1 - 0.32)
+gives the unbound concentration ``Cu``.
 
 :data:`ERIBULIN_HUMAN` is a 3-compartment eribulin model (amounts in mg of eribulin mesilate,
 concentration ``Cp`` in ug/L, the unit of the Friberg SLOPE of van Hasselt et al. 2013). The
@@ -23,8 +24,10 @@ available to us; the typical values are chosen inside the ranges of the Halaven 
 CL = 3.2 L/h (1.78 L/h/m^2), V1 = 4 L, Q2 = 20 L/h, V2 = 15 L, Q3 = 6 L/h, V3 = 120 L
 (Vss 139 L = 77 L/m^2), half-lives 5 min, 1.7 h and 42.7 h.
 
->>> round(terminal_half_life(BALIXAFORTIDE_HUMAN), 2)
-9.64
+>>> {p.name: p.value for p in BALIXAFORTIDE_HUMAN.parameters}
+{'CL': 5.44, 'V1': 14.0, 'Q2': 10.0, 'V2': 45.8, 'FU': 0.68}
+>>> [round(float(h), 2) for h in half_lives(BALIXAFORTIDE_HUMAN)]
+[10.24, 0.55]
 >>> round(terminal_half_life(ERIBULIN_HUMAN), 1)
 42.7
 """
@@ -35,6 +38,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from cxcr4lab.pkpd.balixafortide import TYPICAL as _BALIXAFORTIDE_TYPICAL
 from cxcr4lab.pkpd.occupancy_model import BALIXAFORTIDE_FU
 from cxcr4lab.sim import Model, Output, Parameter, State, system_matrix
 
@@ -124,10 +128,11 @@ def three_compartment(
 BALIXAFORTIDE_HUMAN = _model(
     2,
     "balixafortide_human",
-    {"CL": 1.2, "V1": 5.0, "Q2": 5.0, "V2": 10.0},
+    _BALIXAFORTIDE_TYPICAL,
     outputs=(Output("Cp", "A1/V1", "mg/L"), Output("Cu", "FU*A1/V1", "mg/L")),
     extra=(Parameter("FU", BALIXAFORTIDE_FU, "dimensionless", "unbound fraction in plasma"),),
-    description="human balixafortide, 2-compartment IV (assumed parameters; see pkpd.pk)",
+    description="human balixafortide, 2-compartment IV (derived parameters; see "
+    "pkpd.balixafortide)",
 )
 
 ERIBULIN_HUMAN = _model(

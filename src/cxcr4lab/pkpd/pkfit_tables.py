@@ -7,7 +7,6 @@ dose records. Table errors raise one :class:`InputError` naming the file row and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -16,9 +15,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from cxcr4lab.core.errors import InputError, Place, quote
-from cxcr4lab.core.tables import numeric_column, require_columns, require_nonempty
+from cxcr4lab.core.tables import numeric_column, require_nonempty
 from cxcr4lab.pkpd.datasets import validate_nonmem
-from cxcr4lab.pkpd.nca import BLQ_TOKENS, parse_route
+from cxcr4lab.pkpd.nca_read import BLQ_TOKENS, read_profiles
 from cxcr4lab.pkpd.pkfit_results import DoseRecord, PkFitSettings
 
 __all__ = ["SubjectData", "read_pk_table"]
@@ -67,76 +66,37 @@ def _conc_cells(
 def _read_nca_form(
     frame: pd.DataFrame, settings: PkFitSettings, place: Place, row_base: int
 ) -> list[SubjectData]:
+    """The NCA form, read as :func:`cxcr4lab.pkpd.nca_read.read_profiles` reads it (the dose
+    on every row or once per subject; BLQ tokens; blank samples left out and noted); without a
+    route column the ``route`` setting decides (``iv`` with a duration: an infusion)."""
     frame = frame.rename(columns=lambda c: "_".join(str(c).strip().lower().split()))
-    require_columns(frame, ["subject", "time", "conc", "dose"], place=place)
-    ids = ["" if v is None else str(v).strip() for v in frame["subject"].to_numpy()]
-    for i, s in enumerate(ids):
-        if not s or s.lower() == "nan":
-            raise InputError("subject is missing", place=place, row=i + row_base, column="subject")
-    times = numeric_column(frame, "time", place=place, nonnegative=True, row_base=row_base)
-    doses = numeric_column(frame, "dose", place=place, nonnegative=True, row_base=row_base)
-    conc, missing = _conc_cells(frame, "conc", place, row_base)
-    routes = (
-        [None if v is None or str(v).strip() in ("", "nan") else str(v) for v in frame["route"]]
-        if "route" in frame.columns
-        else [None] * len(frame)
-    )
-    durations = (
-        numeric_column(frame, "duration", place=place, allow_nan=True, row_base=row_base)
-        if "duration" in frame.columns
-        else np.full(len(frame), np.nan)
-    )
-    out: list[SubjectData] = []
-    for subject, rows in _subject_order(ids).items():
-        first = rows[0]
-        here = replace(place, row=first + row_base)
-        for i in rows[1:]:
-            if doses[i] != doses[first] or routes[i] != routes[first]:
-                col = "dose" if doses[i] != doses[first] else "route"
-                raise InputError(
-                    f"subject {subject}: {col} differs from row {first + row_base} "
-                    "(one dose per subject in this form; use the NONMEM form for more)",
-                    place=place,
-                    row=i + row_base,
-                    column=col,
-                )
-        if not doses[first] > 0:
-            raise InputError(f"subject {subject}: dose must be > 0", place=here, column="dose")
-        text = routes[first]
-        if text is None:
-            route = settings.route or "oral"
-            duration = float(durations[first]) if route == "iv" else 0.0
-        else:
-            nca_route = parse_route(text, place=replace(here, column="route"))
-            route = "oral" if nca_route == "extravascular" else "iv"
-            if settings.route is not None and settings.route != route:
-                raise InputError(
-                    f"subject {subject}: route {quote(text)} contradicts the route setting "
-                    f"{quote(settings.route)}",
-                    place=here,
-                    column="route",
-                )
-            duration = float(durations[first]) if nca_route == "infusion" else 0.0
-            if nca_route == "infusion" and not (math.isfinite(duration) and duration > 0):
-                raise InputError(
-                    f"subject {subject}: an infusion needs a duration > 0 (h)",
-                    place=here,
-                    column="duration",
-                )
-        duration = duration if math.isfinite(duration) else 0.0
-        idx = np.array(rows)
-        idx = idx[np.argsort(times[idx], kind="stable")]
-        gone = idx[missing[idx]]
-        notes = tuple(
-            f"missing concentration at t = {times[i]:g} h: excluded" for i in gone.tolist()
+    if "route" not in frame.columns and settings.route == "iv":
+        durations = (
+            pd.to_numeric(frame["duration"], errors="coerce")
+            if "duration" in frame.columns
+            else pd.Series(np.nan, index=frame.index)
         )
-        idx = idx[~missing[idx]]
+        frame = frame.assign(route=np.where(durations > 0, "infusion", "iv bolus"))
+    given_route = "route" in frame.columns and frame["route"].notna().any()
+    profiles = read_profiles(frame, place.file or "", row_base, settings.lloq)
+    out: list[SubjectData] = []
+    for p in profiles:
+        route = "oral" if p.route == "extravascular" else "iv"
+        if given_route and settings.route is not None and settings.route != route:
+            raise InputError(
+                f"subject {p.subject}: route {quote(p.route)} contradicts the route setting "
+                f"{quote(settings.route)}",
+                place=place,
+                column="route",
+            )
+        notes = tuple(f"missing concentration at t = {t:g} h: excluded" for t in p.missing)
+        dose = p.doses[0]
         out.append(
             SubjectData(
-                subject,
-                times[idx],
-                _lloq(conc[idx], settings.lloq),
-                (DoseRecord(0.0, float(doses[first]), duration, route),),
+                p.subject,
+                p.time,
+                p.conc,
+                (DoseRecord(dose.time, dose.amount, dose.duration, route),),
                 notes,
             )
         )

@@ -6,7 +6,8 @@ log-normal between-subject variability, allometric weight scaling) and a
 (5th, 50th, 95th percentiles) over time of
 
 - the balixafortide plasma concentration ``Cp`` (ug/mL = mg/L; 2-compartment PK,
-  :data:`~cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN`, solved exactly by :mod:`.pk_batch`);
+  :data:`~cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN` with the between-subject CVs of
+  :mod:`~cxcr4lab.pkpd.balixafortide`, solved exactly by :mod:`.pk_batch`);
 - CXCR4 receptor occupancy ``RO`` (%) from the unbound concentration ``fu * Cp``
   (:class:`~cxcr4lab.pkpd.occupancy_model.OccupancyModel`, Kd = the balixafortide Kb
   calibrated to the published IC50 bounds in :mod:`cxcr4lab.studies.calibration`);
@@ -38,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.core.serial import Serial
+from cxcr4lab.pkpd.balixafortide import BSV_CV_PERCENT as _BALIXAFORTIDE_CV
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
 from cxcr4lab.pkpd.neutropenia import FRIBERG_ERIBULIN, IIV_CV_PERCENT, ctcae_grade
@@ -105,9 +107,10 @@ _B = {p.name: p.value for p in BALIXAFORTIDE_HUMAN.parameters}
 _E = {p.name: p.value for p in ERIBULIN_HUMAN.parameters}
 
 POPULATION_PARAMETERS: tuple[TypicalParameter, ...] = (
-    # balixafortide (assumed BSV 30 % on CL and V1; allometry 0.75 / 1 on clearances / volumes)
-    TypicalParameter("CL_B", _B["CL"], "L/h", cv_percent=30.0, exponent=0.75),
-    TypicalParameter("V1_B", _B["V1"], "L", cv_percent=30.0, exponent=1.0),
+    # balixafortide (the derived set of pkpd.balixafortide: BSV on CL and V1 assumed;
+    # allometry 0.75 / 1 on clearances / volumes)
+    TypicalParameter("CL_B", _B["CL"], "L/h", cv_percent=_BALIXAFORTIDE_CV["CL"], exponent=0.75),
+    TypicalParameter("V1_B", _B["V1"], "L", cv_percent=_BALIXAFORTIDE_CV["V1"], exponent=1.0),
     TypicalParameter("Q2_B", _B["Q2"], "L/h", exponent=0.75),
     TypicalParameter("V2_B", _B["V2"], "L", exponent=1.0),
     # eribulin (assumed BSV 30 % on CL and V1; dosed per m^2, no allometry)
@@ -527,12 +530,15 @@ def assumption_notes(settings: SimulationSettings, link: Cd34Link | None = None)
     """What the simulation assumes, in words (shown with every result)."""
     notes = [
         f"SIMULATED virtual patients (seed {settings.seed}), not observed data.",
-        "Balixafortide human PK parameters are assumptions consistent with the seed facts "
-        f"(2-compartment, CL {_B['CL']:g} L/h, V1 {_B['V1']:g} L, Q {_B['Q2']:g} L/h, "
-        f"V2 {_B['V2']:g} L: terminal half-life {terminal_half_life(BALIXAFORTIDE_HUMAN):.1f} h "
-        "within the reported 7-15 h, dose-linear, Cmax at the end of the infusion, 32 % plasma protein "
-        "binding), not fitted to human concentrations; between-subject CV 30 % on CL and V1 "
-        "assumed; allometry on body weight (exponents 0.75 and 1).",
+        "Balixafortide human PK parameters are derived from physiology and the seed facts, "
+        "not fitted to human concentrations (pkpd.balixafortide, docs/balixafortide_pk.md): "
+        f"2-compartment, CL {_B['CL']:g} L/h (fu x GFR plus a small non-renal share), "
+        f"V1 {_B['V1']:g} L (extracellular fluid), Q {_B['Q2']:g} L/h, V2 {_B['V2']:g} L: "
+        f"terminal half-life {terminal_half_life(BALIXAFORTIDE_HUMAN):.1f} h within the "
+        "reported 7-15 h, dose-linear, Cmax at the end of the infusion, 32 % plasma protein "
+        f"binding; between-subject CV {_BALIXAFORTIDE_CV['CL']:g} % on CL and "
+        f"{_BALIXAFORTIDE_CV['V1']:g} % on V1 assumed; allometry on body weight (exponents "
+        "0.75 and 1).",
         "Eribulin PK: typical values inside the Halaven label ranges, CV 30 % on CL and V1 "
         "assumed. Friberg neutropenia model and its variability: van Hasselt et al. 2013. "
         "Balixafortide has no effect on the ANC in this model.",

@@ -16,26 +16,29 @@ seed_facts.toml; seed 001, "Pharmacokinetics and Safety"): terminal half-life 0.
 mouse, rat, monkey and dog (one combined range), plasma protein binding 35 % in mouse (fu 0.65),
 minimal metabolism, dose-linear. No animal concentration-time data are available to us, so:
 
-- *Disposition*: the project's assumed human model (:data:`cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN`:
-  CL 1.2 L/h, Vss 15 L at 70 kg) scaled by allometry to a 25 g mouse with the exponents the
+- *Disposition*: the project's one human parameter set
+  (:data:`cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN`, derived in :mod:`cxcr4lab.pkpd.balixafortide`:
+  CL 5.44 L/h, Vss 59.8 L at 70 kg) scaled by allometry to a 25 g mouse with the exponents the
   project uses (0.75 for clearances, 1 for volumes; :mod:`cxcr4lab.pkpd.population`):
-  CL = 1.2 (0.025/70)^0.75 / 0.025 = 0.125 L/h/kg and V = 15/70 = 0.214 L/kg. One compartment:
-  the human distribution half-life (0.42 h) scales to 0.06 h in a mouse, well inside the
-  absorption phase. Terminal half-life **1.19 h**, inside the seed's 0.3-1.7 h (the tests check
-  the scaling against ``pkpd.pk``). :meth:`SpeciesPk.with_half_life` gives the ends of the
-  range (CL changed, V kept) for sensitivity.
-- *Subcutaneous absorption*: **ka = 5 /h** (absorption half-life 8 min; Tmax 0.49 h) and
+  CL = 5.44 (0.025/70)^0.75 / 0.025 = 0.565 L/h/kg and V = 59.8/70 = 0.854 L/kg. (The human
+  set's reasoning applied to the mouse gives a similar clearance: fu 0.65 times a mouse GFR of
+  about 10-14 mL/min/kg, 0.6-0.84 L/h/kg, is 0.4-0.55 L/h/kg.) One compartment: the human
+  distribution half-life (0.55 h) scales to 0.08 h in a mouse, well inside the absorption
+  phase. Terminal half-life **1.05 h**, inside the seed's 0.3-1.7 h (the tests check the
+  scaling against ``pkpd.pk``). :meth:`SpeciesPk.with_half_life` gives the ends of the range
+  (CL changed, V kept) for sensitivity.
+- *Subcutaneous absorption*: **ka = 5 /h** (absorption half-life 8 min; Tmax 0.47 h) and
   **F = 0.9**, both assumed. Why: a 1.9 kDa hydrophilic peptide is absorbed from the s.c. space
   into blood capillaries rather than lymph (molecules below ~16 kDa; Richter, Bhansali & Morris,
   AAPS J 2012;14:559-570; Supersaxo et al., Pharm Res 1990;7:167-169), which gives Tmax of about
   0.25-1 h and near-complete bioavailability for small peptides in rodents; balixafortide is
   minimally metabolised (seed), so little is lost at the injection site. F enters exposure
   linearly and the time above an occupancy threshold only through ln F / k (F 0.7 instead of
-  0.9 shortens it by 0.4 h per dose at t1/2 1.19 h).
+  0.9 shortens it by 0.4 h per dose at t1/2 1.05 h).
 
-**Balixafortide, rat** (:data:`BALIXAFORTIDE_RAT`, 250 g): the same allometry gives 2.1 h,
-above the seed's range, so the half-life is set to the range's upper end, **1.7 h** (V 0.214 L/kg,
-CL 0.0873 L/h/kg); fu 0.68 (32 % bound, seed); ka 3 /h and F 0.9 assumed as for the mouse.
+**Balixafortide, rat** (:data:`BALIXAFORTIDE_RAT`, 250 g): the same allometry gives 1.86 h,
+above the seed's range, so the half-life is set to the range's upper end, **1.7 h** (V 0.854 L/kg,
+CL 0.349 L/h/kg); fu 0.68 (32 % bound, seed); ka 3 /h and F 0.9 assumed as for the mouse.
 
 **Docetaxel, mouse** (:data:`DOCETAXEL_MOUSE`). A published mouse compartment table could not be
 retrieved for this workbench, so the 2-compartment parameters are *assumed* and chosen to agree
@@ -50,7 +53,7 @@ half-lives 0.13 h and 5.6 h), i.p. ka 2 /h, F 1. fu 0.07 is the human value (Loo
 Pharmacol Ther 2003;74:364-371); the TGI model uses total plasma concentrations.
 
 >>> round(BALIXAFORTIDE_MOUSE.terminal_half_life_h, 2)
-1.19
+1.05
 >>> STUDY_BALIXAFORTIDE.times_h()[:3]
 (32.0, 44.0, 56.0)
 """
@@ -247,8 +250,8 @@ BALIXAFORTIDE_MOUSE = SpeciesPk(
     compound="balixafortide",
     species="mouse",
     body_weight_kg=0.025,
-    cl_l_per_h_kg=0.125,
-    v1_l_per_kg=0.214,
+    cl_l_per_h_kg=0.565,
+    v1_l_per_kg=0.854,
     ka_per_h=5.0,
     bioavailability=0.9,
     fu=0.65,
@@ -264,15 +267,15 @@ BALIXAFORTIDE_RAT = SpeciesPk(
     compound="balixafortide",
     species="rat",
     body_weight_kg=0.25,
-    cl_l_per_h_kg=0.0873,
-    v1_l_per_kg=0.214,
+    cl_l_per_h_kg=0.349,
+    v1_l_per_kg=0.854,
     ka_per_h=3.0,
     bioavailability=0.9,
     fu=0.68,
     route="sc",
     source=(
         "V: human Vss per kg; CL: t1/2 1.7 h (upper end of the seed's 0.3-1.7 h; allometry "
-        "gives 2.1 h); fu: 32 % bound in rat (seed_facts); ka, F: assumed"
+        "gives 1.86 h); fu: 32 % bound in rat (seed_facts); ka, F: assumed"
     ),
 )
 """Balixafortide in a 250 g rat after s.c. injection (see the module docstring)."""

@@ -76,7 +76,7 @@ def render_report(
             notes=list(notes),
             summary=_summary_html(potencies) if summary else "",
             sections=sections,
-            flag_text=FLAG_TEXT,
+            flag_text=FLAG_TEXT if potencies else {},
         )
     )
 

@@ -1,16 +1,41 @@
-"""What the clinical kinds share: the CDISC table input (survival, response, safety) and the
-comma-separated number options of the trial designs (``--orr 0.13,0.137``, ``--dlt ...``)."""
+"""What the clinical kinds share: the CDISC table input (survival, response, safety), the reader
+of a plain subject table (CSV/TSV/TXT/XLSX, or a CDISC Parquet/XPT), and the comma-separated
+number options of the trial designs (``--orr 0.13,0.137``, ``--dlt ...``)."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from cxcr4lab.runs._kind import InputSpec
 
-__all__ = ["CLINICAL_FORMATS", "adsl_input", "comma_numbers"]
+__all__ = [
+    "CLINICAL_FORMATS",
+    "TABLE_FORMATS",
+    "adsl_input",
+    "comma_numbers",
+    "read_subject_table",
+]
 
 CLINICAL_FORMATS = ("csv", "txt", "parquet", "pq", "xpt")
 """File types of a CDISC analysis table: CSV, Parquet or SAS transport (XPT)."""
+
+TABLE_FORMATS = ("csv", "tsv", "txt", "xlsx", "parquet", "pq", "xpt")
+"""File types of a subject table: delimited text, Excel, Parquet or SAS transport (XPT)."""
+
+
+def read_subject_table(content: bytes, name: str) -> tuple[Any, int]:
+    """A subject table's frame (column names as written; upper-case for Parquet/XPT, read as
+    CDISC tables) and its row base (the line of position 0: 2 below a CSV header, 1 for a
+    record number), read as the ``cox`` kind reads its table."""
+    if name.lower().endswith((".parquet", ".pq", ".xpt")):
+        from cxcr4lab.clinical.cdisc import read_clinical_bytes
+
+        return read_clinical_bytes(content, name)
+    from cxcr4lab.assays.tabular import read_table_bytes
+
+    table = read_table_bytes(content, name)
+    return table.frame, table.row_base
 
 
 def adsl_input(columns: str, *, required: bool = False) -> InputSpec:

@@ -16,7 +16,8 @@ T = TypeVar("T")
 
 NOTE = (
     "Regimen simulations: SIMULATED virtual patients; the balixafortide human PK parameters are "
-    "assumptions consistent with the seed facts (not fitted to human data), the CD34+ time "
+    "derived from physiology and the seed facts, not fitted to human data "
+    "(docs/balixafortide_pk.md), the CD34+ time "
     "course is an effect-compartment link to the Karpova 2017 single-dose peaks, and "
     "balixafortide has no effect on the ANC in the model."
 )

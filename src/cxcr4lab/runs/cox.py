@@ -32,7 +32,7 @@ def _interaction(text: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Options:
-    """Settings of a Cox regression: columns, covariates, contrasts, strata."""
+    """Settings of a Cox regression: columns, covariates, contrasts, strata, ties."""
 
     covariate: tuple[str, ...] = option(
         "A covariate column (numeric, or categorical with --categorical).", example="age"
@@ -61,6 +61,11 @@ class Options:
         "A column whose levels get their own baseline hazard (R's strata()).",
         default=(),
         example="inst",
+    )
+    ties: Literal["efron", "breslow"] = option(
+        "How tied event times enter the partial likelihood: efron (R's coxph default) or "
+        "breslow (SAS PHREG's and Stata's default).",
+        default="efron",
     )
     paramcd: str | None = option(
         "Only rows with this PARAMCD (an ADTTE holding several endpoints).", default=None
@@ -147,6 +152,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         interactions=tuple(interactions),
         strata=tuple(_column(frame, s, name) for s in options.strata),
         conf_level=options.conf_level,
+        ties=options.ties,
     )
     result = fit_cox(frame, model, source=name, time_unit=options.time_unit, row_base=base)
     terms = " + ".join([*covariates, *(f"{a}:{b}" for a, b in interactions)])
@@ -154,10 +160,12 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     parameters = {
         "formula": f"Surv({time}, {options.censor or event}) ~ {terms}{strata}",
         "categorical": dict(categorical),
+        "ties": options.ties,
         "time_unit": options.time_unit,
         "conf_level": options.conf_level,
     }
-    return Outcome(result, parameters, f"Cox {terms}{strata}: {name}")
+    ties = "" if options.ties == "efron" else f" ({options.ties} ties)"
+    return Outcome(result, parameters, f"Cox {terms}{strata}{ties}: {name}")
 
 
 KIND = AnalysisKind(
@@ -183,6 +191,21 @@ KIND = AnalysisKind(
             {"table": "lung.csv"},
             {"covariate": "age; sex; ph.ecog", "categorical": "sex=1"},
             "NCCTG advanced lung cancer survival (R survival's lung), public data.",
+        ),
+        Example(
+            "Cox: recidivism after release, Breslow ties (Rossi et al., public data)",
+            "cox",
+            {"table": "rossi.csv"},
+            {
+                "covariate": "fin; age; race; wexp; mar; paro; prio",
+                "time": "week",
+                "event": "arrest",
+                "ties": "breslow",
+                "time_unit": "weeks",
+            },
+            "Rossi, Berk and Lenihan's released-prisoner data (R's carData::Rossi, lifelines' "
+            "rossi), public data.",
+            dossier=False,
         ),
     ),
     command=("cox",),

@@ -221,14 +221,20 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     return Outcome(result, parameters, f"PK regimen: {regimen.describe()} ({who})")
 
 
+# The typical values of cxcr4lab.pkpd.balixafortide.TYPICAL (= pkpd.pk.BALIXAFORTIDE_HUMAN; not
+# imported here: the registry stays light; tests/pkpd/test_pk_regimen.py checks they agree).
+_BALIXAFORTIDE_PARAMETERS = "CL=5.44; V1=14; Q=10; V2=45.8"
+_BALIXAFORTIDE_TEXT = "CL 5.44 L/h, V1 14 L, Q 10 L/h, V2 45.8 L"
+
 _BALIXAFORTIDE_NOTE = (
     "Balixafortide 5.5 mg/kg (385 mg for 70 kg) as a 2-h IV infusion on days 1-3: a SIMULATED "
     "profile, not measured concentrations. The regimen is the phase 1b / FORTRESS one "
     "(seed_facts.toml [regimen.balixafortide_eribulin], pkpd/regimens.toml, 2-h infusion "
-    "assumed); the 2-compartment parameters (CL 1.2 L/h, V1 5 L, Q 5 L/h, V2 10 L) are the "
-    "assumed human model of cxcr4lab.pkpd.pk (BALIXAFORTIDE_HUMAN), chosen to match the "
-    "published facts (terminal half-life 7-15 h in man, Cmax at the end of the infusion, dose "
-    "linearity; seed_facts.toml [pharmacokinetics]), not fitted to human data."
+    f"assumed); the 2-compartment parameters ({_BALIXAFORTIDE_TEXT}) are the project's human "
+    "set, cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN, derived in cxcr4lab.pkpd.balixafortide from "
+    "physiology (fu x GFR, extracellular volume) and the published facts (terminal half-life "
+    "7-15 h in man, Cmax at the end of the infusion, dose linearity; seed_facts.toml "
+    "[pharmacokinetics]; docs/balixafortide_pk.md), not fitted to human data."
 )
 
 _THEOPH_NOTE = (
@@ -271,7 +277,7 @@ KIND = AnalysisKind(
                 "duration": "2",
                 "interval": "24",
                 "doses": "3",
-                "parameter": "CL=1.2; V1=5; Q=5; V2=10",
+                "parameter": _BALIXAFORTIDE_PARAMETERS,
             },
             _BALIXAFORTIDE_NOTE,
         ),

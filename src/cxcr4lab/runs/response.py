@@ -1,10 +1,11 @@
-"""The ``response`` kind: ORR and CBR per arm with exact CIs, Fisher (and CMH) tests (RECIST 1.1)."""
+"""The ``response`` kind: ORR and CBR per arm with exact CIs, Fisher (and CMH) tests and the ORR
+difference with a Miettinen-Nurminen (or Newcombe) CI (RECIST 1.1)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cxcr4lab.runs._clinical import CLINICAL_FORMATS, adsl_input
 from cxcr4lab.runs._kind import AnalysisKind, Example, InputFile, InputSpec, Outcome
@@ -26,6 +27,11 @@ class Options:
         "Minimum time to SD from the first dose.", default=6.0, unit="weeks", ge=0
     )
     confirm: bool = option("Require confirmation of CR/PR.", default=True)
+    difference_ci: Literal["miettinen-nurminen", "newcombe"] = option(
+        "CI of the ORR difference between the first two arms: Miettinen-Nurminen score or "
+        "Newcombe hybrid score.",
+        default="miettinen-nurminen",
+    )
 
 
 def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
@@ -65,6 +71,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         cbr_days=7 * options.cbr_weeks,
         stratum=options.strata,
         recist=recist,
+        difference=options.difference_ci,
     )
     parameters = {
         "by": options.by,
@@ -72,13 +79,15 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "cbr_weeks": options.cbr_weeks,
         "min_sd_weeks": options.min_sd_weeks,
         "confirm": options.confirm,
+        "difference_ci": options.difference_ci,
     }
     return Outcome(result, parameters, f"Response rates {adrs_name}")
 
 
 KIND = AnalysisKind(
     name="response",
-    label="ORR and CBR per arm with Clopper-Pearson CIs; Fisher exact test between two arms",
+    label="ORR and CBR per arm with Clopper-Pearson CIs; Fisher exact test and ORR difference "
+    "(Miettinen-Nurminen CI) between two arms",
     inputs=(
         InputSpec(
             "adrs",

@@ -6,12 +6,11 @@ phase 1b / FORTRESS regimen (days 1-3 and 8-10 of 21; ``pkpd/regimens.toml``). I
 ``studies/`` because it needs both ``preclinical`` (the animal PK) and ``pkpd`` (the human model
 and the occupancy model), which share a rank and may not import each other.
 
-**Clinical PK.** The project holds two human balixafortide parameter sets that contradict each
-other: the assumed 2-compartment model of :data:`cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN` (CL 1.2
-L/h, V1 5 L, Q 5 L/h, V2 10 L; terminal half-life 9.6 h) and the simulated subjects of the
-bioanalysis example (``scripts/simulate_bioanalysis.py``: CL 6-8 L/h, V1 8 L, V2 30 L, Q 4 L/h).
-This module uses the first, the one the regimen simulation
-(:mod:`cxcr4lab.pkpd.regimen_simulation`) uses, for a 70 kg patient (385 mg per infusion).
+**Clinical PK.** The project's one human balixafortide parameter set,
+:data:`cxcr4lab.pkpd.pk.BALIXAFORTIDE_HUMAN` (derived in :mod:`cxcr4lab.pkpd.balixafortide`
+from physiology and the seed facts, not fitted; docs/balixafortide_pk.md), the set the regimen
+simulation (:mod:`cxcr4lab.pkpd.regimen_simulation`) and the bioanalysis example
+(``scripts/simulate_bioanalysis.py``) use too, for a 70 kg patient (385 mg per infusion).
 
 **Occupancy.** ``RO = Cu / (Cu + Kd)`` with ``Cu = fu C`` (fu 0.65 mouse, 0.68 rat and human)
 through :class:`cxcr4lab.pkpd.occupancy_model.OccupancyModel` (molar through 1864.1 g/mol, the

@@ -17,19 +17,28 @@ def _cell(value: object) -> str:
 
 def render(analysis_id: int, title: str, result: CoxResult) -> str:
     frame = result.summary()
+    m = result.model
     table = {
-        "caption": "Cox terms (Efron ties)",
+        "caption": f"Cox terms ({m.ties.capitalize()} ties)",
         "columns": [str(c) for c in frame.columns],
         "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
     }
-    m = result.model
+    score = (
+        ""
+        if result.score_chisq is None
+        else f"score (log-rank) test {result.score_chisq:.3f}, p = {result.score_p:.4g}; "
+    )
     notes = [
         f"Likelihood ratio test {result.lr_chisq:.3f} on {result.df} df, p = {result.lr_p:.4g}; "
-        f"Wald test {result.wald_chisq:.3f}, p = {result.wald_p:.4g}; "
+        f"Wald test {result.wald_chisq:.3f}, p = {result.wald_p:.4g}; {score}"
         f"concordance {result.concordance:.3f}; log-likelihood {result.loglik:.3f} "
         f"(null {result.loglik_null:.3f}).",
-        "Proportional hazards (Grambsch-Therneau test on Schoenfeld residuals, rank time): "
-        + "; ".join(f"{p.term} chi-square {p.chisq:.3f}, p = {p.p:.3g}" for p in result.ph_tests)
+        f"Proportional hazards ({result.ph_method}): "
+        + "; ".join(
+            f"{p.term} chi-square {p.chisq:.3f}{f' on {p.df} df' if p.df > 1 else ''}, "
+            f"p = {p.p:.3g}"
+            for p in result.ph_tests
+        )
         + ".",
     ]
     if m.categorical:

@@ -128,6 +128,14 @@ def render(analysis_id: int, title: str, result: ResponseResult) -> str:
         )
         if line
     ]
+    d = result.orr_difference
+    if d is not None:
+        method = "Miettinen-Nurminen" if d.method == "miettinen-nurminen" else "Newcombe hybrid"
+        tests.append(
+            f"ORR difference {d.arm_a} - {d.arm_b}: {100 * d.difference:+.1f} percentage points "
+            f"({d.k_a}/{d.n_a} vs {d.k_b}/{d.n_b}; {pct}% {method} score CI "
+            f"{100 * d.lower:+.1f} to {100 * d.upper:+.1f})"
+        )
     if result.cmh_orr is not None:
         m = result.cmh_orr
         tests.append(

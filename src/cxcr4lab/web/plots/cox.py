@@ -27,7 +27,8 @@ def figures(result: CoxResult) -> dict[str, Figure]:
         "forest": forest_figure(
             hrs,
             title=f"{sim}{result.source}: Cox hazard ratios (n = {result.n}, {result.events} "
-            f"events, concordance {result.concordance:.3f})",
+            f"events, {result.model.ties.capitalize()} ties, concordance "
+            f"{result.concordance:.3f})",
             level=result.model.conf_level,
         )
     }

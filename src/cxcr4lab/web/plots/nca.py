@@ -1,9 +1,10 @@
 """Figures of a non-compartmental analysis: concentration-time per subject with the terminal
-(lambda_z) fit, linear or log y; AUClast, AUCinf and t1/2 per subject.
+(lambda_z) fit, linear or log y, BLQ samples marked; mean +/- SD by group; the lambda_z
+regression of each subject with the points it used; AUClast, AUCinf and t1/2 per subject.
 
-The result keeps the parameters, not the samples: the concentrations are read from the stored
-PK table (``inputs``). Without it the figure shows what the result holds (C0, Cmax, Clast and
-the terminal line).
+The result keeps each subject's samples and how they were used (results stored before that
+read them from the stored PK table, ``inputs``; without it the figure shows what the result
+holds: C0, Cmax, Clast and the terminal line).
 """
 
 from __future__ import annotations
@@ -74,6 +75,51 @@ def _terminal(s: SubjectNca, colour: str, time_unit: str) -> dict[str, Any] | No
     }
 
 
+def _stored(result: NcaResult, s: SubjectNca, colour: str) -> list[dict[str, Any]]:
+    """A subject's stored samples: measured joined, BLQ set to 0 and BLQ left out marked."""
+    from cxcr4lab.pkpd.nca_profiles import subject_points
+
+    t_unit = result.units.get("time", "h")
+    c_unit = result.units.get("conc", result.settings.conc_unit)
+    p = subject_points(s)
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": s.subject,
+            "legendgroup": s.subject,
+            "x": finite(p.measured_t),
+            "y": finite(p.measured_c),
+            "line": {"color": colour, "width": 1.2},
+            "marker": {"size": 5},
+            "hovertemplate": f"subject {s.subject}: %{{x:g}} {t_unit}, %{{y:.4g}} "
+            f"{c_unit}<extra></extra>",
+        }
+    ]
+    marks = (
+        (p.blq_zero_t, "triangle-down-open", "BLQ, set to 0"),
+        (p.blq_excluded_t, "x-thin-open", "BLQ, excluded"),
+    )
+    lloq = result.settings.lloq
+    for times, symbol, what in marks:
+        if not len(times):
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{s.subject} {what}",
+                "legendgroup": s.subject,
+                "showlegend": False,
+                "x": finite(times),
+                "y": [lloq if lloq else 0.0] * len(times),
+                "marker": {"color": colour, "symbol": symbol, "size": 8, "line": {"width": 1.5}},
+                "hovertemplate": f"subject {s.subject}: {what} at %{{x:g}} {t_unit}<extra></extra>",
+            }
+        )
+    return traces
+
+
 def _concentrations(result: NcaResult, samples: dict[str, Profile] | None) -> Figure:
     t_unit = result.units.get("time", "h")
     c_unit = result.units.get("conc", result.settings.conc_unit)
@@ -82,7 +128,9 @@ def _concentrations(result: NcaResult, samples: dict[str, Profile] | None) -> Fi
     for i, s in enumerate(result.subjects):
         colour = COLOURS[i % len(COLOURS)]
         p = None if samples is None else samples.get(s.subject)
-        if p is not None:
+        if s.sample_times:
+            traces.extend(_stored(result, s, colour))
+        elif p is not None:
             measured = ~np.isnan(p.conc)
             traces.append(
                 {
@@ -140,7 +188,8 @@ def _concentrations(result: NcaResult, samples: dict[str, Profile] | None) -> Fi
         terminal = _terminal(s, colour, t_unit)
         if terminal is not None:
             traces.append(terminal)
-    shown = "observed" if samples is not None else "Cmax and Clast (the PK table was not read)"
+    kept = samples is not None or any(s.sample_times for s in result.subjects)
+    shown = "observed" if kept else "Cmax and Clast (the PK table was not read)"
     return figure(
         traces,
         layout(
@@ -206,8 +255,101 @@ def _exposure(result: NcaResult) -> Figure:
     )
 
 
+def _means(result: NcaResult) -> Figure:
+    from cxcr4lab.pkpd.nca_profiles import group_means
+
+    t_unit = result.units.get("time", "h")
+    c_unit = result.units.get("conc", result.settings.conc_unit)
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": f"{g.label} (n = {g.n_subjects})",
+            "x": finite(g.time),
+            "y": finite(g.mean),
+            "error_y": {"type": "data", "array": finite(g.sd), "visible": True},
+            "text": [f"n = {n}" for n in g.n],
+            "line": {"color": COLOURS[i % len(COLOURS)], "width": 1.5},
+            "hovertemplate": f"{g.label}: %{{x:g}} {t_unit}, mean %{{y:.4g}} {c_unit} "
+            "(%{text})<extra></extra>",
+        }
+        for i, g in enumerate(group_means(result))
+    ]
+    return figure(
+        traces,
+        layout(
+            "Mean ± SD by group (BLQ set to 0 counted as 0)",
+            f"time ({t_unit})",
+            f"concentration ({c_unit})",
+            updatemenus=[log_toggle()],
+            legend={"title": {"text": "group"}},
+        ),
+    )
+
+
+def _lambda_z(result: NcaResult) -> Figure:
+    """Each subject's samples on a log axis with the points the lambda_z fit used and its line;
+    one subject at a time (the legend toggles them)."""
+    from cxcr4lab.pkpd.nca_profiles import subject_points
+
+    t_unit = result.units.get("time", "h")
+    c_unit = result.units.get("conc", result.settings.conc_unit)
+    traces: list[dict[str, Any]] = []
+    for i, s in enumerate(result.subjects):
+        colour = COLOURS[i % len(COLOURS)]
+        p = subject_points(s)
+        visible: bool | str = True if i == 0 else "legendonly"
+        positive = p.measured_c > 0
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": s.subject,
+                "legendgroup": s.subject,
+                "visible": visible,
+                "x": finite(p.measured_t[positive]),
+                "y": finite(p.measured_c[positive]),
+                "marker": {"color": colour, "symbol": "circle-open", "size": 7},
+                "hovertemplate": f"subject {s.subject}: %{{x:g}} {t_unit}, %{{y:.4g}} {c_unit}"
+                "<extra></extra>",
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{s.subject} used",
+                "legendgroup": s.subject,
+                "showlegend": False,
+                "visible": visible,
+                "x": finite(p.lambda_z_t),
+                "y": finite(p.lambda_z_c),
+                "marker": {"color": colour, "size": 8},
+                "hovertemplate": f"subject {s.subject}: used by lambda_z<extra></extra>",
+            }
+        )
+        terminal = _terminal(s, colour, t_unit)
+        if terminal is not None:
+            traces.append(terminal | {"visible": visible})
+    return figure(
+        traces,
+        layout(
+            "Terminal phase per subject (filled: points the lambda_z regression used); click "
+            "a subject in the legend",
+            f"time ({t_unit})",
+            axis(f"concentration ({c_unit})", type="log"),
+            legend={"title": {"text": "subject"}},
+        ),
+    )
+
+
 def figures(result: NcaResult, inputs: Mapping[str, InputFile] | None = None) -> dict[str, Figure]:
-    return {
-        "concentrations": _concentrations(result, profiles(result, inputs)),
-        "exposure": _exposure(result),
+    stored = any(s.sample_times for s in result.subjects)
+    out = {
+        "concentrations": _concentrations(result, None if stored else profiles(result, inputs)),
     }
+    if stored:
+        out["means"] = _means(result)
+        out["lambda_z"] = _lambda_z(result)
+    out["exposure"] = _exposure(result)
+    return out

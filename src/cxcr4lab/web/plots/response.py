@@ -55,6 +55,13 @@ def _rates(result: ResponseResult) -> Figure:
         tests.append(f"ORR Fisher p = {result.fisher_orr.p_value:.3g}")
     if result.fisher_cbr is not None:
         tests.append(f"CBR Fisher p = {result.fisher_cbr.p_value:.3g}")
+    d = result.orr_difference
+    if d is not None:
+        method = "MN" if d.method == "miettinen-nurminen" else "Newcombe"
+        tests.append(
+            f"ORR difference {100 * d.difference:+.1f} pp ({pct}% {method} CI "
+            f"{100 * d.lower:+.1f} to {100 * d.upper:+.1f})"
+        )
     return figure(
         traces,
         layout(
