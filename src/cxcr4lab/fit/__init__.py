@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         compare_shared,
         fit_global,
     )
+    from cxcr4lab.fit.nlme import NlmeData, NlmeResult, fit_nlme, nlme_model
     from cxcr4lab.fit.outliers import RoutResult, fit_robust, fit_rout, rsdr
     from cxcr4lab.fit.result import FitResult, ProfileInterval
     from cxcr4lab.fit.schild import SchildResult, fit_schild
@@ -57,6 +58,7 @@ _LAZY: dict[str, str] = {
         ("Comparison", "GlobalResult", "compare_fits", "compare_shared", "fit_global"),
         "global_fit",
     ),
+    **dict.fromkeys(("NlmeData", "NlmeResult", "fit_nlme", "nlme_model"), "nlme"),
     **dict.fromkeys(("RoutResult", "fit_robust", "fit_rout", "rsdr"), "outliers"),
     **dict.fromkeys(("FitResult", "ProfileInterval"), "result"),
     **dict.fromkeys(("SchildResult", "fit_schild"), "schild"),
@@ -107,6 +109,8 @@ __all__ = [
     "FitThresholds",
     "GlobalResult",
     "Model",
+    "NlmeData",
+    "NlmeResult",
     "ProfileInterval",
     "RoutResult",
     "SchildResult",
@@ -117,6 +121,7 @@ __all__ = [
     "fit_curve",
     "fit_global",
     "fit_many",
+    "fit_nlme",
     "fit_robust",
     "fit_rout",
     "fit_schild",
@@ -125,6 +130,7 @@ __all__ = [
     "hill_flags",
     "log_logistic",
     "model_from_function",
+    "nlme_model",
     "no_effect_test",
     "potency_flags",
     "profile_interval",
