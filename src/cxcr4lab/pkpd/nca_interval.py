@@ -17,7 +17,7 @@ extrapolating the ends as PKNCA's AUCint does (:func:`~cxcr4lab.pkpd.nca_calc.au
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -126,9 +126,9 @@ def dosing_intervals(
         elif first_auc and interval.auc is not None:
             first_len = spans[0][2] - spans[0][1]
             if math.isclose(first_len, end - start, rel_tol=1e-9):
-                interval = _with(interval, accumulation_ratio=interval.auc / first_auc)
+                interval = replace(interval, accumulation_ratio=interval.auc / first_auc)
             else:
-                interval = _with(
+                interval = replace(
                     interval,
                     notes=(
                         *interval.notes,
@@ -138,12 +138,6 @@ def dosing_intervals(
                 )
         out.append(interval)
     return out
-
-
-def _with(interval: IntervalNca, **changes: object) -> IntervalNca:
-    from dataclasses import replace
-
-    return replace(interval, **changes)  # type: ignore[arg-type]
 
 
 def _interval(

@@ -32,6 +32,7 @@ __all__ = [
     "Dose",
     "Profile",
     "Route",
+    "column_key",
     "parse_route",
     "read_doses",
     "read_profiles",
@@ -106,8 +107,14 @@ class Profile:
         return self.doses[0].duration
 
 
+def column_key(name: object) -> str:
+    """A column name as the NCA reads it: lower case, blanks as ``_`` ("Dose Level" ->
+    ``dose_level``)."""
+    return "_".join(str(name).strip().lower().split())
+
+
 def _column_names(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=lambda c: "_".join(str(c).strip().lower().split()))
+    return frame.rename(columns=column_key)
 
 
 def _cells(frame: pd.DataFrame, name: str) -> list[str | None]:

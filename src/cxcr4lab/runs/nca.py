@@ -134,6 +134,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     """NCA per subject: Cmax, AUC, lambda_z, t1/2, CL(/F), Vz(/F), Vss, MRT."""
     from cxcr4lab.assays.tabular import read_table_bytes
     from cxcr4lab.pkpd.nca import NcaSettings, nca
+    from cxcr4lab.pkpd.nca_read import column_key as _column
 
     name, content = inputs["data"]
     settings = NcaSettings(
@@ -185,11 +186,6 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         dose_row_base=2 if dose_table is None else dose_table.row_base,
     )
     return Outcome(result, settings.to_dict(), title)
-
-
-def _column(name: str) -> str:
-    """A column name as the NCA reader normalises them (lower case, spaces as ``_``)."""
-    return "_".join(name.strip().lower().split())
 
 
 def _is_pc(frame: Any) -> bool:
