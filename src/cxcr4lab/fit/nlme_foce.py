@@ -50,6 +50,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
+from scipy.special import log_ndtr
 
 from cxcr4lab.fit.nlme_infer import (
     build_result,
@@ -96,6 +97,8 @@ class _Tile:
     y: Array
     x: Array
     z: Array
+    occ: NDArray[np.intp]
+    cens: NDArray[np.bool_]
 
 
 class FoceObjective:
@@ -126,7 +129,10 @@ class FoceObjective:
             y=data.y,
             x=data.columns(model.structural.x_names),
             z=data.z_matrix,
+            occ=data.occasions,
+            cens=data.censored.astype(bool),
         )
+        self.has_cens = bool(data.censored.any())
         self._tiles: dict[int, _Tile] = {1: self._base}
         self.u_ref = np.zeros((self.m, self.q))
         self.inner_tol = inner_tol
@@ -147,6 +153,8 @@ class FoceObjective:
                 y=np.tile(b.y, k),
                 x=np.tile(b.x, (k, 1)),
                 z=np.tile(b.z, (k, 1)),
+                occ=np.tile(b.occ, k),
+                cens=np.tile(b.cens, k),
             )
             if len(self._tiles) < 8:
                 self._tiles[k] = t
@@ -166,24 +174,33 @@ class FoceObjective:
         ind, st = self.model.individual, self.model.structural
         eta = np.einsum("mij,mj->mi", lower, u)
         with np.errstate(all="ignore"):
-            phi = ind.phi(theta, eta, t.z)
-            po = phi[t.sub]
+            po = ind.at_observations(theta, eta, t.z, t.sub, t.occ)
             f = st.predict(po, t.x)
             v = a2 + b2 * f * f
             r = t.y - f
             per_obs = np.log(v) + r * r / v + _LOG_2PI
+            if self.has_cens:
+                per_obs = np.where(t.cens, -2.0 * log_ndtr(r / np.sqrt(v)), per_obs)
             obj = np.add.reduceat(per_obs, t.starts) + np.einsum("mq,mq->m", u, u)
         obj = np.where(np.isfinite(obj), obj, np.inf)
         if not need:
             return _State(obj, None, None)
         with np.errstate(all="ignore"):
             fj = st.jacobian(po, t.x)
-            dphi = np.einsum("mkq,mqr->mkr", ind.jac_eta(theta, eta, t.z), lower)
-            g = np.einsum("nk,nkq->nq", fj, dphi[t.sub])  # df/du, (N, q)
+            dphi = np.einsum(
+                "nkq,nqr->nkr",
+                ind.jac_eta_at_observations(theta, eta, t.z, t.sub, t.occ),
+                lower[t.sub],
+            )
+            g = np.einsum("nk,nkq->nq", fj, dphi)  # df/du, (N, q)
             dv = 2.0 * b2 * f
             c1 = -r / v + 0.5 * dv * (1.0 / v - r * r / (v * v))
-            grad = np.add.reduceat(c1[:, None] * g, t.starts, axis=0) + u
             w = 1.0 / v + 0.5 * dv * dv / (v * v)
+            if self.has_cens:
+                c1_c, w_c, _ = _censored_terms(r, v, b2, f)
+                c1 = np.where(t.cens, c1_c, c1)
+                w = np.where(t.cens, w_c, w)
+            grad = np.add.reduceat(c1[:, None] * g, t.starts, axis=0) + u
             info = np.add.reduceat(
                 w[:, None, None] * g[:, :, None] * g[:, None, :], t.starts, axis=0
             ) + np.eye(self.q)
@@ -192,8 +209,8 @@ class FoceObjective:
     def _predict(self, u: Array, t: _Tile, theta: Array, lower: Array) -> Array:
         eta = np.einsum("mij,mj->mi", lower, u)
         with np.errstate(all="ignore"):
-            phi = self.model.individual.phi(theta, eta, t.z)
-            return self.model.structural.predict(phi[t.sub], t.x)
+            po = self.model.individual.at_observations(theta, eta, t.z, t.sub, t.occ)
+            return self.model.structural.predict(po, t.x)
 
     def ofv_subjects(self, xs: Array) -> Array:
         """Each subject's OFV (K, m) at the parameter vectors ``xs`` (K, P); inf where the
@@ -281,6 +298,10 @@ class FoceObjective:
                 0.5 * d2v / v - 0.5 * dv * dv / (v * v) + 1.0 / v + 2.0 * r * dv / (v * v)
                 - 0.5 * r * r * d2v / (v * v) + r * r * dv * dv / (v * v * v)
             )  # fmt: skip
+            if self.has_cens:
+                c1_c, _, c2_c = _censored_terms(r, v, b2, f)
+                c1 = np.where(t.cens, c1_c, c1)
+                c2 = np.where(t.cens, c2_c, c2)
             fuu = np.empty((len(f), q, q))
             e = np.eye(q) * h
             for k in range(q):
@@ -323,11 +344,27 @@ class FoceObjective:
         return float(vals[0]), grad
 
 
+def _censored_terms(r: Array, v: Array, b2: Array, f: Array) -> tuple[Array, Array, Array]:
+    """M3: derivatives in f of one censored observation's ``l / 2 = -log Phi(zeta)``, with
+    ``zeta = (LLOQ - f) / s``, ``s = sqrt(V)`` and ``r = LLOQ - f``: the first (c1), the
+    expected-information weight (w, Gauss-Newton: ``lambda (lambda + zeta) zeta'^2``, >= 0)
+    and the exact second (c2). ``lambda = phi / Phi`` is the inverse Mills ratio."""
+    s = np.sqrt(v)
+    zeta = r / s
+    lam = np.exp(-0.5 * zeta * zeta - 0.5 * _LOG_2PI - log_ndtr(zeta))
+    ds = b2 * f / s
+    d2s = (b2 - ds * ds) / s
+    dz = -(1.0 + zeta * ds) / s
+    d2z = -(2.0 * dz * ds + zeta * d2s) / s
+    curv = lam * (lam + zeta)
+    return -lam * dz, curv * dz * dz, curv * dz * dz - lam * d2z
+
+
 def _collapsed(layout: ParameterLayout, x: Array, x0: Array) -> NDArray[np.bool_]:
-    """Random effects whose SD fell below 1e-3 of its start value (log scale: 6.9 lower)."""
+    """SD parameters that fell below 1e-3 of their start value (log scale: 6.9 lower)."""
     _, lower, _, _ = layout.unpack(x[None, :])
-    sd = np.sqrt(np.sum(lower[0] ** 2, axis=1))
-    start = np.exp(x0[layout.p : layout.p + layout.q])
+    sd = np.sqrt(np.sum(lower[0] ** 2, axis=1))[layout.sd_first]
+    start = np.exp(x0[layout.p : layout.p + layout.n_sd])
     collapsed: NDArray[np.bool_] = sd < 1e-3 * start
     return collapsed
 
@@ -361,10 +398,9 @@ def fit_foce(
     collapsed = _collapsed(layout, x, x0)
     if collapsed.any():  # a variance run to 0 on the way: start again from its start value
         x1 = x.copy()
-        x1[layout.p : layout.p + layout.q][collapsed] = x0[layout.p : layout.p + layout.q][
-            collapsed
-        ]
-        x1[layout.p + layout.q : layout.p + layout.n_omega] = 0.0
+        sds = slice(layout.p, layout.p + layout.n_sd)
+        x1[sds][collapsed] = x0[sds][collapsed]
+        x1[layout.p + layout.n_sd : layout.p + layout.n_omega] = 0.0
         obj.u_ref = np.zeros_like(obj.u_ref)
         again = minimize(
             fun, x1, jac=True, method="BFGS", options={"gtol": gtol, "maxiter": max_iter}

@@ -136,6 +136,7 @@ class _Lb:
         self.y = data.y
         self.x = data.columns(model.structural.x_names)
         self.z = data.z_matrix
+        self.occ = data.occasions
         self.m = data.n_subjects
         self.n = data.n_obs
         self.p = self.layout.p
@@ -144,21 +145,21 @@ class _Lb:
 
     def predict(self, beta: Array, eta: Array) -> Array:
         theta = np.repeat(beta[None, :], self.m, axis=0)
-        phi = self.model.individual.phi(theta, eta, self.z)
+        po = self.model.individual.at_observations(theta, eta, self.z, self.sub, self.occ)
         self.evaluations += 1
-        return self.model.structural.predict(phi[self.sub], self.x)
+        return self.model.structural.predict(po, self.x)
 
     def linearise(self, beta: Array, eta: Array) -> tuple[Array, Array, Array]:
         """f, X = df/dbeta (n, p), Z = df/deta (n, q) at (beta, eta)."""
         ind, st = self.model.individual, self.model.structural
         theta = np.repeat(beta[None, :], self.m, axis=0)
-        phi = ind.phi(theta, eta, self.z)
-        po = phi[self.sub]
+        args = (theta, eta, self.z, self.sub, self.occ)
+        po = ind.at_observations(*args)
         f = st.predict(po, self.x)
         fj = st.jacobian(po, self.x)
         self.evaluations += 1
-        X = np.einsum("nk,nkp->np", fj, ind.jac_theta(theta, eta, self.z)[self.sub])
-        Z = np.einsum("nk,nkq->nq", fj, ind.jac_eta(theta, eta, self.z)[self.sub])
+        X = np.einsum("nk,nkp->np", fj, ind.jac_theta_at_observations(*args))
+        Z = np.einsum("nk,nkq->nq", fj, ind.jac_eta_at_observations(*args))
         return f, X, Z
 
     def cross_at(self, beta: Array, eta: Array) -> _Cross:
@@ -272,6 +273,16 @@ def fit_lb(
     """Fit ``model`` to ``data`` by R nlme's Lindstrom-Bates algorithm (ML or REML)."""
     if model.error.kind != "additive":
         raise FitError("the Lindstrom-Bates (nlme) method supports the additive error only")
+    if data.censored.any():
+        raise FitError(
+            "the Lindstrom-Bates (nlme) method has no censored (BLQ, M3) likelihood; "
+            "use foce-i, laplace or saem"
+        )
+    if len(ParameterLayout.of(model).sd_groups) != len(model.individual.eta_names):
+        raise FitError(
+            "the Lindstrom-Bates (nlme) method needs one SD per random effect "
+            "(no between-occasion variability); use foce-i, laplace or saem"
+        )
     check_start(model, data)
     lb = _Lb(model, data, reml)
     layout = lb.layout

@@ -67,6 +67,7 @@ __all__ = [
     "check_start",
     "individual_map",
     "nlme_model",
+    "predict_observations",
 ]
 
 Array = NDArray[np.float64]
@@ -217,9 +218,60 @@ class IndividualMap:
     theta_scales: tuple[Transform, ...]
     d_theta: MapFn | None = None
     d_eta: MapFn | None = None
+    per_observation: bool = False
+    """``h`` is evaluated per observation, with ``z`` = [subject covariates | occasion] (the
+    0-based occasion of the observation, as a float, last): between-occasion variability."""
+    eta_sd: tuple[str, ...] = ()
+    """The reported name of each eta's SD (``sd(CL)``); etas sharing a name share one SD
+    (between-occasion etas, NONMEM's ``$OMEGA ... SAME``). Empty: ``sd(<eta name>)`` each."""
+    n_block: int | None = None
+    """A ``block`` Omega correlates the first ``n_block`` etas only (None: all)."""
+
+    def __post_init__(self) -> None:
+        if self.eta_sd and len(self.eta_sd) != len(self.eta_names):
+            raise InputError(
+                f"{len(self.eta_sd)} SD names for {len(self.eta_names)} etas", field="eta_sd"
+            )
+        if self.n_block is not None and not 0 <= self.n_block <= len(self.eta_names):
+            raise InputError(f"n_block {self.n_block} out of range", field="n_block")
+
+    @property
+    def sd_names(self) -> tuple[str, ...]:
+        """The reported name of each eta's SD (see :attr:`eta_sd`)."""
+        return self.eta_sd or tuple(f"sd({n})" for n in self.eta_names)
 
     def phi(self, theta: Array, eta: Array, z: Array) -> Array:
         return np.asarray(self.h(theta, eta, z), dtype=float)
+
+    def _rows(
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+    ) -> tuple[Array, Array, Array]:
+        zo = np.column_stack([z[sub], occasion.astype(float)])
+        return theta[sub], eta[sub], zo
+
+    def at_observations(
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+    ) -> Array:
+        """phi at each observation (N, n_phi) from per-subject theta, eta, z."""
+        if self.per_observation:
+            return self.phi(*self._rows(theta, eta, z, sub, occasion))
+        return self.phi(theta, eta, z)[sub]
+
+    def jac_eta_at_observations(
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+    ) -> Array:
+        """dphi/deta at each observation (N, n_phi, q)."""
+        if self.per_observation:
+            return self.jac_eta(*self._rows(theta, eta, z, sub, occasion))
+        return self.jac_eta(theta, eta, z)[sub]
+
+    def jac_theta_at_observations(
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+    ) -> Array:
+        """dphi/dtheta at each observation (N, n_phi, p)."""
+        if self.per_observation:
+            return self.jac_theta(*self._rows(theta, eta, z, sub, occasion))
+        return self.jac_theta(theta, eta, z)[sub]
 
     def jac_theta(self, theta: Array, eta: Array, z: Array) -> Array:
         if self.d_theta is not None:
@@ -466,9 +518,22 @@ class NlmeData:
     z: Array = field(default_factory=lambda: np.zeros((0, 0)))
     z_names: tuple[str, ...] = ()
     y_name: str = "y"
+    cens: NDArray[np.int8] | None = None
+    """1 where the observation is below the limit of quantification and ``y`` holds that
+    limit (the M3 method: the likelihood is P(Y < LLOQ)); 0 elsewhere. None: all observed."""
+    occasion: NDArray[np.intp] | None = None
+    """0-based occasion of each observation (between-occasion variability); None: all 0."""
 
     def __post_init__(self) -> None:
         n, m = len(self.y), len(self.subject_ids)
+        cens = np.zeros(n, np.int8) if self.cens is None else np.asarray(self.cens, np.int8)
+        occ = np.zeros(n, np.intp) if self.occasion is None else np.asarray(self.occasion, np.intp)
+        object.__setattr__(self, "cens", cens)
+        object.__setattr__(self, "occasion", occ)
+        if cens.shape != (n,) or not np.isin(cens, (0, 1)).all():
+            raise InputError("cens must be 0 or 1 for each observation", field="data")
+        if occ.shape != (n,) or (n and occ.min() < 0):
+            raise InputError("occasion must be an index >= 0 for each observation", field="data")
         if self.subject.shape != (n,) or self.rows.shape != (n,):
             raise InputError("subject, rows and y differ in length", field="data")
         if self.x.shape != (n, len(self.x_names)):
@@ -506,6 +571,13 @@ class NlmeData:
             )
         if self.z.size and self.z.shape != (m, len(self.z_names)):
             raise InputError(f"z must be ({m}, {len(self.z_names)})", field="data")
+        if self.z.size and not np.all(np.isfinite(self.z)):
+            i, k = (int(v[0]) for v in np.nonzero(~np.isfinite(self.z)))
+            raise InputError(
+                f"covariate {self.z_names[k]} is missing",
+                column=self.z_names[k],
+                field=_subject_place(self.subject_ids[i]),
+            )
 
     @property
     def n_obs(self) -> int:
@@ -524,6 +596,22 @@ class NlmeData:
         """Index of each subject's first observation (for ``np.add.reduceat``)."""
         c = self.counts
         return np.concatenate(([0], np.cumsum(c)[:-1])).astype(np.intp)
+
+    @property
+    def censored(self) -> NDArray[np.int8]:
+        """:attr:`cens` as an array (zeros when the data have no BLQ observations)."""
+        assert self.cens is not None
+        return self.cens
+
+    @property
+    def occasions(self) -> NDArray[np.intp]:
+        """:attr:`occasion` as an array (zeros without between-occasion data)."""
+        assert self.occasion is not None
+        return self.occasion
+
+    @property
+    def n_occasions(self) -> int:
+        return int(self.occasions.max()) + 1 if self.n_obs else 1
 
     @property
     def z_matrix(self) -> Array:
@@ -548,11 +636,18 @@ class NlmeData:
         *,
         subjects: Sequence[object] | None = None,
         y_name: str = "y",
+        cens: ArrayLike | None = None,
+        occasion: ArrayLike | None = None,
+        z: Mapping[str, ArrayLike] | None = None,
+        rows: ArrayLike | None = None,
     ) -> NlmeData:
         """Data from columns: subject labels, ``y`` and named covariates (any order of rows).
 
         ``subjects`` lists every subject (e.g. from a dosing or covariate table): one without
-        observations is an error naming it. Rows are sorted by subject, stably.
+        observations is an error naming it. Rows are sorted by subject, stably. ``cens`` and
+        ``occasion`` are per row (see the fields); ``z`` maps subject covariates to one value
+        per subject, in the order of ``subjects`` (or of first appearance); ``rows`` are the
+        source lines of the rows (default: 2, 3, ... as in a CSV with a header).
         """
         labels = [str(s) for s in np.asarray(subject, dtype=object).ravel()]
         yy = np.asarray(y, dtype=float).ravel()
@@ -564,13 +659,17 @@ class NlmeData:
         if len(set(order_ids)) != len(order_ids):
             raise InputError("a subject is listed twice", field="subjects")
         index = {s: i for i, s in enumerate(order_ids)}
-        rows = np.arange(len(yy), dtype=np.intp) + 2
+        lines = (
+            np.arange(len(yy), dtype=np.intp) + 2
+            if rows is None
+            else np.asarray(rows, dtype=np.intp).ravel()
+        )
         unknown = [i for i, s in enumerate(labels) if s not in index]
         if unknown:
             i = unknown[0]
             raise InputError(
                 "is not in the list of subjects",
-                row=int(rows[i]),
+                row=int(lines[i]),
                 field=_subject_place(labels[i]),
             )
         sub = np.array([index[s] for s in labels], dtype=np.intp)
@@ -581,16 +680,33 @@ class NlmeData:
             if names
             else np.zeros((len(yy), 0))
         )
-        if xs.shape[0] != len(yy):
-            raise InputError("covariates and y differ in length", field="data")
+        if xs.shape[0] != len(yy) or len(lines) != len(yy):
+            raise InputError("covariates, rows and y differ in length", field="data")
+        z_names = tuple(z or {})
+        zs = (
+            np.column_stack([np.asarray(v, dtype=float).ravel() for v in (z or {}).values()])
+            if z_names
+            else np.zeros((0, 0))
+        )
+        if z_names and zs.shape[0] != len(order_ids):
+            raise InputError(
+                f"subject covariates have {zs.shape[0]} values for {len(order_ids)} subjects",
+                field="z",
+            )
         return cls(
             subject_ids=tuple(order_ids),
             subject=sub[order],
             y=yy[order],
             x=xs[order],
             x_names=names,
-            rows=rows[order],
+            rows=lines[order],
+            z=zs,
+            z_names=z_names,
             y_name=y_name,
+            cens=None if cens is None else np.asarray(cens, dtype=np.int8).ravel()[order],
+            occasion=None
+            if occasion is None
+            else np.asarray(occasion, dtype=np.intp).ravel()[order],
         )
 
     @classmethod
@@ -646,19 +762,51 @@ class ParameterLayout:
     error_names: tuple[str, ...]
     has_additive: bool
     has_proportional: bool
+    sd_names: tuple[str, ...] = ()
+    """The reported name of each eta's SD; equal names share one parameter (empty: one each)."""
+    n_block: int | None = None
+    """The first ``n_block`` etas are correlated by a block Omega (None: all)."""
 
     @classmethod
     def of(cls, model: NlmeModel) -> ParameterLayout:
         ind = model.individual
+        n_block = len(ind.eta_names) if ind.n_block is None else ind.n_block
         return cls(
             theta_names=ind.theta_names,
             theta_scales=ind.theta_scales,
             eta_names=ind.eta_names,
-            block=model.omega == "block" and len(ind.eta_names) > 1,
+            block=model.omega == "block" and n_block > 1,
             error_names=model.error.names,
             has_additive=model.error.has_additive,
             has_proportional=model.error.has_proportional,
+            sd_names=ind.sd_names,
+            n_block=n_block,
         )
+
+    @property
+    def _sd_names(self) -> tuple[str, ...]:
+        return self.sd_names or tuple(f"sd({n})" for n in self.eta_names)
+
+    @property
+    def sd_groups(self) -> tuple[str, ...]:
+        """The distinct SD parameters, in order of first use."""
+        return tuple(dict.fromkeys(self._sd_names))
+
+    @property
+    def sd_index(self) -> NDArray[np.intp]:
+        """For each eta, the index of its SD parameter in :attr:`sd_groups`."""
+        groups = self.sd_groups
+        return np.array([groups.index(n) for n in self._sd_names], dtype=np.intp)
+
+    @property
+    def sd_first(self) -> NDArray[np.intp]:
+        """For each SD parameter, the first eta that uses it."""
+        idx = self.sd_index
+        return np.array([int(np.flatnonzero(idx == g)[0]) for g in range(len(self.sd_groups))])
+
+    @property
+    def n_sd(self) -> int:
+        return len(self.sd_groups)
 
     @property
     def p(self) -> int:
@@ -670,8 +818,7 @@ class ParameterLayout:
 
     @property
     def n_omega(self) -> int:
-        q = self.q
-        return q + (q * (q - 1) // 2 if self.block else 0)
+        return self.n_sd + len(self._off_diagonal())
 
     @property
     def n_error(self) -> int:
@@ -696,7 +843,7 @@ class ParameterLayout:
             f"log({n})" if s == "log" else n
             for n, s in zip(self.theta_names, self.theta_scales, strict=True)
         )
-        om = tuple(f"log sd({n})" for n in self.eta_names) + tuple(
+        om = tuple(f"log {n}" for n in self.sd_groups) + tuple(
             f"chol({self.eta_names[i]},{self.eta_names[j]})" for i, j in self._off_diagonal()
         )
         return th + om + tuple(f"log({n})" for n in self.error_names)
@@ -704,23 +851,23 @@ class ParameterLayout:
     def _off_diagonal(self) -> list[tuple[int, int]]:
         if not self.block:
             return []
-        return [(i, j) for i in range(self.q) for j in range(i)]
+        nb = self.q if self.n_block is None else self.n_block
+        return [(i, j) for i in range(nb) for j in range(i)]
 
     def omega_factor(self, params: Array) -> Array:
         """Lower Cholesky factors (K, q, q) of Omega from the Omega parameters (K, n_omega)."""
         k = params.shape[0]
-        q = self.q
+        q, ns = self.q, self.n_sd
         lower = np.zeros((k, q, q))
         idx = np.arange(q)
-        lower[:, idx, idx] = np.exp(params[:, :q])
+        lower[:, idx, idx] = np.exp(params[:, self.sd_index])
         for c, (i, j) in enumerate(self._off_diagonal()):
-            lower[:, i, j] = params[:, q + c]
+            lower[:, i, j] = params[:, ns + c]
         return lower
 
     def omega_params(self, lower: Array) -> Array:
         """The inverse of :meth:`omega_factor` for one factor (q, q)."""
-        q = self.q
-        out = [math.log(lower[i, i]) for i in range(q)]
+        out = [math.log(lower[i, i]) for i in self.sd_first]
         out += [float(lower[i, j]) for i, j in self._off_diagonal()]
         return np.array(out)
 
@@ -754,7 +901,7 @@ class ParameterLayout:
             (n, "theta", "log" if s == "log" else "identity")
             for n, s in zip(self.theta_names, self.theta_scales, strict=True)
         ]
-        out += [(f"sd({n})", "omega", "log") for n in self.eta_names]
+        out += [(n, "omega", "log") for n in self.sd_groups]
         out += [
             (f"cor({self.eta_names[j]},{self.eta_names[i]})", "omega", "atanh")
             for i, j in self._off_diagonal()
@@ -767,7 +914,7 @@ class ParameterLayout:
         theta, lower, _, _ = self.unpack(x[None, :])
         omega = lower[0] @ lower[0].T
         sd = np.sqrt(np.diag(omega))
-        parts = [theta[0], np.log(sd)]
+        parts = [theta[0], np.log(sd[self.sd_first])]
         if self.block:
             corr = [omega[i, j] / (sd[i] * sd[j]) for i, j in self._off_diagonal()]
             parts.append(np.arctanh(np.clip(corr, -1 + 1e-15, 1 - 1e-15)))
@@ -795,14 +942,17 @@ def check_start(model: NlmeModel, data: NlmeData) -> None:
     theta = np.repeat(model.theta_start_estimation[None, :], m, axis=0)
     eta = np.zeros((m, len(model.individual.eta_names)))
     with np.errstate(all="ignore"):
-        phi = model.individual.phi(theta, eta, data.z_matrix)
+        phi = model.individual.at_observations(
+            theta, eta, data.z_matrix, data.subject, data.occasions
+        )
         if not np.all(np.isfinite(phi)):
             i = int(np.flatnonzero(~np.all(np.isfinite(phi), axis=1))[0])
             raise InputError(
                 "individual parameters are not finite at the start values",
-                field=_subject_place(data.subject_ids[i]),
+                row=int(data.rows[i]),
+                field=_subject_place(data.subject_ids[data.subject[i]]),
             )
-        f = model.structural.predict(phi[data.subject], x)
+        f = model.structural.predict(phi, x)
     if f.shape != (data.n_obs,):
         raise InputError(
             f"the prediction {model.structural.name!r} returned shape {f.shape}, "
@@ -823,3 +973,17 @@ def check_start(model: NlmeModel, data: NlmeData) -> None:
             row=int(data.rows[i]),
             field=_subject_place(data.subject_ids[data.subject[i]]),
         )
+
+
+def predict_observations(model: NlmeModel, data: NlmeData, theta: Array, eta: Array) -> Array:
+    """The prediction at every observation (N,) for ``theta`` (p,) or per subject (m, p) on the
+    estimation scale and ``eta`` per subject (m, q); the one place the pieces meet, used by
+    the estimators' diagnostics and simulations."""
+    m = data.n_subjects
+    th = np.asarray(theta, dtype=float)
+    th = np.repeat(th[None, :], m, axis=0) if th.ndim == 1 else th
+    with np.errstate(all="ignore"):
+        po = model.individual.at_observations(
+            th, np.asarray(eta, dtype=float), data.z_matrix, data.subject, data.occasions
+        )
+        return model.structural.predict(po, data.columns(model.structural.x_names))
