@@ -153,13 +153,13 @@ class _Lb:
         """f, X = df/dbeta (n, p), Z = df/deta (n, q) at (beta, eta)."""
         ind, st = self.model.individual, self.model.structural
         theta = np.repeat(beta[None, :], self.m, axis=0)
-        args = (theta, eta, self.z, self.sub, self.occ)
-        po = ind.at_observations(*args)
+        z, sub, occ = self.z, self.sub, self.occ
+        po = ind.at_observations(theta, eta, z, sub, occ)
         f = st.predict(po, self.x)
         fj = st.jacobian(po, self.x)
         self.evaluations += 1
-        X = np.einsum("nk,nkp->np", fj, ind.jac_theta_at_observations(*args))
-        Z = np.einsum("nk,nkq->nq", fj, ind.jac_eta_at_observations(*args))
+        X = np.einsum("nk,nkp->np", fj, ind.jac_theta_at_observations(theta, eta, z, sub, occ))
+        Z = np.einsum("nk,nkq->nq", fj, ind.jac_eta_at_observations(theta, eta, z, sub, occ))
         return f, X, Z
 
     def cross_at(self, beta: Array, eta: Array) -> _Cross:

@@ -244,13 +244,13 @@ class IndividualMap:
         return np.asarray(self.h(theta, eta, z), dtype=float)
 
     def _rows(
-        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: NDArray[np.intp]
     ) -> tuple[Array, Array, Array]:
         zo = np.column_stack([z[sub], occasion.astype(float)])
         return theta[sub], eta[sub], zo
 
     def at_observations(
-        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: NDArray[np.intp]
     ) -> Array:
         """phi at each observation (N, n_phi) from per-subject theta, eta, z."""
         if self.per_observation:
@@ -258,7 +258,7 @@ class IndividualMap:
         return self.phi(theta, eta, z)[sub]
 
     def jac_eta_at_observations(
-        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: NDArray[np.intp]
     ) -> Array:
         """dphi/deta at each observation (N, n_phi, q)."""
         if self.per_observation:
@@ -266,7 +266,7 @@ class IndividualMap:
         return self.jac_eta(theta, eta, z)[sub]
 
     def jac_theta_at_observations(
-        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: Array
+        self, theta: Array, eta: Array, z: Array, sub: NDArray[np.intp], occasion: NDArray[np.intp]
     ) -> Array:
         """dphi/dtheta at each observation (N, n_phi, p)."""
         if self.per_observation:
