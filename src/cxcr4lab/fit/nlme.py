@@ -41,6 +41,7 @@ from cxcr4lab.fit.nlme_model import (
     check_start,
     individual_map,
     nlme_model,
+    predict_observations,
 )
 from cxcr4lab.fit.nlme_result import NlmeResult
 
@@ -61,6 +62,7 @@ __all__ = [
     "fit_nlme",
     "individual_map",
     "nlme_model",
+    "predict_observations",
 ]
 
 Method = Literal["lb", "foce-i", "laplace"]
