@@ -58,6 +58,7 @@ __all__ = [
     "ErrorKind",
     "ErrorModel",
     "IndividualMap",
+    "LinearPredictor",
     "NlmeData",
     "NlmeModel",
     "OmegaStructure",
@@ -201,6 +202,27 @@ BIEXP = StructuralModel(
 
 
 @dataclass(frozen=True)
+class LinearPredictor:
+    """A map that is linear before its transform (mu-referenced, as SAEM wants it)::
+
+        psi_i = X(z_i) theta + offset(z_i) + B eta_i,   phi_i = psi_i or exp(psi_i) (``logs``)
+
+    ``design`` maps subject covariates (M, r) to X (M, n_phi, p), ``offset`` to (M, n_phi);
+    ``b`` is (n_phi, q_bsv) over the first ``q_bsv`` etas (between-subject). Between-occasion
+    etas, if any, follow them and are not part of this description.
+    """
+
+    design: Callable[[Array], Array]
+    offset: Callable[[Array], Array]
+    b: Array
+    logs: NDArray[np.bool_]
+
+    @property
+    def q_bsv(self) -> int:
+        return int(self.b.shape[1])
+
+
+@dataclass(frozen=True)
 class IndividualMap:
     """``phi = h(theta, eta, z)``, vectorised over subjects.
 
@@ -226,6 +248,8 @@ class IndividualMap:
     (between-occasion etas, NONMEM's ``$OMEGA ... SAME``). Empty: ``sd(<eta name>)`` each."""
     n_block: int | None = None
     """A ``block`` Omega correlates the first ``n_block`` etas only (None: all)."""
+    linear: LinearPredictor | None = None
+    """The map's linear form, where it has one (see :class:`LinearPredictor`)."""
 
     def __post_init__(self) -> None:
         if self.eta_sd and len(self.eta_sd) != len(self.eta_names):
@@ -355,6 +379,12 @@ def individual_map(
         theta_scales=scales,
         d_theta=d_theta,
         d_eta=d_eta,
+        linear=LinearPredictor(
+            design=lambda z: np.broadcast_to(np.eye(p), (z.shape[0], p, p)).copy(),
+            offset=lambda z: np.zeros((z.shape[0], p)),
+            b=b,
+            logs=logs,
+        ),
     )
 
 
