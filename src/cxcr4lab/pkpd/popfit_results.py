@@ -1,0 +1,193 @@
+"""The result of a population PK fit (``popfit``): estimates with units and CIs, individual
+parameters, the data behind it and the fit's diagnostics.
+
+Omega is reported as the SD of each eta and as the CV % of the log-normal parameter,
+``100 sqrt(exp(omega^2) - 1)``; a proportional residual error as a fraction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from cxcr4lab.core.serial import Serial
+from cxcr4lab.fit.nlme_result import NlmeResult
+from cxcr4lab.pkpd.popfit_settings import PopFitSettings
+
+__all__ = ["PopEstimate", "PopFitResult", "PopObservations"]
+
+
+@dataclass(frozen=True)
+class PopEstimate:
+    """One reported parameter: its kind (theta, covariate, omega, sigma), value with unit, SE,
+    CI at the fit's level and, for an omega, the CV % of the parameter."""
+
+    name: str
+    kind: str
+    value: float
+    unit: str
+    se: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    cv_percent: float | None = None
+    shrinkage_percent: float | None = None
+
+    @property
+    def rse_percent(self) -> float | None:
+        return None if self.se is None or self.value == 0 else 100.0 * self.se / abs(self.value)
+
+
+@dataclass(frozen=True)
+class PopObservations:
+    """The observations with the fit's predictions (concentration unit, h): PRED at eta = 0,
+    IPRED at the EBEs, and the weighted residuals of the diagnostics."""
+
+    subject: tuple[str, ...]
+    time: tuple[float, ...]
+    dv: tuple[float, ...]
+    blq: tuple[bool, ...]
+    pred: tuple[float, ...]
+    ipred: tuple[float, ...]
+    iwres: tuple[float, ...]
+    cwres: tuple[float | None, ...]
+    npde: tuple[float | None, ...]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "subject": list(self.subject),
+                "time": list(self.time),
+                "dv": list(self.dv),
+                "blq": list(self.blq),
+                "pred": list(self.pred),
+                "ipred": list(self.ipred),
+                "iwres": list(self.iwres),
+                "cwres": [np.nan if v is None else v for v in self.cwres],
+                "npde": [np.nan if v is None else v for v in self.npde],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PopFitResult(Serial):
+    """A population fit of one data set, with the settings that produced it."""
+
+    kind: ClassVar[str] = "popfit"
+
+    source: str
+    settings: PopFitSettings
+    fit: NlmeResult
+    estimates: tuple[PopEstimate, ...]
+    units: tuple[tuple[str, str], ...]
+    parameter_names: tuple[str, ...]
+    subjects: tuple[str, ...]
+    individual: tuple[tuple[float, ...], ...]
+    covariate_names: tuple[str, ...]
+    covariate_values: tuple[tuple[float, ...], ...]
+    n_doses: int
+    n_blq: int
+    observations: PopObservations
+    diagnostics_summary: tuple[tuple[str, float | None], ...] = ()
+    vpc: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return self.fit.flags
+
+    @property
+    def unit(self) -> dict[str, str]:
+        return dict(self.units)
+
+    def estimate(self, name: str) -> PopEstimate:
+        for e in self.estimates:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    @property
+    def typical(self) -> dict[str, float]:
+        """Typical values of the structural parameters (natural units, reference covariates)."""
+        return {
+            e.name: e.value
+            for e in self.estimates
+            if e.kind == "theta" and e.name in self.parameter_names
+        }
+
+    def summary(self) -> pd.DataFrame:
+        """One row per parameter: kind, estimate, unit, SE, RSE %, CI, CV %, shrinkage %."""
+        pct = f"{100 * self.fit.level:g}"
+        return pd.DataFrame(
+            {
+                "kind": [e.kind for e in self.estimates],
+                "estimate": [e.value for e in self.estimates],
+                "unit": [e.unit for e in self.estimates],
+                "se": [_nan(e.se) for e in self.estimates],
+                "rse_percent": [_nan(e.rse_percent) for e in self.estimates],
+                f"ci{pct}_lower": [_nan(e.ci_lower) for e in self.estimates],
+                f"ci{pct}_upper": [_nan(e.ci_upper) for e in self.estimates],
+                "cv_percent": [_nan(e.cv_percent) for e in self.estimates],
+                "shrinkage_percent": [_nan(e.shrinkage_percent) for e in self.estimates],
+            },
+            index=pd.Index([e.name for e in self.estimates], name="parameter"),
+        )
+
+    def individual_table(self) -> pd.DataFrame:
+        """Per subject: the individual parameters (at the EBEs, natural units) and covariates."""
+        frame = pd.DataFrame(
+            [list(r) for r in self.individual],
+            index=pd.Index(self.subjects, name="subject"),
+            columns=list(self.parameter_names),
+        )
+        for k, name in enumerate(self.covariate_names):
+            frame[name] = [row[k] for row in self.covariate_values]
+        return frame
+
+    def vpc_table(self) -> pd.DataFrame:
+        """The visual predictive check, one row per bin (empty when not computed)."""
+        return pd.DataFrame({k: [_nan(v) for v in col] for k, col in self.vpc})
+
+    def fit_statistics(self) -> dict[str, Any]:
+        """OFV (-2 log L), NONMEM's OFV (without N log 2 pi), AIC, BIC, counts, condition."""
+        f = self.fit
+        return {
+            "method": f.method,
+            "ofv": f.ofv,
+            "ofv_nonmem": f.ofv_nonmem,
+            "aic": f.aic,
+            "bic": f.bic,
+            "n_subjects": f.n_subjects,
+            "n_observations": f.n_obs,
+            "n_blq": self.n_blq,
+            "n_doses": self.n_doses,
+            "n_parameters": f.n_params,
+            "condition_number": f.condition_number,
+            "converged": f.converged,
+        }
+
+    def population(self) -> dict[str, Any]:
+        """What a population simulation needs: the model, typical values (natural units),
+        the log-scale Omega over the BSV parameters and the residual error."""
+        f = self.fit
+        bsv = [n for n in f.eta_names if "@" not in n]
+        idx = [f.eta_names.index(n) for n in bsv]
+        om = f.omega_matrix[np.ix_(idx, idx)]
+        sigma = {e.name: e.value for e in self.estimates if e.kind == "sigma"}
+        return {
+            "model": self.settings.model,
+            "typical": self.typical,
+            "eta": bsv,
+            "omega": om.tolist(),
+            "cv_percent": {n: 100 * math.sqrt(math.expm1(om[i, i])) for i, n in enumerate(bsv)},
+            "sigma": sigma,
+            "covariates": [e.name for e in self.estimates if e.kind == "covariate"],
+        }
+
+
+def _nan(v: float | None) -> float:
+    return math.nan if v is None else v
