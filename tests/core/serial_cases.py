@@ -184,6 +184,20 @@ def pkfit() -> Any:
     return fit_pk_table(frame, PkFitSettings(model="1cmt", route="oral"), source="theoph.csv")
 
 
+def popfit() -> Any:
+    import io
+
+    import pandas as pd
+
+    from cxcr4lab.pkpd.popfit import PopFitSettings, fit_population
+
+    frame = pd.read_csv(io.BytesIO(_bytes("pk", "theoph_nonmem.csv")), dtype=str)
+    settings = PopFitSettings(
+        model="1cmt-oral", error="additive", bsv=("CL", "ka"), vpc_replicates=20
+    )
+    return fit_population(frame, settings, source="theoph_nonmem.csv")
+
+
 def pk_regimen() -> Any:
     from cxcr4lab.pkpd.pk_regimen import DosingRegimen, given_parameters, simulate_pk_regimen
 
@@ -386,6 +400,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "occupancy_course": occupancy_course,
     "pk_regimen": pk_regimen,
     "pkfit": pkfit,
+    "popfit": popfit,
     "receptor_calibration": receptor_calibration,
     "regimen": regimen,
     "regimen_comparison": regimen_comparison,

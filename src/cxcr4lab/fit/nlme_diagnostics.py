@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,9 +53,13 @@ from cxcr4lab.fit.nlme_result import NlmeResult
 
 __all__ = [
     "NlmeDiagnostics",
+    "Parameters",
+    "check_n_rep",
+    "cwres",
     "diagnose",
     "lloq_per_observation",
     "nlme_diagnostics",
+    "npde",
     "simulate_observations",
 ]
 
@@ -358,20 +363,23 @@ def _normal_tests(values: Array) -> dict[str, float | int | str]:
         return out
     mean = float(np.mean(v))
     var = float(np.var(v, ddof=1))
-    t_p = float(stats.ttest_1samp(v, 0.0).pvalue)
     chi = (n - 1) * var
     cdf = float(stats.chi2.cdf(chi, n - 1))
     var_p = min(1.0, 2.0 * min(cdf, 1.0 - cdf))
-    if n <= _SHAPIRO_MAX:
-        norm_p, test = float(stats.shapiro(v).pvalue), "shapiro-wilk"
-    else:
-        norm_p, test = float(stats.kstest(v, "norm").pvalue), "kolmogorov-smirnov"
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # constant values: NaN statistics, not warnings
+        t_p = float(stats.ttest_1samp(v, 0.0).pvalue)
+        if n <= _SHAPIRO_MAX:
+            norm_p, test = float(stats.shapiro(v).pvalue), "shapiro-wilk"
+        else:
+            norm_p, test = float(stats.kstest(v, "norm").pvalue), "kolmogorov-smirnov"
+        skew, kurt = float(stats.skew(v)), float(stats.kurtosis(v))
     out.update(
         mean=mean,
         se_mean=math.sqrt(var / n),
         variance=var,
-        skewness=float(stats.skew(v)),
-        kurtosis=float(stats.kurtosis(v)),
+        skewness=skew,
+        kurtosis=kurt,
         t_test_p=t_p,
         variance_test_p=var_p,
         normality_p=norm_p,
@@ -447,6 +455,11 @@ def diagnose(
     seed: int | None = 0,
 ) -> NlmeDiagnostics:
     """:func:`nlme_diagnostics` at the estimates and EBEs of ``result``."""
+    if result.model != model.structural.name:
+        raise InputError(
+            f"is a fit of {quote(result.model)}, not of {quote(model.structural.name)}",
+            field="result",
+        )
     if result.subject_ids != data.subject_ids:
         raise InputError("the fit was made on other subjects than these data", field="result")
     ebe = np.array(result.ebe, dtype=float).reshape(result.n_subjects, len(result.eta_names))

@@ -155,7 +155,11 @@ def _check_level(level: float) -> float:
 def default_edges(t: ArrayLike, n_bins: int | None = None) -> Array:
     """Bin edges of the values ``t`` (see the module docstring): one bin per distinct value
     when there are at most ``n_bins`` (default 10) of them, else about ``n_bins`` (default 8)
-    bins of equal counts, cut half-way between distinct values."""
+    bins of equal counts, cut half-way between distinct values.
+
+    >>> default_edges([0.0, 1.0, 1.0, 2.0]).tolist()
+    [0.0, 0.5, 1.5, 2.0]
+    """
     u, counts = np.unique(np.asarray(t, dtype=float), return_counts=True)
     if u.size == 0:
         raise InputError("no observations to bin", field="bins")

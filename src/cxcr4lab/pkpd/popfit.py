@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -242,8 +243,8 @@ def build_problem(
         subject_ids=data.subjects,
         subject=data.obs_subject,
         y=data.obs_dv,
-        x=np.arange(data.n_obs, dtype=float)[:, None],
-        x_names=("obs",),
+        x=np.column_stack([np.arange(data.n_obs, dtype=float), data.obs_time]),
+        x_names=("obs", "time"),
         rows=data.obs_row,
         z=z if z_names else np.zeros((0, 0)),
         z_names=z_names,
@@ -342,6 +343,52 @@ def _individual(problem: PopulationProblem, fit: NlmeResult) -> Array:
     return imap.phi(theta, eta, z)
 
 
+def _diagnostics(
+    problem: PopulationProblem, fit: NlmeResult, settings: PopFitSettings
+) -> tuple[
+    Any, tuple[tuple[str, float | None], ...], tuple[tuple[str, tuple[float | None, ...]], ...]
+]:
+    """CWRES and NPDE (:mod:`cxcr4lab.fit.nlme_diagnostics`), their summary, and the
+    prediction-corrected VPC over time (:mod:`cxcr4lab.fit.nlme_vpc`); nothing without
+    replicates."""
+    from cxcr4lab.fit.nlme_diagnostics import diagnose
+    from cxcr4lab.fit.nlme_vpc import vpc
+
+    n = settings.vpc_replicates
+    if n < 1:
+        return None, (), ()
+    model, nd = problem.model, problem.nlme_data
+    diag = diagnose(model, nd, fit, n_rep=n, seed=settings.seed)
+    table = diag.summary()
+    summary: list[tuple[str, float | None]] = []
+    for row in ("cwres", "npde"):
+        if row in table.index:
+            r = table.loc[row]
+            for key, label in (
+                ("mean", "mean"),
+                ("variance", "variance"),
+                ("normality_p", "normality p"),
+                ("global_p", "global p"),
+            ):
+                summary.append((f"{row.upper()} {label}", _float(r.get(key))))
+    result = vpc(model, nd, fit, n_rep=n, seed=settings.seed, idv="time")
+    frame = result.frame
+    columns: list[tuple[str, tuple[float | None, ...]]] = [
+        ("time", tuple(_float(v) for v in result.idv_median))
+    ]
+    for col in frame.columns:
+        columns.append((str(col), tuple(_float(v) for v in frame[col])))
+    return diag, tuple(summary), tuple(columns)
+
+
+def _float(v: object) -> float | None:
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _observations(problem: PopulationProblem, fit: NlmeResult) -> PopObservations:
     from cxcr4lab.fit.nlme import predict_observations
 
@@ -395,8 +442,15 @@ def fit_population(
     say("diagnostics")
     individual = _individual(problem, fit)
     obs = _observations(problem, fit)
+    diag, diag_summary, vpc_columns = _diagnostics(problem, fit, settings)
+    if diag is not None:
+        obs = replace(
+            obs,
+            cwres=tuple(_float(v) for v in diag.cwres),
+            npde=tuple(_float(v) for v in diag.npde),
+        )
     data = problem.data
-    z_names = problem.nlme_data.z_names
+    covs = data.covariates
     return PopFitResult(
         source=source,
         settings=settings,
@@ -406,10 +460,13 @@ def fit_population(
         parameter_names=problem.spec.param_names,
         subjects=data.subjects,
         individual=tuple(tuple(float(v) for v in row) for row in individual),
-        covariate_names=z_names,
-        covariate_values=tuple(tuple(float(v) for v in row) for row in problem.nlme_data.z_matrix),
+        covariate_names=tuple(str(c) for c in covs.columns),
+        covariate_values=tuple(tuple(float(v) for v in row) for row in covs.to_numpy(dtype=float)),
         n_doses=len(data.dose_time),
         n_blq=data.n_blq,
         observations=obs,
         notes=problem.notes,
+        effects=tuple((e.parameter, e.covariate, e.kind, e.reference) for e in problem.effects),
+        diagnostics_summary=diag_summary,
+        vpc=vpc_columns,
     )

@@ -95,10 +95,16 @@ class PopFitResult(Serial):
     diagnostics_summary: tuple[tuple[str, float | None], ...] = ()
     vpc: tuple[tuple[str, tuple[float | None, ...]], ...] = ()
     notes: tuple[str, ...] = ()
+    effects: tuple[tuple[str, str, str, float], ...] = ()
+    """The covariate effects as fitted: (parameter, covariate, kind, reference or level)."""
 
     @property
     def flags(self) -> tuple[str, ...]:
         return self.fit.flags
+
+    def potencies(self, source: str = "") -> list[Any]:
+        """No potencies here (app protocol)."""
+        return []
 
     @property
     def unit(self) -> dict[str, str]:
@@ -138,12 +144,17 @@ class PopFitResult(Serial):
         )
 
     def individual_table(self) -> pd.DataFrame:
-        """Per subject: the individual parameters (at the EBEs, natural units) and covariates."""
+        """Per subject: the individual parameters (at the EBEs, natural units), the between-
+        subject etas and the data's subject covariates."""
         frame = pd.DataFrame(
             [list(r) for r in self.individual],
             index=pd.Index(self.subjects, name="subject"),
             columns=list(self.parameter_names),
         )
+        ebe = self.fit.ebe_frame
+        for name in self.fit.eta_names:
+            if "@" not in name:
+                frame[f"eta({name})"] = ebe[name].to_numpy()
         for k, name in enumerate(self.covariate_names):
             frame[name] = [row[k] for row in self.covariate_values]
         return frame
@@ -187,6 +198,68 @@ class PopFitResult(Serial):
             "sigma": sigma,
             "covariates": [e.name for e in self.estimates if e.kind == "covariate"],
         }
+
+    def regimen_parameters(
+        self, reference_weight_kg: float = 70.0
+    ) -> tuple[tuple[tuple[str, float, float, float], ...], tuple[tuple[float, ...], ...]]:
+        """The estimated 2-compartment PK as the regimen simulation takes it: per parameter
+        (CL, V1, Q, V2) its typical value at ``reference_weight_kg`` (L/h, L), omega^2 and
+        body-weight exponent, and the correlation matrix of the four etas. Refuses a model
+        that is not a 2-compartment IV model, units that are not L and L/h, and covariates
+        other than body weight (the simulation samples weight only)."""
+        from cxcr4lab.core.errors import InputError, quote
+
+        place = "popfit"
+        if self.settings.model not in ("2cmt-iv", "2cmt-infusion"):
+            raise InputError(
+                f"the regimen simulation takes a 2-compartment IV model; this fit is "
+                f"{quote(self.settings.model)}",
+                field=place,
+            )
+        if self.unit.get("v") != "L":
+            raise InputError(
+                f"volumes must be in L (dose and concentration units giving L); this fit has "
+                f"{quote(self.unit.get('v'))}",
+                field=place,
+            )
+        values = {e.name: e for e in self.estimates}
+        exponent = dict.fromkeys(("CL", "V1", "Q", "V2"), 0.0)
+        typical = {n: self.typical[n] for n in exponent}
+        for param, cov, kind, ref in self.effects:
+            if cov.upper() not in ("WT", "WEIGHT", "BW", "BODYWEIGHT"):
+                raise InputError(
+                    f"covariate {param}~{cov}: the regimen simulation samples body weight only",
+                    field=place,
+                )
+            if kind == "allometric":
+                e = 0.75 if param == "CL" or param.startswith("Q") else 1.0
+            elif kind == "power":
+                e = values[f"{param}~{cov}"].value
+            else:
+                raise InputError(
+                    f"covariate {param}~{cov}: a {kind} weight effect cannot be carried; use "
+                    "power or allometric",
+                    field=place,
+                )
+            exponent[param] += e
+            typical[param] *= (reference_weight_kg / ref) ** e
+        f = self.fit
+        names = ("CL", "V1", "Q", "V2")
+        om = np.zeros((4, 4))
+        for i, a in enumerate(names):
+            for j, b in enumerate(names):
+                if a in f.eta_names and b in f.eta_names:
+                    om[i, j] = f.omega_matrix[f.eta_names.index(a), f.eta_names.index(b)]
+        sd = np.sqrt(np.diag(om))
+        corr = np.eye(4)
+        for i in range(4):
+            for j in range(4):
+                if i != j and sd[i] > 0 and sd[j] > 0:
+                    corr[i, j] = om[i, j] / (sd[i] * sd[j])
+        params = tuple(
+            (n, float(typical[n]), float(om[i, i]), float(exponent[n])) for i, n in enumerate(names)
+        )
+        return params, tuple(tuple(float(v) for v in row) for row in corr)
 
 
 def _nan(v: float | None) -> float:

@@ -38,7 +38,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from cxcr4lab.core.errors import InputError, quote
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 from cxcr4lab.pkpd.balixafortide import BSV_CV_PERCENT as _BALIXAFORTIDE_CV
 from cxcr4lab.pkpd.friberg_batch import friberg_anc
 from cxcr4lab.pkpd.mobilization import MobilizationResult, fit_mobilization
@@ -75,6 +75,7 @@ __all__ = [
     "check_size",
     "course_arrays",
     "eribulin_day_coverage",
+    "population_parameters",
     "proportion_ci",
     "simulate_regimen",
     "time_above_rows",
@@ -140,6 +141,7 @@ _OPTION = {
 }
 
 
+@stored(omit_default=("population_pk", "population_pk_correlation", "population_pk_source"))
 @dataclass(frozen=True)
 class SimulationSettings(Serial):
     """How many virtual patients (``n_patients``) over how many ``cycles``, the random ``seed``,
@@ -154,6 +156,14 @@ class SimulationSettings(Serial):
     keo_half_life_h: float = 2.0
     step_h: float = 1.0
     band_step_h: float = 4.0
+    population_pk: tuple[tuple[str, float, float, float], ...] = ()
+    """Estimated balixafortide PK replacing the derived set (a stored popfit,
+    :meth:`~cxcr4lab.pkpd.popfit_results.PopFitResult.regimen_parameters`): (CL | V1 | Q | V2,
+    typical value at 70 kg in L/h or L, omega^2, body-weight exponent); empty: the derived set."""
+    population_pk_correlation: tuple[tuple[float, ...], ...] = ()
+    """Correlation of the four etas of :attr:`population_pk` (empty: none)."""
+    population_pk_source: str = ""
+    """Where :attr:`population_pk` comes from (the popfit analysis)."""
 
     def __post_init__(self) -> None:
         for name in ("n_patients", "cycles"):
@@ -268,9 +278,41 @@ def virtual_population(
     """Per-patient covariates (``ID, SEX, WT, HT, BSA``) and PK/PD parameters
     (:data:`POPULATION_PARAMETERS`), seeded by ``settings.seed``; ``covariates`` (``ID, WT``
     and ``HT``) replaces the sampled ones."""
+    params, correlation = population_parameters(settings)
     if covariates is None:
-        return sample_population(POPULATION_PARAMETERS, settings.n_patients, seed=settings.seed)
-    return sample_population(POPULATION_PARAMETERS, covariates=covariates, seed=settings.seed)
+        return sample_population(
+            params, settings.n_patients, seed=settings.seed, correlation=correlation
+        )
+    return sample_population(
+        params, covariates=covariates, seed=settings.seed, correlation=correlation
+    )
+
+
+_ESTIMATED = {"CL": "CL_B", "V1": "V1_B", "Q": "Q2_B", "V2": "V2_B"}
+
+
+def population_parameters(
+    settings: SimulationSettings,
+) -> tuple[tuple[TypicalParameter, ...], Array | None]:
+    """:data:`POPULATION_PARAMETERS`, with the balixafortide PK of ``settings.population_pk``
+    (estimated) in place of the derived set when given, and the eta correlation matrix."""
+    if not settings.population_pk:
+        return POPULATION_PARAMETERS, None
+    given = {_ESTIMATED[n]: (v, w, e) for n, v, w, e in settings.population_pk}
+    params = tuple(
+        TypicalParameter(p.name, given[p.name][0], p.unit, omega2=given[p.name][1],
+                         exponent=given[p.name][2])
+        if p.name in given
+        else p
+        for p in POPULATION_PARAMETERS
+    )  # fmt: skip
+    corr = np.eye(len(params))
+    if settings.population_pk_correlation:
+        index = [next(i for i, p in enumerate(params) if p.name == _ESTIMATED[n])
+                 for n, *_ in settings.population_pk]  # fmt: skip
+        c = np.asarray(settings.population_pk_correlation, dtype=float)
+        corr[np.ix_(index, index)] = c
+    return params, corr
 
 
 def _check_drugs(regimen: Regimen) -> None:
@@ -526,6 +568,20 @@ class RegimenSimulation(Serial):
         return []
 
 
+def _estimated_note(settings: SimulationSettings) -> tuple[str, ...]:
+    units = {"CL": "L/h", "V1": "L", "Q": "L/h", "V2": "L"}
+    parts = ", ".join(
+        f"{n} {v:.3g} {units[n]}"
+        + (f" (CV {100 * math.sqrt(math.expm1(w)):.0f} %)" if w > 0 else "")
+        + (f" x (WT/70)^{e:.3g}" if e else "")
+        for n, v, w, e in settings.population_pk
+    )
+    return (
+        f"The balixafortide PK above is REPLACED by the estimates of {settings.population_pk_source}: "
+        f"{parts}; variability as estimated (Omega).",
+    )
+
+
 def assumption_notes(settings: SimulationSettings, link: Cd34Link | None = None) -> list[str]:
     """What the simulation assumes, in words (shown with every result)."""
     notes = [
@@ -539,6 +595,7 @@ def assumption_notes(settings: SimulationSettings, link: Cd34Link | None = None)
         f"binding; between-subject CV {_BALIXAFORTIDE_CV['CL']:g} % on CL and "
         f"{_BALIXAFORTIDE_CV['V1']:g} % on V1 assumed; allometry on body weight (exponents "
         "0.75 and 1).",
+        *(_estimated_note(settings) if settings.population_pk else ()),
         "Eribulin PK: typical values inside the Halaven label ranges, CV 30 % on CL and V1 "
         "assumed. Friberg neutropenia model and its variability: van Hasselt et al. 2013. "
         "Balixafortide has no effect on the ANC in this model.",

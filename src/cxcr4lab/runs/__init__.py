@@ -82,6 +82,7 @@ _MODULES = (
     "bioanalysis",
     "nca",
     "pkfit",
+    "popfit",
     "nonmem",
     "survival",
     "cox",

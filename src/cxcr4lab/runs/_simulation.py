@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cxcr4lab.runs._kind import InputFile, InputSpec
+from cxcr4lab.runs._kind import InputFile, InputSpec, stored_ids, stored_results
 from cxcr4lab.runs._options import option
 
 __all__ = ["COVARIATES", "NOTE", "PopulationOptions", "covariates_table", "naming_options"]
@@ -53,8 +53,19 @@ class PopulationOptions:
         mw_of="balixafortide",
     )
 
-    def settings(self, keo_half_life: float = 2.0) -> Any:
-        """The :class:`~cxcr4lab.pkpd.regimen_simulation.SimulationSettings` of these options."""
+    popfit: tuple[int, ...] = option(
+        "A stored popfit analysis (id) whose estimated balixafortide PK (typical values, Omega, "
+        "allometry) replaces the derived parameter set.",
+        default=(),
+        item=lambda text: stored_ids(text, "popfit")[0],
+        example="7",
+    )
+
+    def settings(
+        self, keo_half_life: float = 2.0, inputs: Mapping[str, InputFile] | None = None
+    ) -> Any:
+        """The :class:`~cxcr4lab.pkpd.regimen_simulation.SimulationSettings` of these options
+        (with the estimated PK of the ``popfit`` analysis, read from ``inputs``)."""
         from cxcr4lab.pkpd.regimen_simulation import SimulationSettings
 
         values: dict[str, Any] = {
@@ -66,7 +77,27 @@ class PopulationOptions:
         }
         if self.kd is not None:
             values["kd_molar"] = self.kd
+        if self.popfit:
+            values |= _population_pk(inputs or {}, self.popfit)
         return naming_options(lambda: SimulationSettings(**values), None)
+
+
+def _population_pk(inputs: Mapping[str, InputFile], ids: tuple[int, ...]) -> dict[str, Any]:
+    """The settings fields of the estimated PK of one stored popfit analysis."""
+    from cxcr4lab.core.errors import InputError
+    from cxcr4lab.pkpd.popfit_results import PopFitResult
+
+    if len(ids) != 1:
+        raise InputError(f"give one popfit analysis, got {len(ids)}", field="popfit")
+    ((analysis_id, data),) = stored_results(inputs, "popfit", ids)
+    fit = PopFitResult.from_dict(data)
+    params, corr = fit.regimen_parameters()
+    return {
+        "population_pk": params,
+        "population_pk_correlation": corr,
+        "population_pk_source": f"popfit analysis #{analysis_id} ({fit.source}, "
+        f"{fit.settings.method})",
+    }
 
 
 def covariates_table(inputs: Mapping[str, InputFile]) -> tuple[Any, str]:

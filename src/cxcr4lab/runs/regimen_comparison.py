@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cxcr4lab.runs._kind import AnalysisKind, Example, InputFile, Outcome, compound_mw
+from cxcr4lab.runs._kind import (
+    AnalysisKind,
+    Example,
+    InputFile,
+    Outcome,
+    StoredSpec,
+    compound_mw,
+)
 from cxcr4lab.runs._options import option
 from cxcr4lab.runs._simulation import (
     COVARIATES,
@@ -54,7 +61,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     """Simulate every candidate in one virtual population and judge it."""
     from cxcr4lab.pkpd.comparison import compare_regimens, default_candidates, parse_schedule
 
-    settings = options.settings()
+    settings = options.settings(inputs=inputs)
     candidates = (
         tuple(parse_schedule(text) for text in options.schedule)
         if options.schedule
@@ -102,6 +109,7 @@ KIND = AnalysisKind(
         ),
     ),
     mw_lookup=compound_mw,
+    stored=(StoredSpec("popfit", "popfit", "popfit result"),),
     command=("simulate", "compare"),
     docs="docs/pkpd.md",
 )

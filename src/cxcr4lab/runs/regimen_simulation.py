@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cxcr4lab.runs._kind import AnalysisKind, Example, InputFile, Outcome, compound_mw
+from cxcr4lab.runs._kind import (
+    AnalysisKind,
+    Example,
+    InputFile,
+    Outcome,
+    StoredSpec,
+    compound_mw,
+)
 from cxcr4lab.runs._options import option
 from cxcr4lab.runs._simulation import (
     COVARIATES,
@@ -70,7 +77,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     """Simulate the regimen in the virtual population (or the patients of the covariates file)."""
     from cxcr4lab.pkpd.regimen_simulation import simulate_regimen
 
-    settings = options.settings(options.keo_half_life)
+    settings = options.settings(options.keo_half_life, inputs)
     regimen = _regimen(options)
     frame, source = covariates_table(inputs)
     result = naming_options(
@@ -101,6 +108,7 @@ KIND = AnalysisKind(
         ),
     ),
     mw_lookup=compound_mw,
+    stored=(StoredSpec("popfit", "popfit", "popfit result"),),
     command=("simulate", "regimen"),
     docs="docs/pkpd.md",
 )
