@@ -34,7 +34,14 @@ from cxcr4lab.fit.nlme_model import StructuralModel
 from cxcr4lab.pkpd.compartments import Structure, disposition
 from cxcr4lab.pkpd.popfit_data import PopData
 
-__all__ = ["MODEL_NAMES", "PkModelSpec", "dose_pairs", "pk_prediction", "pk_spec"]
+__all__ = [
+    "MODEL_NAMES",
+    "PkModelSpec",
+    "disposition_rates",
+    "dose_pairs",
+    "pk_prediction",
+    "pk_spec",
+]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -130,6 +137,29 @@ def _phi(x: Array) -> Array:
     return out
 
 
+def disposition_rates(structure: Structure, P: Array) -> tuple[Array, Array]:
+    """:func:`~cxcr4lab.pkpd.compartments.disposition` (rates ascending, coefficients per unit
+    amount), in closed form for 1 and 2 compartments: the 2-compartment rates are the roots of
+    ``k^2 - (k10 + k12 + k21) k + k10 k21``, the smaller one computed as ``k10 k21 / alpha``
+    (no cancellation), and ``c = (k21 - k) / (V1 (alpha - beta))`` with the sign of each root.
+    Three compartments go through the eigen-decomposition."""
+    n = structure.n_cmt
+    if n == 3:
+        return disposition(structure, P)
+    cl, v1 = P[:, 0], P[:, 1]
+    k10 = cl / v1
+    if n == 1:
+        return k10[:, None], (1.0 / v1)[:, None]
+    k12, k21 = P[:, 2] / v1, P[:, 2] / P[:, 3]
+    total = k10 + k12 + k21
+    alpha = 0.5 * (total + np.sqrt(np.maximum(total * total - 4.0 * k10 * k21, 0.0)))
+    beta = k10 * k21 / alpha
+    gap = alpha - beta
+    k = np.column_stack([beta, alpha])
+    c = np.column_stack([(k21 - beta) / gap, (alpha - k21) / gap]) / v1[:, None]
+    return k, c
+
+
 def pk_prediction(spec: PkModelSpec, data: PopData, amount_scale: float = 1.0) -> StructuralModel:
     """The concentrations at the observations of ``data`` (x column ``obs``: the index of the
     observation), for individual parameters per row in ``spec.param_names`` order;
@@ -138,42 +168,60 @@ def pk_prediction(spec: PkModelSpec, data: PopData, amount_scale: float = 1.0) -
     structure = spec.structure
     n_disp = len(structure.param_names) - (1 if spec.oral else 0)
 
-    def f(phi: Array, x: Array) -> Array:
-        out: Array
+    expanded: dict[int, tuple[Array, IntArray, IntArray, tuple[IntArray, ...]]] = {}
+
+    def expand(x: Array) -> tuple[IntArray, IntArray, tuple[IntArray, ...]]:
+        """Pair rows, pair indices and the positions of bolus, infusion and depot pairs of the
+        observations in ``x`` (cached per array: the estimator passes the same stacked design
+        again and again)."""
+        hit = expanded.get(id(x))
+        if hit is not None and hit[0] is x:
+            return hit[1], hit[2], hit[3]
         obs = x[:, 0].astype(np.intp)
         cnt = pairs.count[obs]
         rows = np.repeat(np.arange(len(obs)), cnt)
         first = np.repeat(pairs.start[obs], cnt)
-        offset = np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        p = first + offset
+        p = first + np.arange(len(rows)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        depot = pairs.depot[p]
+        infusion = (pairs.duration[p] > 0) & ~depot
+        kinds = (
+            np.flatnonzero(~depot & ~infusion),
+            np.flatnonzero(infusion),
+            np.flatnonzero(depot),
+        )
+        if len(expanded) > 16:
+            expanded.clear()
+        expanded[id(x)] = (x, rows, p, kinds)
+        return rows, p, kinds
+
+    def f(phi: Array, x: Array) -> Array:
+        rows, p, (bolus, infusion, depot) = expand(x)
         with np.errstate(all="ignore"):
-            k, c = disposition(structure, phi[:, :n_disp])  # (R, modes)
-            kk, cc = k[rows], c[rows]
+            k, c = disposition_rates(structure, phi[:, :n_disp])  # (R, modes)
+            kk = k[rows]
             d = pairs.time[p][:, None]
-            dur = pairs.duration[p][:, None]
-            amt = pairs.amount[p]
-            resp = np.exp(-kk * d)
-            inf = dur[:, 0] > 0
-            if inf.any():
-                lo = np.maximum(d - dur, 0.0)
-                width = d - lo
-                window = np.exp(-kk * lo) * width * _phi(kk * width) / np.where(dur > 0, dur, 1.0)
-                resp = np.where(inf[:, None], window, resp)
-            if spec.oral:
-                ka = phi[rows, n_disp][:, None]
-                dd = d
-                if spec.lag:
-                    dd = d - phi[rows, n_disp + 1][:, None]
-                dep = pairs.depot[p]
+            resp = np.empty_like(kk)
+            if bolus.size:
+                resp[bolus] = np.exp(-kk[bolus] * d[bolus])
+            if infusion.size:
+                kb, db = kk[infusion], d[infusion]
+                dur = pairs.duration[p[infusion]][:, None]
+                lo = np.maximum(db - dur, 0.0)
+                width = db - lo
+                resp[infusion] = np.exp(-kb * lo) * width * _phi(kb * width) / dur
+            if depot.size:
+                r = rows[depot]
+                ka = phi[r, n_disp][:, None]
+                dd = d[depot] - phi[r, n_disp + 1][:, None] if spec.lag else d[depot]
+                kb = kk[depot]
                 after = np.maximum(dd, 0.0)
-                slow = np.minimum(kk, ka)
-                oral = ka * np.exp(-slow * after) * after * _phi(np.abs(ka - kk) * after)
-                oral = np.where(dd >= 0, oral, 0.0)
-                resp = np.where(dep[:, None], oral, resp)
-            per_pair = amt * np.sum(cc * resp, axis=1)
-            out = np.asarray(
-                np.bincount(rows, weights=per_pair * amount_scale, minlength=len(obs)), float
-            )
+                slow = np.minimum(kb, ka)
+                oral = ka * np.exp(-slow * after) * after * _phi(np.abs(ka - kb) * after)
+                resp[depot] = np.where(dd >= 0, oral, 0.0)
+            per_pair = pairs.amount[p] * np.einsum("pm,pm->p", c[rows], resp)
+            out: Array = np.bincount(
+                rows, weights=per_pair * amount_scale, minlength=x.shape[0]
+            ).astype(float)
         return out
 
     return StructuralModel(
