@@ -91,10 +91,10 @@ def test_result_tables_and_round_trip(theoph_fit) -> None:  # type: ignore[no-un
 
     fit = theoph_fit
     table = fit.summary()
-    assert list(table.index[:3]) == ["CL", "V", "ka"]
+    assert list(table["parameter"][:3]) == ["CL", "V", "ka"]
     ind = fit.individual_table()
-    assert list(ind.columns) == ["CL", "V", "ka", "eta(CL)", "eta(ka)", "WT"]
-    assert ind.shape == (12, 6)
+    assert list(ind.columns) == ["subject", "CL", "V", "ka", "eta(CL)", "eta(ka)", "WT"]
+    assert ind.shape == (12, 7)
     # the individual CL is the typical CL times exp(eta)
     np.testing.assert_allclose(ind["CL"], fit.typical["CL"] * np.exp(ind["eta(CL)"]), rtol=1e-12)
     obs = fit.observations.frame

@@ -126,10 +126,12 @@ class PopFitResult(Serial):
         }
 
     def summary(self) -> pd.DataFrame:
-        """One row per parameter: kind, estimate, unit, SE, RSE %, CI, CV %, shrinkage %."""
+        """One row per parameter: its name, kind, estimate, unit, SE, RSE %, CI, CV % and
+        shrinkage %."""
         pct = f"{100 * self.fit.level:g}"
         return pd.DataFrame(
             {
+                "parameter": [e.name for e in self.estimates],
                 "kind": [e.kind for e in self.estimates],
                 "estimate": [e.value for e in self.estimates],
                 "unit": [e.unit for e in self.estimates],
@@ -139,18 +141,14 @@ class PopFitResult(Serial):
                 f"ci{pct}_upper": [_nan(e.ci_upper) for e in self.estimates],
                 "cv_percent": [_nan(e.cv_percent) for e in self.estimates],
                 "shrinkage_percent": [_nan(e.shrinkage_percent) for e in self.estimates],
-            },
-            index=pd.Index([e.name for e in self.estimates], name="parameter"),
+            }
         )
 
     def individual_table(self) -> pd.DataFrame:
         """Per subject: the individual parameters (at the EBEs, natural units), the between-
         subject etas and the data's subject covariates."""
-        frame = pd.DataFrame(
-            [list(r) for r in self.individual],
-            index=pd.Index(self.subjects, name="subject"),
-            columns=list(self.parameter_names),
-        )
+        frame = pd.DataFrame([list(r) for r in self.individual], columns=list(self.parameter_names))
+        frame.insert(0, "subject", list(self.subjects))
         ebe = self.fit.ebe_frame
         for name in self.fit.eta_names:
             if "@" not in name:
