@@ -206,6 +206,19 @@ class FoceObjective:
             ) + np.eye(self.q)
         return _State(obj, grad, info, f, g)
 
+    def _subset(self, t: _Tile, idx: NDArray[np.intp]) -> tuple[_Tile, NDArray[np.bool_]]:
+        """The tile of the subjects ``idx`` (ascending) and the mask of their observations."""
+        if len(idx) == len(t.starts):
+            return t, np.ones(len(t.y), dtype=bool)
+        keep = np.zeros(len(t.starts), dtype=bool)
+        keep[idx] = True
+        obs = keep[t.sub]
+        sub = (np.cumsum(keep) - 1)[t.sub[obs]]
+        counts = np.bincount(sub, minlength=len(idx))
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+        tile = _Tile(sub, starts, t.y[obs], t.x[obs], t.z[idx], t.occ[obs], t.cens[obs])
+        return tile, obs
+
     def _predict(self, u: Array, t: _Tile, theta: Array, lower: Array) -> Array:
         eta = np.einsum("mij,mj->mi", lower, u)
         with np.errstate(all="ignore"):
@@ -229,40 +242,48 @@ class FoceObjective:
             u = np.zeros_like(u)
         s = self._state(u, t, th, lo, a2, b2, True)
         assert s.grad is not None and s.info is not None
-        done = ~np.isfinite(s.obj)
+        obj, grad, info = s.obj.copy(), s.grad.copy(), s.info.copy()
+        done = ~np.isfinite(obj)
         moved = np.full(len(u), np.inf)
         for _ in range(self.inner_max_iter):
+            act = np.flatnonzero(~done)  # only the subjects still moving are computed
+            if act.size == 0:
+                break
             self.inner_iterations += 1
-            assert s.grad is not None and s.info is not None
-            hess = s.info
-            near = (moved < _NEWTON_FROM) & ~done
+            ts, om = self._subset(t, act)
+            ua, tha, loa, a2a, b2a = u[act], th[act], lo[act], a2[om], b2[om]
+            hess = info[act]
+            near = moved[act] < _NEWTON_FROM
             if near.any():  # Newton with the exact Hessian: quadratic convergence at the end
-                exact, pd = self._exact(u, t, th, lo, a2, b2)
+                exact, pd = self._exact(ua, ts, tha, loa, a2a, b2a)
                 hess = np.where((near & pd)[:, None, None], exact, hess)
-            step = -np.linalg.solve(hess, s.grad[:, :, None])[:, :, 0]
-            step[done] = 0.0
+            g_act, obj_act = grad[act], obj[act]
+            step = -np.linalg.solve(hess, g_act[:, :, None])[:, :, 0]
             step = np.where(np.isfinite(step), step, 0.0)
-            slope = np.einsum("mq,mq->m", s.grad, step)
-            alpha = np.ones(len(u))
-            accepted = done.copy()
-            trial = u
-            noise = 1e-12 * (1.0 + np.abs(s.obj))  # changes below this are rounding
+            slope = np.einsum("mq,mq->m", g_act, step)
+            alpha = np.ones(len(act))
+            accepted = np.zeros(len(act), dtype=bool)
+            new_u = ua.copy()
+            noise = 1e-12 * (1.0 + np.abs(obj_act))  # changes below this are rounding
             for _half in range(40):
-                trial = np.where(accepted[:, None], u, u + alpha[:, None] * step)
-                obj_t = self._state(trial, t, th, lo, a2, b2, False).obj
-                ok = (obj_t <= s.obj + 1e-4 * alpha * slope) | (np.abs(obj_t - s.obj) <= noise)
+                trial = ua + alpha[:, None] * step
+                obj_t = self._state(trial, ts, tha, loa, a2a, b2a, False).obj
+                ok = ~accepted & (
+                    (obj_t <= obj_act + 1e-4 * alpha * slope) | (np.abs(obj_t - obj_act) <= noise)
+                )
+                new_u[ok] = trial[ok]  # each subject keeps the step it accepted
                 accepted |= ok
                 if accepted.all():
                     break
                 alpha = np.where(accepted, alpha, alpha / 2.0)
-            moved = np.where(done, 0.0, np.max(np.abs(alpha[:, None] * step), axis=1))
-            u = np.where(accepted[:, None], trial, u)
-            done |= (moved < self.inner_tol) | ~accepted
-            s = self._state(u, t, th, lo, a2, b2, True)
-            if done.all():
-                break
-        info = s.info
-        assert info is not None
+            mv = np.max(np.abs(alpha[:, None] * step), axis=1)
+            moved[act] = mv
+            u[act] = new_u
+            done[act] = (mv < self.inner_tol) | ~accepted
+            s = self._state(new_u, ts, tha, loa, a2a, b2a, True)
+            assert s.grad is not None and s.info is not None
+            obj[act], grad[act], info[act] = s.obj, s.grad, s.info
+        s = _State(obj, grad, info)
         if self.laplace:
             exact, pd = self._exact(u, t, th, lo, a2, b2)
             self.laplace_fallbacks += int(np.sum(~pd))
