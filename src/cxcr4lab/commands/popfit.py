@@ -56,7 +56,7 @@ def print_result(console: Console, result: PopFitResult, analysis_id: int | None
         if e.cv_percent is not None:
             extra = f"{e.cv_percent:.1f}"
             if e.shrinkage_percent is not None:
-                extra += f" / {e.shrinkage_percent:.0f}"
+                extra += f" / {round(e.shrinkage_percent)}"
         table.add_row(escape(e.name), _num(e.value), e.unit, _num(e.rse_percent, 3), _ci(e), extra)
     console.print(table)
     if result.diagnostics_summary:

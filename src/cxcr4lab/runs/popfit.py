@@ -227,6 +227,26 @@ KIND = AnalysisKind(
             "NONMEM form (AMT = Dose x Wt in the depot, CMT 1); the same model fitted by R "
             "nlme is reproduced to 1e-6 in the tests.",
         ),
+        Example(
+            "Population PK, balixafortide phase 1 dose escalation (SIMULATED)",
+            "pk",
+            {"data": "phase1_pop.csv"},
+            {
+                "model": "2cmt-infusion",
+                "bsv": "CL,V1",
+                "error": "combined",
+                "covariate": "CL~WT:allometric; V1~WT:allometric; Q~WT:allometric; "
+                "V2~WT:allometric",
+                "conc_unit": "ng/mL",
+                "dose_unit": "mg",
+                "lloq": "5",
+                "vpc_replicates": "100",
+            },
+            "SIMULATED balixafortide phase 1 dose escalation (not patient data): 48 subjects, "
+            "2.0-5.5 mg/kg as one 2 h infusion, rich and sparse sampling, 13 % of samples "
+            "below the LC-MS/MS LLOQ (M3), from a stated truth (scripts/simulate_pk_population.py"
+            "); the fit recovers the truth within its 95% CIs in the tests.",
+        ),
     ),
     command=("popfit",),
     aliases=(("analyze", "popfit"),),
