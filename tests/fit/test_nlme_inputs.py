@@ -67,7 +67,7 @@ def test_bad_settings() -> None:
     data = NlmeData.from_frame(frame(), subject="Subject", y="conc", x=X)
     m = nlme_model(ONE_CMT_ORAL, {"lKe": -2.5, "lKa": 0.5, "lCl": -3.0}, ["lKa"])
     with pytest.raises(InputError, match="method"):
-        fit_nlme(m, data, method="saem")  # type: ignore[arg-type]
+        fit_nlme(m, data, method="fo")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="REML is available with method 'lb' only"):
         fit_nlme(m, data, reml=True)
     with pytest.raises(InputError, match="random"):

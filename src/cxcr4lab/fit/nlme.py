@@ -15,7 +15,9 @@
 ['lKe', 'lKa', 'lCl', 'sd(lCl)', 'sigma_add']
 
 Methods: ``"lb"`` (R nlme's Lindstrom-Bates, ML or REML: :mod:`~cxcr4lab.fit.nlme_lb`),
-``"foce-i"`` and ``"laplace"`` (:mod:`~cxcr4lab.fit.nlme_foce`). Each returns a frozen
+``"foce-i"`` and ``"laplace"`` (:mod:`~cxcr4lab.fit.nlme_foce`), and ``"saem"`` (stochastic
+approximation EM as saemix does it, for mu-referenced maps: :mod:`~cxcr4lab.fit.nlme_saem`;
+reproducible with ``seed``). Each returns a frozen
 :class:`~cxcr4lab.fit.nlme_result.NlmeResult`. Bad data (a subject without observations, a
 non-finite y) and a model whose prediction is not finite at the start values raise one
 :class:`~cxcr4lab.core.errors.InputError` naming the subject; a model that is not identifiable
@@ -24,6 +26,7 @@ is flagged on the result, not raised.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from cxcr4lab.core.errors import InputError, quote
@@ -44,6 +47,7 @@ from cxcr4lab.fit.nlme_model import (
     predict_observations,
 )
 from cxcr4lab.fit.nlme_result import NlmeResult
+from cxcr4lab.fit.nlme_saem import fit_saem
 
 __all__ = [
     "BIEXP",
@@ -65,8 +69,8 @@ __all__ = [
     "predict_observations",
 ]
 
-Method = Literal["lb", "foce-i", "laplace"]
-METHODS: tuple[Method, ...] = ("lb", "foce-i", "laplace")
+Method = Literal["lb", "foce-i", "laplace", "saem"]
+METHODS: tuple[Method, ...] = ("lb", "foce-i", "laplace", "saem")
 
 
 def fit_nlme(
@@ -77,12 +81,16 @@ def fit_nlme(
     reml: bool = False,
     covariance: Literal["sandwich", "r"] = "sandwich",
     level: float = 0.95,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NlmeResult:
     """Estimate ``model`` on ``data``.
 
-    ``reml`` applies to ``"lb"`` only; ``covariance`` (the SEs reported) to FOCE-I and the
-    Laplacian (``"lb"`` reports nlme's). Both covariances are kept on the result
-    (``stderr_r``, ``stderr_sandwich``).
+    ``reml`` applies to ``"lb"`` only; ``covariance`` (the SEs reported) to FOCE-I, the
+    Laplacian and SAEM (``"lb"`` reports nlme's). Both covariances are kept on the result
+    (``stderr_r``, ``stderr_sandwich``). ``seed`` (the random numbers) and
+    ``progress(iteration, total)`` apply to ``"saem"`` only (its other settings: call
+    :func:`~cxcr4lab.fit.nlme_saem.fit_saem`).
     """
     if method not in METHODS:
         raise InputError(f"must be one of {METHODS}, got {quote(method)}", field="method")
@@ -94,4 +102,8 @@ def fit_nlme(
         raise InputError("REML is available with method 'lb' only", field="reml")
     if method == "lb":
         return fit_lb(model, data, reml=reml, level=level)
+    if method == "saem":
+        return fit_saem(
+            model, data, seed=seed, covariance=covariance, level=level, progress=progress
+        )
     return fit_foce(model, data, laplace=method == "laplace", covariance=covariance, level=level)

@@ -438,6 +438,7 @@ def fit_population(
     kwargs: dict[str, Any] = {}
     if settings.method == "saem":
         kwargs["seed"] = settings.seed
+        kwargs["progress"] = lambda i, n: say(f"fitting by saem: iteration {i} of {n}")
     fit = fit_nlme(problem.model, problem.nlme_data, method=settings.method, **kwargs)  # type: ignore[arg-type]
     say("diagnostics")
     individual = _individual(problem, fit)
