@@ -126,6 +126,14 @@ COMMANDS: list[Command] = [
         ("pkfit", "{DATA}", "--out", "{OUT}", "--no-save"), {"DATA": EX / "pk/theoph.csv"}, ("OUT",)
     ),
     Command(
+        ("analyze", "popfit", "{DATA}", "--vpc-replicates", "0", "--no-save"),
+        {"DATA": EX / "pk/theoph_nonmem.csv"},
+    ),
+    Command(
+        ("popfit", "{DATA}", "--vpc-replicates", "0", "--no-save"),
+        {"DATA": EX / "pk/theoph_nonmem.csv"},
+    ),
+    Command(
         ("analyze", "viability", "{PLATE}", "--layout", "{LAYOUT}", "--tidy", "{TIDY}",
          "--no-save"),
         {"PLATE": EX / "viability/mtt_pc3_48h.csv", "LAYOUT": EX / "viability/layout96.toml"},
