@@ -103,3 +103,25 @@ def test_a_model_the_simulation_cannot_take_is_refused(cli: Cli) -> None:
     sim = cli("simulate", "regimen", "--patients", "5", "--cycles", "1", "--popfit", "1")
     assert sim.code == 2
     assert "2-compartment IV model" in sim.err and "popfit" in sim.err
+
+
+def test_popfit_with_a_user_ode_model_equals_the_closed_form(cli: Cli, tmp_path: Path) -> None:
+    """``--model-file``: the one-compartment oral model written as ODEs gives the closed-form
+    model's estimates (the ODE solver's tolerance, rtol 1e-6, bounds the difference)."""
+    from tests.pkpd.test_popfit_ode import ORAL
+
+    model = tmp_path / "oral.toml"
+    model.write_text(ORAL, encoding="utf-8")
+    common = ("--bsv", "CL,ka", "--error", "additive", "--vpc-replicates", "0", "--no-save")
+    data = str(EXAMPLES / "theoph_nonmem.csv")
+    ode = cli("popfit", data, "--model-file", str(model), *common, "--out", str(tmp_path / "o.csv"))
+    assert ode.code == 0, ode.err
+    closed = cli("popfit", data, "--model", "1cmt-oral", *common, "--out", str(tmp_path / "c.csv"))
+    assert closed.code == 0, closed.err
+    a = pd.read_csv(tmp_path / "o.csv").set_index("parameter")
+    b = pd.read_csv(tmp_path / "c.csv").set_index("parameter")
+    assert list(a.index) == list(b.index) == ["CL", "V", "ka", "sd(CL)", "sd(ka)", "sigma_add"]
+    np.testing.assert_allclose(a["estimate"], b["estimate"], rtol=1e-4)
+    assert list(a["unit"].fillna("")) == ["L/h", "L", "1/h", "", "", "mg/L"]
+    bad = cli("popfit", data, "--model-file", str(model), "--bov", "CL", *common)
+    assert bad.code == 2 and "between-occasion" in bad.err

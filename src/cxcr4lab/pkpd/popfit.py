@@ -35,8 +35,10 @@ from cxcr4lab.fit.nlme_result import NlmeResult
 from cxcr4lab.pkpd.nca import derived_units
 from cxcr4lab.pkpd.popfit_data import PopData, read_population
 from cxcr4lab.pkpd.popfit_model import PkModelSpec, pk_prediction, pk_spec
+from cxcr4lab.pkpd.popfit_ode import file_prediction
 from cxcr4lab.pkpd.popfit_results import PopEstimate, PopFitResult, PopObservations
 from cxcr4lab.pkpd.popfit_settings import CovariateSpec, PopFitSettings
+from cxcr4lab.sim.model_file import parse_model_file
 
 __all__ = ["PopFitResult", "PopFitSettings", "PopulationProblem", "build_problem", "fit_population"]
 
@@ -49,14 +51,16 @@ class PopulationProblem:
     def __init__(
         self,
         data: PopData,
-        spec: PkModelSpec,
+        spec: PkModelSpec | None,
         structural: StructuralModel,
         nlme_data: NlmeData,
         model: NlmeModel,
         units: dict[str, str],
         effects: tuple[CovariateEffect, ...],
         notes: tuple[str, ...],
+        param_units: dict[str, str],
     ) -> None:
+        self.param_units = param_units
         self.data = data
         self.spec = spec
         self.structural = structural
@@ -207,14 +211,35 @@ def build_problem(
     frame: pd.DataFrame, settings: PopFitSettings, *, source: str, row_base: int = 2
 ) -> PopulationProblem:
     """The data, prediction and NLME model of a fit (see :func:`fit_population`)."""
-    spec = pk_spec(settings.model)
+    mfile = (
+        parse_model_file(settings.model_file, source=settings.model_source)
+        if settings.model_file is not None
+        else None
+    )
+    spec = pk_spec(settings.model) if mfile is None else None
+    depot_model = mfile.depot is not None if mfile is not None else bool(spec and spec.oral)
     data = read_population(
-        frame, source=source, row_base=row_base, lloq=settings.lloq, depot_model=spec.oral
+        frame, source=source, row_base=row_base, lloq=settings.lloq, depot_model=depot_model
     )
     units, factor = derived_units(settings.conc_unit, settings.dose_unit)
-    structural = pk_prediction(spec, data, factor)
-    names = spec.param_names
-    bsv = settings.bsv or _default_bsv(spec)
+    if mfile is None:
+        assert spec is not None
+        structural = pk_prediction(spec, data, factor)
+        param_units = {n: _unit_of(n, units) for n in spec.param_names}
+    else:
+        if data.form == "nonmem" and (mfile.depot, mfile.central) not in (
+            (1, 2), (1, None), (None, 1),
+        ):  # fmt: skip
+            raise InputError(
+                "a NONMEM data set has depot doses in CMT 1 and IV doses in CMT 2 (CMT 1 "
+                "without a depot): the model file's [data] must say depot = 1, central = 2",
+                file=mfile.source,
+                field="data",
+            )
+        structural = file_prediction(mfile, data, amount_scale=factor)
+        param_units = {p.name: p.unit for p in mfile.model.parameters}
+    names = structural.phi_names
+    bsv = settings.bsv or (_default_bsv(spec) if spec is not None else ())
     for group, label in ((bsv, "bsv"), (settings.bov, "bov")):
         for n in group:
             if n not in names:
@@ -256,7 +281,13 @@ def build_problem(
     unknown = [n for n in given if n not in names]
     if unknown:
         raise InputError(f"unknown parameters {unknown}; the model has {names}", field="start")
-    start = _pooled_start(spec, structural, data, factor) if len(given) < len(names) else {}
+    if mfile is not None:
+        start = {p.name: p.value for p in mfile.model.parameters}
+    elif len(given) < len(names):
+        assert spec is not None
+        start = _pooled_start(spec, structural, data, factor)
+    else:
+        start = {}
     start |= given
     n_beta = len(imap.theta_names) - len(names)
     quant = data.obs_dv[~data.obs_blq]
@@ -275,7 +306,7 @@ def build_problem(
         omega_start=(0.3,) * len(imap.eta_names),
     )
     return PopulationProblem(
-        data, spec, structural, nd, model, units, effects, data.notes + tuple(notes)
+        data, spec, structural, nd, model, units, effects, data.notes + tuple(notes), param_units
     )
 
 
@@ -292,8 +323,7 @@ def _unit_of(name: str, units: dict[str, str]) -> str:
 
 
 def _estimates(problem: PopulationProblem, fit: NlmeResult) -> tuple[PopEstimate, ...]:
-    units = problem.units
-    names = problem.spec.param_names
+    names = problem.structural.phi_names
     cov_names = set(problem.model.individual.theta_names[len(names) :])
     out: list[PopEstimate] = []
     shrink = dict(zip(fit.eta_names, fit.shrinkage, strict=True))
@@ -304,7 +334,8 @@ def _estimates(problem: PopulationProblem, fit: NlmeResult) -> tuple[PopEstimate
     ):  # fmt: skip
         if kind == "theta":
             k = "covariate" if name in cov_names else "theta"
-            out.append(PopEstimate(name, k, value, _unit_of(name, units), se, lo, hi))
+            unit = problem.param_units.get(name, "") if k == "theta" else ""
+            out.append(PopEstimate(name, k, value, unit, se, lo, hi))
         elif kind == "omega" and not name.startswith("cor("):
             etas = [e for e, s in zip(fit.eta_names, sd_names, strict=True) if s == name]
             sh = shrink.get(etas[0]) if len(etas) == 1 else None
@@ -434,7 +465,7 @@ def fit_population(
     say = progress or (lambda _s: None)
     say("reading the data")
     problem = build_problem(frame, settings, source=source, row_base=row_base)
-    say(f"fitting {settings.model} by {settings.method}")
+    say(f"fitting {problem.structural.name} by {settings.method}")
     kwargs: dict[str, Any] = {}
     if settings.method == "saem":
         kwargs["seed"] = settings.seed
@@ -458,7 +489,7 @@ def fit_population(
         fit=fit,
         estimates=_estimates(problem, fit),
         units=tuple(problem.units.items()),
-        parameter_names=problem.spec.param_names,
+        parameter_names=problem.structural.phi_names,
         subjects=data.subjects,
         individual=tuple(tuple(float(v) for v in row) for row in individual),
         covariate_names=tuple(str(c) for c in covs.columns),

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from cxcr4lab.core.errors import InputError, quote
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 from cxcr4lab.fit.nlme_map import COVARIATE_KINDS
 
 __all__ = [
@@ -72,6 +72,7 @@ def parse_covariate(text: str) -> CovariateSpec:
     return CovariateSpec(param.strip(), cov.strip(), kind, reference)
 
 
+@stored(omit_default=("model_file", "model_source"))
 @dataclass(frozen=True)
 class PopFitSettings(Serial):
     """How to fit a population PK model; units as text, times in h.
@@ -94,6 +95,11 @@ class PopFitSettings(Serial):
     start: tuple[tuple[str, float], ...] = ()
     vpc_replicates: int = 200
     seed: int = 1
+    model_file: str | None = None
+    """A user ODE model (the text of a model file, :mod:`cxcr4lab.sim.model_file`), stored
+    whole so the analysis says what was fitted; it replaces ``model``."""
+    model_source: str = "model.toml"
+    """The name of the model file."""
 
     def __post_init__(self) -> None:
         from cxcr4lab.pkpd.popfit_model import MODEL_NAMES
@@ -119,6 +125,24 @@ class PopFitSettings(Serial):
                 parse_covariate(text)
             except ValueError as exc:
                 raise InputError(str(exc), field=f"covariate {text}") from None
+        if self.model_file is not None:
+            from cxcr4lab.sim.model_file import parse_model_file
+
+            mfile = parse_model_file(self.model_file, source=self.model_source)
+            if mfile.depot is None and mfile.central is None:
+                raise InputError(
+                    "a model file for popfit needs a [data] table (observe, depot or central)",
+                    file=self.model_source,
+                    field="data",
+                )
+            if self.bov:
+                raise InputError(
+                    "between-occasion variability is not available for ODE models", field="bov"
+                )
+            if not self.bsv:
+                raise InputError(
+                    "name the parameters with variability for an ODE model", field="bsv"
+                )
         for pname, start in self.start:
             if not (math.isfinite(start) and start > 0):
                 raise InputError(f"start value must be > 0, got {quote(start)}", field=pname)

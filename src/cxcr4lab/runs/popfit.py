@@ -137,9 +137,18 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     """Estimate the population model: thetas, Omega, residual error with 95% CIs, EBEs,
     shrinkage, diagnostics."""
     from cxcr4lab.assays.tabular import read_table_bytes
+    from cxcr4lab.core.errors import InputError
     from cxcr4lab.pkpd.popfit import PopFitSettings, fit_population
 
     name, content = inputs["data"]
+    model_file = inputs.get("model_file")
+    text, model_source = None, "model.toml"
+    if model_file is not None:
+        model_source = model_file[0]
+        try:
+            text = model_file[1].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("is not UTF-8 text", file=model_source) from None
     settings = PopFitSettings(
         model=options.model,
         bsv=_split(options.bsv),
@@ -154,6 +163,8 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         start=options.start,
         vpc_replicates=options.vpc_replicates,
         seed=options.seed,
+        model_file=text,
+        model_source=model_source,
     )
     table = read_table_bytes(content, name)
     stages = ("reading the data", "fitting", "diagnostics")
@@ -166,7 +177,8 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         table.frame, settings, source=name, row_base=table.row_base, progress=progress
     )
     report_progress("popfit: done", len(stages), len(stages))
-    return Outcome(result, settings.to_dict(), f"Population PK {name} ({settings.model})")
+    model = settings.model if text is None else model_source
+    return Outcome(result, settings.to_dict(), f"Population PK {name} ({model})")
 
 
 def _table(frame: Any, suffix: str, sheet: str) -> str | bytes:
@@ -203,6 +215,15 @@ KIND = AnalysisKind(
             "conc, dose [, route, duration]; conc may be BLQ)",
             ("csv", "tsv", "txt", "xlsx"),
             "data",
+        ),
+        InputSpec(
+            "model_file",
+            "user ODE model (TOML: states, parameters, equations, outputs, [data] observe / "
+            "depot / central CMT; docs/popfit.md); replaces --model",
+            ("toml",),
+            "model",
+            required=False,
+            flag="--model-file",
         ),
     ),
     options=Options,
