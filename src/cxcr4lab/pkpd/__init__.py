@@ -7,6 +7,9 @@
 * :mod:`.compartments`: closed-form compartment responses (bolus, infusion, oral) for fitting;
 * :mod:`.pkfit` (with :mod:`.pkfit_tables`, :mod:`.pkfit_results`): fitting compartment models to
   concentration-time data through the fit engine, per subject, with CIs and AICc;
+* :mod:`.popfit` (with :mod:`.popfit_data`, :mod:`.popfit_model`, :mod:`.popfit_ode`,
+  :mod:`.popfit_settings`, :mod:`.popfit_results`): population PK estimation (NLME: FOCE-I,
+  Laplace, SAEM) from NONMEM datasets, with covariates, BOV, M3 and diagnostics;
 * :mod:`.pk_regimen`: a dosing regimen (bolus, infusion, oral; any interval and number of
   doses) applied to given or fitted compartment parameters: curves, Cmax, trough, AUC per interval;
 * :mod:`.regimens`: doses in mg/kg, mg/m^2 (BSA) or flat mg on days within cycles, as

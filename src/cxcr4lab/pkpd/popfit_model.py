@@ -33,6 +33,7 @@ from cxcr4lab.core.errors import InputError, quote
 from cxcr4lab.fit.nlme_model import StructuralModel
 from cxcr4lab.pkpd.compartments import Structure, disposition
 from cxcr4lab.pkpd.popfit_data import PopData
+from cxcr4lab.pkpd.popfit_names import MODEL_NAMES
 
 __all__ = [
     "MODEL_NAMES",
@@ -45,19 +46,6 @@ __all__ = [
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
-
-MODEL_NAMES = (
-    "1cmt-iv",
-    "1cmt-infusion",
-    "1cmt-oral",
-    "1cmt-oral-lag",
-    "2cmt-iv",
-    "2cmt-infusion",
-    "2cmt-oral",
-    "2cmt-oral-lag",
-    "3cmt-iv",
-    "3cmt-infusion",
-)
 
 
 @dataclass(frozen=True)

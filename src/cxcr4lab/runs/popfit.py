@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cxcr4lab.pkpd.popfit_names import ModelName
 from cxcr4lab.runs._kind import (
     AnalysisKind,
     Example,
@@ -63,18 +64,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 class Options:
     """Settings of a population PK fit; units as text, times in h."""
 
-    model: Literal[
-        "1cmt-iv",
-        "1cmt-infusion",
-        "1cmt-oral",
-        "1cmt-oral-lag",
-        "2cmt-iv",
-        "2cmt-infusion",
-        "2cmt-oral",
-        "2cmt-oral-lag",
-        "3cmt-iv",
-        "3cmt-infusion",
-    ] = option(
+    model: ModelName = option(  # noqa: RUF009 (a Literal alias: ruff cannot see it)
         "Structural model: 1/2/3 compartments; iv/infusion (the dose records say bolus or "
         "infusion) or oral (first-order absorption, -lag: with a lag time).",
         default="1cmt-oral",
