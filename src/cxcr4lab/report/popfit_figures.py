@@ -123,7 +123,9 @@ def vpc_figure(result: PopFitResult) -> Figure | None:
     pc = "prediction-corrected "
     ax.set_ylabel(f"{pc}concentration ({result.unit.get('conc', '')})", fontsize=8)
     ax.set_title(
-        "VPC: observed percentiles (lines, points) in the simulated percentiles' 95% CIs (bands)",
+        "VPC: observed 5th, 50th and 95th percentiles (lines, points) in the simulated "
+        f"percentiles' 95% CIs (bands; {result.settings.vpc_replicates} replicates; BLQ "
+        "excluded from both)",
         fontsize=8,
     )
     ax.tick_params(labelsize=7)
