@@ -33,6 +33,7 @@ __all__ = [
     "MISSING",
     "NONMEM_COLUMNS",
     "TEXT_COLUMNS",
+    "is_nonmem",
     "read_nonmem",
     "validate_nonmem",
     "write_nonmem",
@@ -220,6 +221,12 @@ def validate_nonmem(
         fail((mdv == 0) & np.isnan(df["DV"].to_numpy()), "DV", "an observation (MDV 0) needs DV")
     ordered = [c for c in NONMEM_COLUMNS] + [c for c in df.columns if c not in NONMEM_COLUMNS]
     return df[ordered]
+
+
+def is_nonmem(frame: pd.DataFrame) -> bool:
+    """A table in NONMEM form: ``ID``, ``TIME`` and ``DV`` without ``subject`` (the NCA form)."""
+    cols = {str(c).strip().upper() for c in frame.columns}
+    return {"ID", "TIME", "DV"} <= cols and "SUBJECT" not in cols
 
 
 def _fmt(v: float) -> str:

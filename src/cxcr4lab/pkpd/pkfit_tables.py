@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import numeric_column, require_nonempty
-from cxcr4lab.pkpd.datasets import validate_nonmem
+from cxcr4lab.pkpd.datasets import is_nonmem, validate_nonmem
 from cxcr4lab.pkpd.nca_read import BLQ_TOKENS, read_profiles
 from cxcr4lab.pkpd.pkfit_results import DoseRecord, PkFitSettings
 
@@ -166,11 +166,6 @@ def _read_nonmem_form(
     return out
 
 
-def _is_nonmem(frame: pd.DataFrame) -> bool:
-    cols = {str(c).strip().upper() for c in frame.columns}
-    return {"ID", "TIME", "DV"} <= cols and "SUBJECT" not in cols
-
-
 def read_pk_table(
     frame: pd.DataFrame, settings: PkFitSettings, *, source: str, row_base: int = 2
 ) -> list[SubjectData]:
@@ -179,6 +174,6 @@ def read_pk_table(
     place = Place(file=source)
     require_nonempty(frame, place=place)
     frame = frame.reset_index(drop=True)  # row numbers count from the first data row
-    if _is_nonmem(frame):
+    if is_nonmem(frame):
         return _read_nonmem_form(frame, settings, place, row_base)
     return _read_nca_form(frame, settings, place, row_base)

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from cxcr4lab.core.errors import InputError, Place, quote
 from cxcr4lab.core.tables import require_nonempty
-from cxcr4lab.pkpd.datasets import validate_nonmem
+from cxcr4lab.pkpd.datasets import is_nonmem, validate_nonmem
 from cxcr4lab.pkpd.nca_read import column_key, read_profiles
 
 __all__ = ["PopData", "read_population"]
@@ -413,12 +413,6 @@ def _assemble(
         covariates=covariates,
         notes=tuple(notes),
     )
-
-
-def is_nonmem(frame: pd.DataFrame) -> bool:
-    """``ID``, ``TIME`` and ``DV`` without ``subject``: the NONMEM form."""
-    cols = {str(c).strip().upper() for c in frame.columns}
-    return {"ID", "TIME", "DV"} <= cols and "SUBJECT" not in cols
 
 
 def read_population(
