@@ -118,6 +118,9 @@ def test_json_stored_by_the_previous_version_loads(name: str) -> None:
         cox_aside = lambda d: {k: v for k, v in d.items() if k not in ("ph_tests", "score_chisq")}  # noqa: E731
         assert agree(cox_aside(now), cox_aside(data), rel=1e-4)
         return
+    if name == "popfit":  # the analytic Jacobian took BFGS (gtol 1e-4) along another path
+        assert agree(now, data, rel=1e-3)
+        return
     assert agree(
         pk_aside(
             name,

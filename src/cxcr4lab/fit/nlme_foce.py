@@ -172,27 +172,27 @@ class FoceObjective:
     ) -> _State:
         """l_i at u (M, q); with ``need`` also the half-gradient and the FOCE-I matrix."""
         ind, st = self.model.individual, self.model.structural
-        eta = np.einsum("mij,mj->mi", lower, u)
+        eta = np.matmul(lower, u[:, :, None])[:, :, 0]
         with np.errstate(all="ignore"):
             po = ind.at_observations(theta, eta, t.z, t.sub, t.occ)
-            f = st.predict(po, t.x)
+            if need:
+                f, fj = st.predict_and_jacobian(po, t.x)
+            else:
+                f = st.predict(po, t.x)
             v = a2 + b2 * f * f
             r = t.y - f
             per_obs = np.log(v) + r * r / v + _LOG_2PI
             if self.has_cens:
                 per_obs = np.where(t.cens, -2.0 * log_ndtr(r / np.sqrt(v)), per_obs)
-            obj = np.add.reduceat(per_obs, t.starts) + np.einsum("mq,mq->m", u, u)
+            obj = np.add.reduceat(per_obs, t.starts) + np.sum(u * u, axis=1)
         obj = np.where(np.isfinite(obj), obj, np.inf)
         if not need:
             return _State(obj, None, None)
         with np.errstate(all="ignore"):
-            fj = st.jacobian(po, t.x)
-            dphi = np.einsum(
-                "nkq,nqr->nkr",
-                ind.jac_eta_at_observations(theta, eta, t.z, t.sub, t.occ),
-                lower[t.sub],
+            dphi = np.matmul(
+                ind.jac_eta_at_observations(theta, eta, t.z, t.sub, t.occ), lower[t.sub]
             )
-            g = np.einsum("nk,nkq->nq", fj, dphi)  # df/du, (N, q)
+            g = np.matmul(fj[:, None, :], dphi)[:, 0, :]  # df/du, (N, q)
             dv = 2.0 * b2 * f
             c1 = -r / v + 0.5 * dv * (1.0 / v - r * r / (v * v))
             w = 1.0 / v + 0.5 * dv * dv / (v * v)
@@ -220,10 +220,25 @@ class FoceObjective:
         return tile, obs
 
     def _predict(self, u: Array, t: _Tile, theta: Array, lower: Array) -> Array:
-        eta = np.einsum("mij,mj->mi", lower, u)
+        eta = np.matmul(lower, u[:, :, None])[:, :, 0]
         with np.errstate(all="ignore"):
             po = self.model.individual.at_observations(theta, eta, t.z, t.sub, t.occ)
             return self.model.structural.predict(po, t.x)
+
+    def _predict_shifted(
+        self, u: Array, shifts: list[Array], t: _Tile, theta: Array, lower: Array
+    ) -> Array:
+        """Predictions (S, N) at ``u + shift`` for each of the S shifts, in one model call."""
+        n_shift = len(shifts)
+        us = u[None, :, :] + np.array(shifts)[:, None, :]
+        eta = np.matmul(lower[None], us[..., None])[..., 0]
+        ind = self.model.individual
+        with np.errstate(all="ignore"):
+            po = np.concatenate(
+                [ind.at_observations(theta, eta[s], t.z, t.sub, t.occ) for s in range(n_shift)]
+            )
+            f = self.model.structural.predict(po, np.tile(t.x, (n_shift, 1)))
+        return f.reshape(n_shift, len(t.y))
 
     def ofv_subjects(self, xs: Array) -> Array:
         """Each subject's OFV (K, m) at the parameter vectors ``xs`` (K, P); inf where the
@@ -243,6 +258,8 @@ class FoceObjective:
         s = self._state(u, t, th, lo, a2, b2, True)
         assert s.grad is not None and s.info is not None
         obj, grad, info = s.obj.copy(), s.grad.copy(), s.info.copy()
+        assert s.f is not None and s.g is not None
+        f_all, g_all = s.f.copy(), s.g.copy()  # kept for the exact Hessian at u
         done = ~np.isfinite(obj)
         moved = np.full(len(u), np.inf)
         for _ in range(self.inner_max_iter):
@@ -255,12 +272,12 @@ class FoceObjective:
             hess = info[act]
             near = moved[act] < _NEWTON_FROM
             if near.any():  # Newton with the exact Hessian: quadratic convergence at the end
-                exact, pd = self._exact(ua, ts, tha, loa, a2a, b2a)
+                exact, pd = self._exact(ua, ts, tha, loa, a2a, b2a, (f_all[om], g_all[om]))
                 hess = np.where((near & pd)[:, None, None], exact, hess)
             g_act, obj_act = grad[act], obj[act]
             step = -np.linalg.solve(hess, g_act[:, :, None])[:, :, 0]
             step = np.where(np.isfinite(step), step, 0.0)
-            slope = np.einsum("mq,mq->m", g_act, step)
+            slope = np.sum(g_act * step, axis=1)
             alpha = np.ones(len(act))
             accepted = np.zeros(len(act), dtype=bool)
             new_u = ua.copy()
@@ -283,9 +300,11 @@ class FoceObjective:
             s = self._state(new_u, ts, tha, loa, a2a, b2a, True)
             assert s.grad is not None and s.info is not None
             obj[act], grad[act], info[act] = s.obj, s.grad, s.info
+            assert s.f is not None and s.g is not None
+            f_all[om], g_all[om] = s.f, s.g
         s = _State(obj, grad, info)
         if self.laplace:
-            exact, pd = self._exact(u, t, th, lo, a2, b2)
+            exact, pd = self._exact(u, t, th, lo, a2, b2, (f_all, g_all))
             self.laplace_fallbacks += int(np.sum(~pd))
             info = np.where(pd[:, None, None], exact, info)
         with np.errstate(all="ignore"):
@@ -296,7 +315,14 @@ class FoceObjective:
         return ofv.reshape(k, m)
 
     def _exact(
-        self, u: Array, t: _Tile, th: Array, lo: Array, a2: Array, b2: Array
+        self,
+        u: Array,
+        t: _Tile,
+        th: Array,
+        lo: Array,
+        a2: Array,
+        b2: Array,
+        fg: tuple[Array, Array],
     ) -> tuple[Array, NDArray[np.bool_]]:
         """Half the exact Hessian of l_i at u (M, q, q) and whether it is positive definite.
 
@@ -306,9 +332,7 @@ class FoceObjective:
         itself (a smooth O(h^2) error; differences of a differenced Jacobian would be noisy).
         """
         q = self.q
-        s = self._state(u, t, th, lo, a2, b2, True)
-        assert s.f is not None and s.g is not None
-        f, g = s.f, s.g
+        f, g = fg  # the prediction and df/du at u
         h = _EXACT_STEP
         with np.errstate(all="ignore"):
             v = a2 + b2 * f * f
@@ -325,16 +349,21 @@ class FoceObjective:
                 c2 = np.where(t.cens, c2_c, c2)
             fuu = np.empty((len(f), q, q))
             e = np.eye(q) * h
+            shifts = [e[k] * s for k in range(q) for s in (1.0, -1.0)]
+            shifts += [
+                e[k] * sk + e[j] * sj
+                for k in range(q) for j in range(k)
+                for sk, sj in ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0))
+            ]  # fmt: skip
+            fs = self._predict_shifted(u, shifts, t, th, lo)
             for k in range(q):
-                fp = self._predict(u + e[k], t, th, lo)
-                fm = self._predict(u - e[k], t, th, lo)
-                fuu[:, k, k] = (fp - 2.0 * f + fm) / (h * h)
+                fuu[:, k, k] = (fs[2 * k] - 2.0 * f + fs[2 * k + 1]) / (h * h)
+            c = 2 * q
+            for k in range(q):
                 for j in range(k):
-                    pp = self._predict(u + e[k] + e[j], t, th, lo)
-                    pm = self._predict(u + e[k] - e[j], t, th, lo)
-                    mp = self._predict(u - e[k] + e[j], t, th, lo)
-                    mm = self._predict(u - e[k] - e[j], t, th, lo)
+                    pp, pm, mp, mm = fs[c : c + 4]
                     fuu[:, k, j] = fuu[:, j, k] = (pp - pm - mp + mm) / (4.0 * h * h)
+                    c += 4
             per_obs = c2[:, None, None] * g[:, :, None] * g[:, None, :] + c1[:, None, None] * fuu
             hess = np.add.reduceat(per_obs, t.starts, axis=0) + np.eye(q)
         finite = np.all(np.isfinite(hess), axis=(1, 2))

@@ -196,9 +196,11 @@ def covariate_map(
 
     def lin(theta: Array, eta: Array, z: Array) -> Array:
         zs = z[:, : len(zn)]
-        psi: Array = np.einsum("mkp,mp->mk", design(zs), theta) + offset(zs) + eta[:, :q_bsv] @ b.T
+        psi: Array = (
+            np.matmul(design(zs), theta[:, :, None])[:, :, 0] + offset(zs) + eta[:, :q_bsv] @ b.T
+        )
         if per_obs:
-            psi = psi + np.einsum("mkj,mj->mk", bov_design(z), eta[:, q_bsv:])
+            psi = psi + np.matmul(bov_design(z), eta[:, q_bsv:, None])[:, :, 0]
         return psi
 
     def h(theta: Array, eta: Array, z: Array) -> Array:

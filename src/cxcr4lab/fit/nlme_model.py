@@ -96,7 +96,7 @@ class StructuralModel:
     """``f(phi, x) -> prediction``, vectorised: ``phi`` is (n_obs, n_phi), ``x`` (n_obs, n_x).
 
     ``jac`` (optional) returns ``df/dphi`` as (n_obs, n_phi); without it central differences
-    are used (2 n_phi calls of ``f``).
+    are used (2 n_phi calls of ``f``). ``f_and_jac`` (optional) returns both from one pass.
     """
 
     name: str
@@ -105,9 +105,17 @@ class StructuralModel:
     f: PredictFn
     jac: PredictFn | None = None
     description: str = ""
+    f_and_jac: Callable[[Array, Array], tuple[Array, Array]] | None = None
 
     def predict(self, phi: Array, x: Array) -> Array:
         return np.asarray(self.f(phi, x), dtype=float)
+
+    def predict_and_jacobian(self, phi: Array, x: Array) -> tuple[Array, Array]:
+        """The prediction (n_obs,) and ``df/dphi`` (n_obs, n_phi)."""
+        if self.f_and_jac is not None:
+            f, j = self.f_and_jac(phi, x)
+            return np.asarray(f, dtype=float), np.asarray(j, dtype=float)
+        return self.predict(phi, x), self.jacobian(phi, x)
 
     def jacobian(self, phi: Array, x: Array) -> Array:
         """``df/dphi`` at every observation, (n_obs, n_phi)."""
