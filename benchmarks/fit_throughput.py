@@ -1,19 +1,30 @@
 """Throughput of the batched 4PL fit against a loop of scipy.optimize.curve_fit.
 
     uv run python benchmarks/fit_throughput.py             # 100,000 curves (about a minute)
+    uv run python benchmarks/fit_throughput.py --busy      # the same with one core kept busy
     uv run python benchmarks/fit_throughput.py --million   # also 1,000,000 curves through Dask
 
-``fit_many`` runs its compiled (numba) solver on all cores; the vectorised numpy solver is
+``fit_many`` runs its compiled (numba) solver on all cores (the curves handed to the threads
+in small chunks as they come free). The timings come in ``--rounds`` interleaved rounds, each
+fitting every curve on all threads, then on one thread (numba set to 1), then a share of the
+baseline loop, so that the figures and their baseline see the same load when other work on
+the machine comes and goes; rates are totals over the rounds. The vectorised numpy solver is
 timed too, for comparison, and the warm-up (numba import and compilation, or loading the
-compiled code from numba's cache) is reported apart, never in the throughput.
+compiled code from numba's cache) is reported apart, never in the throughput. ``--busy`` starts a CPU-burning child
+process (one core's worth, killed at the end, with a hard timeout) before any timing, so the
+figures show what the engine keeps on a machine where one core is taken by other work; the
+baseline runs under the same load. The environment (CPUs, load, numba's threading layer,
+library versions) is printed and, with the results, written to ``fit_throughput.json``
+(``fit_throughput-busy.json`` with ``--busy``) beside this file.
 
 The data are SIMULATED: seeded noisy four-parameter logistic curves at 10 concentrations
 (log-spaced 1e-11..1e-4 M), log10 IC50 uniform over -10..-5, Hill slope 0.5..3, bottom ~ N(0, 5)
 and top ~ N(100, 5), Gaussian noise SD 5. ``fit_many`` fits all of them with 95% CIs; a
 2,000-curve subset is fitted with ``curve_fit`` in a Python loop (the usual way, analytic
 Jacobian, same starting values, CIs from ``pcov``) as the named baseline. The two are compared
-on curves both fitted well (median relative difference of the IC50). The last line reads
-``throughput: X curves/s; curve_fit loop: Y curves/s; ratio: R``.
+on curves both fitted well (median relative difference of the IC50). The line before the
+environment gives the single-thread figure (``single thread: X curves/s; ratio: R``); the
+last line reads ``throughput: X curves/s; curve_fit loop: Y curves/s; ratio: R``.
 """
 
 from __future__ import annotations
@@ -23,14 +34,18 @@ import resource
 import sys
 import time
 import warnings
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import OptimizeWarning, curve_fit
 from scipy.special import expit, stdtrit
 
+from _busy import busy
+from _env import environment, print_environment, write_json
 from cxcr4lab.fit import FOUR_PL
-from cxcr4lab.fit.batch import fit_many
+from cxcr4lab.fit.batch import BatchResult, fit_many
 
 Array = NDArray[np.float64]
 
@@ -113,62 +128,116 @@ def run_million() -> None:
     )
 
 
+def timed_fit(x: Array, y: Array, threads: int) -> tuple[BatchResult, float]:
+    """``fit_many`` on every curve with numba set to ``threads``: the result and wall time."""
+    from numba import get_num_threads, set_num_threads
+
+    before = get_num_threads()
+    set_num_threads(threads)
+    try:
+        started = time.perf_counter()
+        batch = fit_many(FOUR_PL, x, y)
+        return batch, time.perf_counter() - started
+    finally:
+        set_num_threads(before)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curves", type=int, default=N_CURVES)
     parser.add_argument("--baseline", type=int, default=N_BASELINE)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--busy-timeout", type=float, default=900.0, help="burner's limit (s)")
+    parser.add_argument("--json", default=None, help="where to write the results (default: beside)")
     parser.add_argument("--million", action="store_true", help="also fit 1,000,000 curves")
     args = parser.parse_args(argv)
+    rounds = max(1, args.rounds)
+    m = min(args.baseline, args.curves)
 
     x, y, truth = simulate(args.curves)
-    # warm-up, not timed: imports numba and compiles the solver (or loads it from numba's cache)
-    started = time.perf_counter()
-    fit_many(FOUR_PL, x, y[:200])
-    warm_up = time.perf_counter() - started
-    from numba import get_num_threads
+    with busy(args.busy, timeout_s=args.busy_timeout) as load:
+        # warm-up, not timed: imports numba and compiles the solver (or loads it from the
+        # cache), for all threads and for one
+        started = time.perf_counter()
+        fit_many(FOUR_PL, x, y[:200])
+        warm_up = time.perf_counter() - started
+        from numba import get_num_threads
 
-    print(
-        f"warm-up on 200 curves (numba import + compile or cache load): {warm_up:.2f} s; "
-        f"numba threads {get_num_threads()}"
-    )
+        n_threads = get_num_threads()
+        timed_fit(x, y[:200], 1)
+        print(
+            f"warm-up on 200 curves (numba import + compile or cache load): {warm_up:.2f} s; "
+            f"numba threads {n_threads}"
+        )
 
-    started = time.perf_counter()
-    batch = fit_many(FOUR_PL, x, y)
-    elapsed = time.perf_counter() - started
-    throughput = args.curves / elapsed
-    flagged = sum(bool(f) for f in batch.flags)
-    print(
-        f"fit_many: {args.curves:,} curves in {elapsed:.2f} s; converged {batch.converged.mean():.1%}; "
-        f"flagged {flagged / args.curves:.1%}; "
-        f"median |log10 IC50 error| {np.nanmedian(np.abs(batch.params[:, 2] - truth[:, 2])):.3f}"
-    )
-
-    fit_many(FOUR_PL, x, y[:200], engine="numpy")
-    started = time.perf_counter()
-    slow = fit_many(FOUR_PL, x, y, engine="numpy")
-    np_elapsed = time.perf_counter() - started
-    both = batch.converged & np.array([not f for f in batch.flags])
-    np_rel = np.abs(batch.params[both, 2] - slow.params[both, 2]) / np.abs(slow.params[both, 2])
-    same = np.mean(
-        [
-            c == d and f == g
-            for c, d, f, g in zip(
-                batch.converged, slow.converged, batch.flags, slow.flags, strict=True
+        # rounds of: all threads, one thread, a share of the curve_fit loop; so the three see
+        # the same load when other work comes and goes
+        times: list[float] = []
+        times_1: list[float] = []
+        cf_times: list[float] = []
+        cf_log_ic50 = np.full(m, np.nan)
+        cf_half = np.full(m, np.nan)
+        cf_ok = np.zeros(m, dtype=bool)
+        same_1 = True
+        for part in np.array_split(np.arange(m), rounds):
+            batch, t = timed_fit(x, y, n_threads)
+            times.append(t)
+            single, t = timed_fit(x, y, 1)
+            times_1.append(t)
+            same_1 = same_1 and all(
+                np.array_equal(getattr(single, a), getattr(batch, a), equal_nan=True)
+                for a in ("params", "stderr", "ci_lower", "ci_upper", "converged")
             )
-        ]
-    )
-    print(
-        f"numpy engine (the vectorised solver): {args.curves / np_elapsed:,.0f} curves/s "
-        f"(compiled is {np_elapsed / elapsed:.1f}x faster); same converged and flags on "
-        f"{same:.2%} of curves; max relative log10 IC50 difference on unflagged curves "
-        f"{np_rel.max():.1e}"
-    )
-    del slow
+            del single
+            lo, hi = int(part[0]), int(part[-1]) + 1
+            cf_log_ic50[lo:hi], cf_half[lo:hi], cf_ok[lo:hi], t = curve_fit_loop(x, y[lo:hi])
+            cf_times.append(t)
+        elapsed = sum(times) / rounds
+        elapsed_1 = sum(times_1) / rounds
+        cf_elapsed = sum(cf_times)
+        throughput = args.curves / elapsed
+        throughput_1 = args.curves / elapsed_1
+        cf_rate = m / cf_elapsed
+        flagged = sum(bool(f) for f in batch.flags)
+        print(
+            f"fit_many: {args.curves:,} curves in {elapsed:.3f} s (mean of {rounds} rounds: "
+            f"{', '.join(f'{t:.3f}' for t in times)}); converged {batch.converged.mean():.1%}; "
+            f"flagged {flagged / args.curves:.1%}; "
+            f"median |log10 IC50 error| {np.nanmedian(np.abs(batch.params[:, 2] - truth[:, 2])):.3f}"
+        )
+        print(
+            f"fit_many on 1 thread: {elapsed_1:.3f} s (rounds: "
+            f"{', '.join(f'{t:.3f}' for t in times_1)}); results identical to {n_threads} "
+            f"threads: {same_1}"
+        )
+        print(
+            f"curve_fit loop: {m:,} curves in {cf_elapsed:.2f} s (rounds: "
+            f"{', '.join(f'{t:.2f}' for t in cf_times)}); succeeded {cf_ok.mean():.1%}"
+        )
 
-    m = min(args.baseline, args.curves)
-    cf_log_ic50, cf_half, cf_ok, cf_elapsed = curve_fit_loop(x, y[:m])
-    cf_rate = m / cf_elapsed
-    print(f"curve_fit loop: {m:,} curves in {cf_elapsed:.2f} s; succeeded {cf_ok.mean():.1%}")
+        fit_many(FOUR_PL, x, y[:200], engine="numpy")
+        started = time.perf_counter()
+        slow = fit_many(FOUR_PL, x, y, engine="numpy")
+        np_elapsed = time.perf_counter() - started
+        both = batch.converged & np.array([not f for f in batch.flags])
+        np_rel = np.abs(batch.params[both, 2] - slow.params[both, 2]) / np.abs(slow.params[both, 2])
+        same = np.mean(
+            [
+                c == d and f == g
+                for c, d, f, g in zip(
+                    batch.converged, slow.converged, batch.flags, slow.flags, strict=True
+                )
+            ]
+        )
+        print(
+            f"numpy engine (the vectorised solver): {args.curves / np_elapsed:,.0f} curves/s "
+            f"(compiled is {np_elapsed / elapsed:.1f}x faster); same converged and flags on "
+            f"{same:.2%} of curves; max relative log10 IC50 difference on unflagged curves "
+            f"{np_rel.max():.1e}"
+        )
+        del slow
+    print(load.summary())
 
     se = batch.stderr[:m]
     well = (
@@ -195,6 +264,41 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS {peak_rss_gib():.2f} GiB")
     if args.million:
         run_million()
+    env = environment()
+    results: dict[str, Any] = {
+        "curves": args.curves,
+        "rounds": rounds,
+        "threads": n_threads,
+        "seconds": times,
+        "seconds_one_thread": times_1,
+        "curve_fit_seconds": cf_times,
+        "round_ratios": [
+            round((args.curves / t) / (len(part) / c), 2)
+            for t, part, c in zip(
+                times, np.array_split(np.arange(m), rounds), cf_times, strict=True
+            )
+        ],
+        "throughput_curves_per_s": round(throughput, 1),
+        "throughput_one_thread_curves_per_s": round(throughput_1, 1),
+        "one_thread_identical": same_1,
+        "numpy_engine_curves_per_s": round(args.curves / np_elapsed, 1),
+        "baseline_curves": m,
+        "curve_fit_loop_curves_per_s": round(cf_rate, 1),
+        "ratio": round(throughput / cf_rate, 2),
+        "ratio_one_thread": round(throughput_1 / cf_rate, 2),
+        "warm_up_s": round(warm_up, 3),
+        "agree": agree,
+        "median_relative_ic50_difference": float(np.median(rel)),
+        **load.to_dict(),
+    }
+    print_environment(env)
+    suffix = "-busy.json" if args.busy else ".json"
+    default = Path(__file__).with_name(Path(__file__).stem + suffix)
+    write_json(args.json or default, "fit_throughput", results, env)
+    print(
+        f"single thread: {throughput_1:,.0f} curves/s; ratio: {throughput_1 / cf_rate:.1f} "
+        f"(against the same curve_fit loop)"
+    )
     print(
         f"throughput: {throughput:,.0f} curves/s; curve_fit loop: {cf_rate:,.0f} curves/s; "
         f"ratio: {throughput / cf_rate:.1f}"

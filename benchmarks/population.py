@@ -1,6 +1,7 @@
 """Throughput of the population simulator against a libroadrunner loop (issue 5 item 7).
 
     uv run --frozen python benchmarks/population.py                    # 1,000 patients (~1 min)
+    uv run --frozen python benchmarks/population.py --busy             # one core kept busy
     uv run --frozen python benchmarks/population.py --patients 20000   # also 20,000 through Dask
     uv run --frozen python benchmarks/population.py --million          # also 1,000,000 (issue 5)
 
@@ -21,15 +22,25 @@ as time-triggered events, one ``simulate`` per patient
 dosing segment by segment (:class:`~cxcr4lab.sim.crosscheck.RoadRunnerSimulator`, the first
 ``--segment-n`` patients). The
 faster is the baseline. The ANC nadirs must agree to a relative 1e-4. Compilation (ours: numba
-or its cache; libroadrunner: LLVM) is timed apart and not counted. The last line reads
+or its cache; libroadrunner: LLVM) is timed apart and not counted. The timings come in
+``--rounds`` interleaved rounds, each running all patients through ours on all of numba's
+threads (the patients handed out in small chunks as threads come free), then on one thread,
+then a share of each libroadrunner loop, so that ours and the baseline see the same load when
+other work on the machine comes and goes; rates are totals over the rounds. ``--busy``
+starts a CPU-burning child process (one core's worth, killed at the end, with a hard timeout)
+before any timing, so both our runs and the baseline run on a machine with one core taken.
+The environment is printed and, with the results, written to ``population.json``
+(``population-busy.json``) beside this file. The line before the environment gives the single-thread figure
+(``single thread: X patients/s; ratio: R``); the last line reads
 ``population: X patients/s; libroadrunner loop: Y patients/s; ratio: R``.
 
 ``--patients N`` (``--million``: N = 1,000,000) then streams N patients through
 :func:`cxcr4lab.sim.distributed.population_summaries` in chunks of ``--chunk-size``: each chunk
 is reduced on the worker to per-patient ANC nadir, time of nadir and AUCs plus a per-hour ANC
-histogram (5/50/95 % bands), so no trajectory outlives its chunk. Memory is the resident set of
-the whole process tree (this process and any children), sampled every 0.2 s with psutil, and
-``getrusage`` maxrss of self + children; the issue's requirement is 2 GiB at 1,000,000 patients.
+histogram (5/50/95 % bands), so no trajectory outlives its chunk (after the timings above, and
+not under ``--busy``). Memory is the resident set of the whole process tree (this process and
+any children), sampled every 0.2 s with psutil, and ``getrusage`` maxrss of self + children;
+the issue's requirement is 2 GiB at 1,000,000 patients.
 """
 
 from __future__ import annotations
@@ -41,11 +52,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
 from numpy.typing import NDArray
 
+from _busy import busy
+from _env import environment, print_environment, write_json
 from cxcr4lab.pkpd.neutropenia import IIV_CV_PERCENT, ctcae_grade, eribulin_neutropenia_model
 from cxcr4lab.sim import Model, Schedule, bolus, combine, cycles, infusion, run_packed, schedules
 from cxcr4lab.sim.crosscheck import RoadRunnerEventSimulator, RoadRunnerSimulator
@@ -197,55 +212,108 @@ def stream(model: Model, n: int, chunk_size: int) -> None:
     print(f"memory: {verdict} 2 GiB at {n:,} patients")
 
 
-def main() -> None:
+def timed_run(
+    model: Model,
+    P: Array,
+    packed: tuple,  # type: ignore[type-arg]
+    threads: int,
+) -> tuple[Array, NDArray[np.int64], float]:
+    """``run_packed`` on every patient with numba set to ``threads``: ANC and Ce, steps, time."""
+    from numba import get_num_threads, set_num_threads
+
+    before = get_num_threads()
+    set_num_threads(threads)
+    try:
+        t0 = time.perf_counter()
+        out, steps = run_packed(
+            model, P, packed, T_OUT, observe=["ANC", "Ce"], rtol=RTOL, atol=ATOL
+        )
+        return out, steps, time.perf_counter() - t0
+    finally:
+        set_num_threads(before)
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=N_PATIENTS)
     parser.add_argument("--segment-n", type=int, default=200, help="patients dosed by segment")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--busy-timeout", type=float, default=900.0, help="burner's limit (s)")
+    parser.add_argument("--json", default=None, help="where to write the results (default: beside)")
     parser.add_argument("--patients", type=int, default=0, help="also N patients through Dask")
     parser.add_argument("--million", action="store_true", help="--patients 1000000")
     parser.add_argument("--chunk-size", type=int, default=2_000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    rounds = max(1, args.rounds)
     model = eribulin_neutropenia_model(with_balixafortide=True)
 
-    t0 = time.perf_counter()
-    P_w, packed_w = make_chunk(model, 0, 2)
-    run_packed(model, P_w, packed_w, T_OUT, observe=["ANC"], rtol=RTOL, atol=ATOL)
-    compile_s = time.perf_counter() - t0
+    with busy(args.busy, timeout_s=args.busy_timeout) as load:
+        t0 = time.perf_counter()
+        P_w, packed_w = make_chunk(model, 0, 2)
+        run_packed(model, P_w, packed_w, T_OUT, observe=["ANC"], rtol=RTOL, atol=ATOL)
+        compile_s = time.perf_counter() - t0
+        from numba import get_num_threads
 
-    t0 = time.perf_counter()
-    P, packed = make_chunk(model, 0, args.n)
-    setup_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out, steps = run_packed(model, P, packed, T_OUT, observe=["ANC", "Ce"], rtol=RTOL, atol=ATOL)
-    ours_s = time.perf_counter() - t0
-    anc = out[:, 0, :]
-    nadir = anc.min(axis=1)
-    t_nadir = T_OUT[np.argmin(anc, axis=1)]
+        n_threads = get_num_threads()
+        timed_run(model, P_w, packed_w, 1)  # the one-thread kernel's own warm-up
 
-    # libroadrunner, events in the SBML: dose multipliers kg (CMT 1) and m^2 (CMT 2) per patient
-    t0 = time.perf_counter()
-    rr_ev = RoadRunnerEventSimulator(model, template(), rtol=RTOL, atol=ATOL, observe=["ANC", "Ce"])
-    rr_build_s = time.perf_counter() - t0
-    _, wt, bsa = patients(model, 0, args.n)
-    scale = np.ones((args.n, len(model.states)))
-    scale[:, 0], scale[:, 1] = wt, bsa
-    t0 = time.perf_counter()
-    ev_nadir = np.array([rr_ev.run(P[s], T_OUT, scale[s])[0].min() for s in range(args.n)])
-    ev_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        P, packed = make_chunk(model, 0, args.n)
+        setup_s = time.perf_counter() - t0
 
-    # libroadrunner, dosing segment by segment (setValue between simulate calls); at RTOL, ATOL
-    # CVODE warns of h underflow at some restarts, and its speed barely depends on tolerance
-    rr = RoadRunnerSimulator(model, rtol=1e-9, atol=1e-11)
-    i_anc = rr.names.index("ANC")
-    n_seg = min(args.segment_n, args.n)
-    et, ek, ec, ev, ne = packed
-    t0 = time.perf_counter()
-    seg_nadir = np.empty(n_seg)
-    for s in range(n_seg):
-        q = int(ne[s])
-        sched = Schedule(et[s, :q], ek[s, :q], ec[s, :q], ev[s, :q])
-        seg_nadir[s] = rr.run(P[s], sched, T_OUT)[i_anc].min()
-    seg_s = time.perf_counter() - t0
+        # libroadrunner, events in the SBML: dose multipliers kg (CMT 1) and m^2 (CMT 2) each
+        t0 = time.perf_counter()
+        rr_ev = RoadRunnerEventSimulator(
+            model, template(), rtol=RTOL, atol=ATOL, observe=["ANC", "Ce"]
+        )
+        rr_build_s = time.perf_counter() - t0
+        _, wt, bsa = patients(model, 0, args.n)
+        scale = np.ones((args.n, len(model.states)))
+        scale[:, 0], scale[:, 1] = wt, bsa
+        # libroadrunner, dosing segment by segment (setValue between simulate calls); at RTOL,
+        # ATOL CVODE warns of h underflow at some restarts, and its speed barely depends on
+        # tolerance
+        rr = RoadRunnerSimulator(model, rtol=1e-9, atol=1e-11)
+        i_anc = rr.names.index("ANC")
+        n_seg = min(args.segment_n, args.n)
+        et, ek, ec, ev, ne = packed
+
+        # rounds of: ours on all threads, ours on one, a share of each libroadrunner loop; so
+        # ours and the baseline see the same load when other work comes and goes
+        times: list[float] = []
+        times_1: list[float] = []
+        ev_times: list[float] = []
+        seg_times: list[float] = []
+        ev_nadir = np.empty(args.n)
+        seg_nadir = np.empty(n_seg)
+        same_1 = True
+        ev_parts = np.array_split(np.arange(args.n), rounds)
+        seg_parts = np.array_split(np.arange(n_seg), rounds)
+        for ev_part, seg_part in zip(ev_parts, seg_parts, strict=True):
+            out, steps, t = timed_run(model, P, packed, n_threads)
+            times.append(t)
+            out_1, _, t = timed_run(model, P, packed, 1)
+            times_1.append(t)
+            same_1 = same_1 and bool(np.array_equal(out_1, out, equal_nan=True))
+            del out_1
+            t0 = time.perf_counter()
+            for s in ev_part.tolist():
+                ev_nadir[s] = rr_ev.run(P[s], T_OUT, scale[s])[0].min()
+            ev_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for s in seg_part.tolist():
+                q = int(ne[s])
+                sched = Schedule(et[s, :q], ek[s, :q], ec[s, :q], ev[s, :q])
+                seg_nadir[s] = rr.run(P[s], sched, T_OUT)[i_anc].min()
+            seg_times.append(time.perf_counter() - t0)
+        ours_s = sum(times) / rounds
+        ours_1_s = sum(times_1) / rounds
+        ev_s, seg_s = sum(ev_times), sum(seg_times)
+        anc = out[:, 0, :]
+        nadir = anc.min(axis=1)
+        t_nadir = T_OUT[np.argmin(anc, axis=1)]
+    print(load.summary())
     rel_ev = np.abs(nadir - ev_nadir) / np.abs(ev_nadir)
     rel_seg = np.abs(nadir[:n_seg] - seg_nadir) / np.abs(seg_nadir)
     rate_ev, rate_seg = args.n / ev_s, n_seg / seg_s
@@ -257,7 +325,9 @@ def main() -> None:
         ("patients", f"{args.n}"),
         ("numba compile / cache load (s, not counted)", f"{compile_s:.2f}"),
         ("population setup (s, not counted)", f"{setup_s:.3f}"),
-        ("our batch run (s)", f"{ours_s:.3f}"),
+        (f"our batch run, {n_threads} threads (s, mean of {rounds})", f"{ours_s:.3f}"),
+        (f"our batch run, 1 thread (s, mean of {rounds})", f"{ours_1_s:.3f}"),
+        ("1 thread gives the same trajectories", f"{same_1}"),
         ("libroadrunner model build (s, not counted)", f"{rr_build_s:.2f}"),
         ("libroadrunner patients, events / by segment", f"{args.n} / {n_seg}"),
         ("libroadrunner, SBML events (patients/s)", f"{rate_ev:.1f}"),
@@ -283,7 +353,38 @@ def main() -> None:
     if n_big:
         stream(model, n_big, args.chunk_size)
     ours = args.n / ours_s
+    ours_1 = args.n / ours_1_s
     theirs = max(rate_ev, rate_seg)  # the faster libroadrunner loop is the baseline
+    env = environment()
+    results: dict[str, Any] = {
+        "patients": args.n,
+        "rounds": rounds,
+        "threads": n_threads,
+        "seconds": times,
+        "seconds_one_thread": times_1,
+        "libroadrunner_events_seconds": ev_times,
+        "libroadrunner_segments_seconds": seg_times,
+        "patients_per_s": round(ours, 2),
+        "patients_per_s_one_thread": round(ours_1, 2),
+        "one_thread_identical": same_1,
+        "libroadrunner_events_patients_per_s": round(rate_ev, 3),
+        "libroadrunner_segments_patients_per_s": round(rate_seg, 3),
+        "libroadrunner_patients_per_s": round(theirs, 3),
+        "ratio": round(ours / theirs, 2),
+        "ratio_one_thread": round(ours_1 / theirs, 2),
+        "compile_or_cache_load_s": round(compile_s, 3),
+        "steps_per_patient_median": float(np.median(steps)),
+        "max_relative_nadir_difference": float(worst),
+        **load.to_dict(),
+    }
+    print_environment(env)
+    suffix = "-busy.json" if args.busy else ".json"
+    default = Path(__file__).with_name(Path(__file__).stem + suffix)
+    write_json(args.json or default, "population", results, env)
+    print(
+        f"single thread: {ours_1:.0f} patients/s; ratio: {ours_1 / theirs:.0f} "
+        f"(against the same libroadrunner loop)"
+    )
     print(
         f"population: {ours:.0f} patients/s; libroadrunner loop: {theirs:.1f} patients/s; "
         f"ratio: {ours / theirs:.0f}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +24,7 @@ from cxcr4lab.commands._shared import (
     emit_frame,
     out_console,
     output_format,
+    safe_url,
 )
 from cxcr4lab.core.errors import Cxcr4labError
 
@@ -206,69 +206,10 @@ def report(
     html = render_report(
         [(saved.id, saved.title, saved.result)],
         title=f"cxcr4lab: {saved.title}",
-        database=_safe_url(url),
+        database=safe_url(url),
     )
     path = write_report(out / f"analysis-{saved.id}.html", html)
     console.print(f"Report written to {path}")
-
-
-@app.command("dossier")
-def dossier(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for index.html.")] = Path(
-        "cxcr4lab-report"
-    ),
-    database: DatabaseOption = None,
-    project: Annotated[
-        str | None,
-        typer.Option("--project", help="File the stored analyses under this web-app project."),
-    ] = None,
-) -> None:
-    """Analyse every bundled (simulated) example, store the analyses, and write the HTML dossier."""
-    from rich.progress import Progress
-
-    from cxcr4lab.core.files import check_output
-    from cxcr4lab.report import render_report, write_report
-    from cxcr4lab.runs import dossier_examples, example_inputs, input_blobs, run_kind
-    from cxcr4lab.workflows import find_project, save_result
-
-    check_output(out, field="--out", folder=True)
-    started = time.perf_counter()
-    runs = dossier_examples()
-    notes = list(dict.fromkeys(example.note for _, example in runs if example.note))
-    analyses = []
-    with _store(database) as store, Progress(console=console, transient=True) as progress:
-        project_id = None if project is None else find_project(store, project, field="--project")
-        task = progress.add_task("Analysing the examples", total=len(runs))
-        for kind, example in runs:  # the path of every surface: run_kind on the example's files
-            progress.update(task, description=f"Analysing: {example.title}")
-            files = example_inputs(example)
-            outcome = run_kind(kind.name, files, dict(example.options))
-            saved = save_result(
-                store,
-                outcome.result,
-                title=example.title,
-                inputs=input_blobs(kind, files),
-                parameters=dict(outcome.parameters),
-                project_id=project_id,
-            )
-            analyses.append((saved.id, saved.title, saved.result))
-            progress.advance(task)
-        url = store.url
-    for analysis_id, _, result in analyses:
-        _print_result(result, analysis_id)
-    html = render_report(
-        analyses,
-        title="cxcr4lab dossier: balixafortide and CXCR4 antagonists",
-        notes=[
-            "The examples bundled with cxcr4lab are SIMULATED data, not measurements, except "
-            "those whose note names a public data set.",
-            *notes,
-        ],
-        database=_safe_url(url),
-    )
-    path = write_report(out / "index.html", html)
-    console.print(f"Stored {len(analyses)} analyses in {_safe_url(url)}")
-    console.print(f"Dossier written to {path} in {time.perf_counter() - started:.1f} s")
 
 
 def _print_result(result: Any, analysis_id: int | None) -> None:
@@ -276,12 +217,6 @@ def _print_result(result: Any, analysis_id: int | None) -> None:
     from cxcr4lab.runs import KINDS
 
     KINDS[str(result.kind)].terminal_view()(console, result, analysis_id)
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # --- compounds --------------------------------------------------------------------------------------

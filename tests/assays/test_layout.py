@@ -317,3 +317,22 @@ def test_a_24_well_plate_can_be_stated(tmp_path: Path) -> None:
     path.write_text('[expt]\nplate = 24\n\n[well.E1]\nrole = "vehicle"\n')
     with pytest.raises(InputError, match="beyond a 24-well plate"):
         read_layout(path)
+
+
+def test_a_layout_read_again_comes_from_the_cache_unshared(tmp_path: Path) -> None:
+    """The same bytes give an equal layout without wellmap's parse; each caller gets its own
+    table, so changing one does not change the next."""
+    from unittest import mock
+
+    from cxcr4lab.assays.layout import read_layout_bytes
+
+    text = b'[expt]\nplate = 96\n[well.A1]\nrole = "total"\n[well.A2]\nrole = "nsb"\n'
+    first = read_layout_bytes(text, "cached.toml")
+    with mock.patch("wellmap.load", side_effect=AssertionError("parsed again")):
+        second = read_layout_bytes(text, "cached.toml")
+    pd.testing.assert_frame_equal(first.table, second.table)
+    assert first.table is not second.table and first.experiment == second.experiment
+    second.table.loc[0, "role"] = "changed"
+    assert read_layout_bytes(text, "cached.toml").table.loc[0, "role"] == "total"
+    with pytest.raises(InputError, match=r"other\.toml"):  # a failure is never cached
+        read_layout_bytes(b"[well.A1\n", "other.toml")

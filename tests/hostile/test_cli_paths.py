@@ -190,7 +190,7 @@ COMMANDS: list[Command] = [
         ("OUT", "LAYOUT_OUT"),
     ),
     Command(("report", "1", "--out", "{FOLDER}"), {}, ("FOLDER",)),
-    Command(("dossier", "--out", "{FOLDER}"), {}, ("FOLDER",)),
+    Command(("dossier", "--out", "{FOLDER}", "--timings", "{TIMINGS}"), {}, ("FOLDER", "TIMINGS")),
 ]  # fmt: skip
 
 

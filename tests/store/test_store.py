@@ -298,3 +298,19 @@ def test_public_api_is_exported() -> None:
     assert set(cxcr4lab.store.__all__) == public - modules
     for name in cxcr4lab.store.__all__:
         assert getattr(cxcr4lab.store, name) is not None
+
+
+def test_a_result_encoded_apart_is_stored_as_given(store: Store) -> None:
+    """``encode_json`` (run where the result was made, e.g. an analysis worker) does the checks
+    of a save; the save then stores the text, and a record read without its result skips it."""
+    result = {"ic50_M": 1.2e-9, "curves": [{"name": "POL6326", "hill": -1.0}]}
+    encoded = cxcr4lab.store.encode_json(result)
+    analysis_id = _save(store, result=encoded)
+    assert store.get(analysis_id).result == result
+    header = store.get(analysis_id, with_result=False)
+    assert header.result == {} and header.parameters == {"model": "4PL"}
+    assert [i.name for i in header.inputs] == ["layout.toml", "plate1.csv"]
+    with pytest.raises(StoreError, match=r"result\['bad'\] is nan"):
+        cxcr4lab.store.encode_json({"bad": math.nan})
+    with pytest.raises(StoreError, match="not a string"):
+        cxcr4lab.store.encode_json({"nested": [{1: "one"}]})

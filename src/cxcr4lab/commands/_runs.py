@@ -4,7 +4,9 @@ The command's arguments are the kind's input files (a positional argument, or th
 ``InputSpec.flag`` names), then its declared options (every value read by
 :func:`cxcr4lab.runs.parse_options`, so the messages are the API's), then the files it can also
 write (``AnalysisKind.outputs``, e.g. ``--tidy FILE``), then the common ones: ``--title``,
-``--save/--no-save``, ``--json``, ``--database``, ``--project``.
+``--save/--no-save``, ``--json``, ``--database``, ``--project``, and for a batch kind
+(``AnalysisKind.batch``) ``--scheduler ADDRESS``: the chunks go to that Dask cluster
+(docs/scale.md); how the work runs, not what it computes, so it is stored nowhere.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from cxcr4lab.commands._shared import (
 from cxcr4lab.runs import AnalysisKind, cli_flag, typer_parameters
 
 __all__ = ["kind_command"]
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Send the chunks of work to the Dask cluster whose scheduler listens at ADDRESS "
+        "(tcp://HOST:PORT); the result is the same (docs/scale.md). Default: this process.",
+    ),
+]
 
 _COMMON = (
     ("title", TitleOption, None),
@@ -75,6 +87,33 @@ def _output_parameters(kind: AnalysisKind) -> list[inspect.Parameter]:
         )
         for spec in kind.outputs
     ]
+
+
+@contextmanager
+def _on_cluster(address: str | None) -> Iterator[None]:
+    """Connect to the Dask scheduler at ``address`` (an error naming ``--scheduler`` when it
+    cannot be read or reached) and hand the client to the run (``runs._kind.SCHEDULER``) until
+    the block ends; nothing without an address."""
+    if address is None:
+        yield
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    from cxcr4lab.core.cluster import client_for
+    from cxcr4lab.runs._kind import SCHEDULER
+
+    with client_for(address, field="--scheduler") as client:
+        threads = client.nthreads()  # type: ignore[no-untyped-call]
+        Console(stderr=True).print(
+            f"[dim]Dask scheduler {escape(address)}: {len(threads)} workers, "
+            f"{sum(threads.values())} threads[/dim]"
+        )
+        token = SCHEDULER.set(client)
+        try:
+            yield
+        finally:
+            SCHEDULER.reset(token)
 
 
 @contextmanager
@@ -152,10 +191,11 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
                 field = spec.flag or spec.name.upper()
                 files[spec.name] = (Path(path).name, read_input(path, field=field))
         common = {name: given.pop(name) for name, _, _ in _COMMON}
+        scheduler = given.pop("scheduler") if kind.batch else None
         try:
             if kind.stored:
                 files.update(_stored(kind, given, common["database"]))
-            with _progress_on_stderr():
+            with _on_cluster(scheduler), _progress_on_stderr():
                 outcome = run_kind(kind.name, files, given)
         except InputError as exc:  # the API's words, the option or input named as typed here
             typed = {s.name: s.flag or s.name.upper() for s in kind.inputs}
@@ -196,6 +236,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
             project=common["project"],
         )
 
+    batch = (("scheduler", SchedulerOption, None),) if kind.batch else ()
     params = [
         *_input_parameters(kind),
         *typer_parameters(kind.options),
@@ -204,7 +245,7 @@ def kind_command(kind: AnalysisKind) -> Callable[..., None]:
             inspect.Parameter(
                 name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint
             )
-            for name, hint, default in _COMMON
+            for name, hint, default in (*_COMMON, *batch)
         ),
     ]
     positional = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]

@@ -23,6 +23,7 @@ __all__ = [
     "out_console",
     "output_format",
     "project_for_save",
+    "safe_url",
     "write_atomic",
 ]
 
@@ -152,3 +153,10 @@ def write_atomic(path: Path, content: str | bytes, *, field: str = "--out") -> N
     from cxcr4lab.core.files import write_atomic as write
 
     write(path, content, field=field)
+
+
+def safe_url(url: str) -> str:
+    """A database URL to show: its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -287,29 +287,44 @@ def _padded(
 
 
 def _problems(model: Model, X: Array, Y: Array, W: Array | None) -> NDArray[np.int8]:
-    """0 for a usable curve, else 1 + the index of its first problem in ``_PROBLEMS``."""
-    present = ~(np.isnan(X) | np.isnan(Y))
-    n = present.sum(axis=1)
+    """0 for a usable curve, else 1 + the index of its first problem in ``_PROBLEMS``.
+
+    A shared row of ``x`` (broadcast over the curves) is checked once, and a batch without
+    absent points skips the masks (the common case of a screen: one pass per test).
+    """
+    shared = X.shape[0] > 1 and X.strides[0] == 0
+    Xs = X[:1] if shared else X  # (1, m) or (n, m); the tests on it broadcast over the curves
+    nan_y = np.isnan(Y)
+    complete = not (bool(nan_y.any()) or bool(np.isnan(Xs).any()))
+    present: Mask | None = None if complete else ~(np.isnan(X) | nan_y)
+    n = np.full(len(Y), Y.shape[1]) if present is None else present.sum(axis=1)
     code = np.zeros(len(Y), dtype=np.int8)
 
     def mark(cond: Mask | np.bool_, which: int) -> None:
         code[(code == 0) & cond] = which + 1
 
+    def any_present(bad: Mask) -> Mask:
+        hit = bad.any(axis=1) if present is None else (present & bad).any(axis=1)
+        return np.asarray(hit)
+
     with np.errstate(invalid="ignore"):
         mark(n == 0, 0)
-        mark((present & np.isinf(Y)).any(axis=1), 1)
-        mark((present & (np.inf == X)).any(axis=1), 2)
+        mark(any_present(np.isinf(Y)), 1)
+        mark(any_present(np.isposinf(Xs)), 2)
         if not model.zero_dose_ok:
-            mark((present & (-np.inf == X)).any(axis=1), 3 if model.x_is_log10 else 2)
+            mark(any_present(np.isneginf(Xs)), 3 if model.x_is_log10 else 2)
         if W is not None:
-            mark((present & ~((W > 0) & np.isfinite(W))).any(axis=1), 4)
+            mark(any_present(~((W > 0) & np.isfinite(W))), 4)
         mark(n < model.n_params + 1, 5)
-        big = np.finfo(np.float64).max
-        x_lo = np.where(present, X, big).min(axis=1)
-        x_hi = np.where(present, X, -big).max(axis=1)
+        if present is None:
+            x_lo, x_hi, y_lo, y_hi = Xs.min(axis=1), Xs.max(axis=1), Y.min(axis=1), Y.max(axis=1)
+        else:
+            big = np.finfo(np.float64).max
+            x_lo = np.where(present, X, big).min(axis=1)
+            x_hi = np.where(present, X, -big).max(axis=1)
+            y_lo = np.where(present, Y, big).min(axis=1)
+            y_hi = np.where(present, Y, -big).max(axis=1)
         mark(x_lo == x_hi, 6)
-        y_lo = np.where(present, Y, big).min(axis=1)
-        y_hi = np.where(present, Y, -big).max(axis=1)
         mark(y_lo == y_hi, 7)
     return code
 
@@ -932,12 +947,36 @@ def _flag_table(
     X: Array | None = None,
     t: Array | None = None,
 ) -> list[tuple[str, ...]]:
+    """:func:`~cxcr4lab.fit.flags.potency_flags`' rules, vectorised (for converged curves):
+    the names of :func:`_flag_bits`."""
+    bits = _flag_bits(model, P, se, lo, hi, x_min, x_max, no_effect_p, thresholds, X, t)
+    table = {int(c): _flag_names(int(c)) for c in np.unique(bits)}
+    return [table[c] for c in bits.tolist()]
+
+
+def _flag_names(bits: int) -> tuple[str, ...]:
+    return tuple(name for b, name in enumerate(_FLAG_BITS) if bits >> b & 1)
+
+
+def _flag_bits(
+    model: Model,
+    P: Array,
+    se: Array,
+    lo: Array,
+    hi: Array,
+    x_min: Array,
+    x_max: Array,
+    no_effect_p: Array,
+    thresholds: FitThresholds,
+    X: Array | None = None,
+    t: Array | None = None,
+) -> NDArray[np.int64]:
     """:func:`~cxcr4lab.fit.flags.potency_flags`' rules, vectorised (for converged curves;
     the bits in :data:`_FLAG_BITS` order). With the curves' concentrations ``X`` (``(n, m)``,
-    NaN where no point), ``outside_range`` also marks an incomplete curve: fewer than
-    :data:`MIN_BEYOND` tested concentrations beyond the IC50 on one side (one plateau
-    unmeasured); with the t quantiles ``t`` of each curve, ``overshoot`` asks the plateau's CI
-    to lie beyond the window's edge too."""
+    NaN where no point; one row ``(1, m)`` if every curve has those), ``outside_range`` also
+    marks an incomplete curve: fewer than :data:`MIN_BEYOND` tested concentrations beyond the
+    IC50 on one side (one plateau unmeasured); with the t quantiles ``t`` of each curve,
+    ``overshoot`` asks the plateau's CI to lie beyond the window's edge too."""
     n = P.shape[1]
     bits = np.zeros(n, dtype=np.int64)
     pot = _potency_name(model)
@@ -946,7 +985,12 @@ def _flag_table(
         if pot is not None and pot.startswith("log10_"):
             v = P[model.index(pot)]
             outside = ~((x_min <= v) & (v <= x_max))
-            if X is not None:  # distinct concentrations on each side (replicates count once)
+            if X is not None and len(X) == 1 < n:  # one row of concentrations for all
+                u = np.unique(X[0][~np.isnan(X[0])])
+                above = len(u) - np.searchsorted(u, v, side="right")
+                below = np.searchsorted(u, v, side="left")  # (a NaN IC50 is outside already)
+                outside |= (above < MIN_BEYOND) | (below < MIN_BEYOND)
+            elif X is not None:  # distinct concentrations on each side (replicates count once)
                 Xs = np.sort(X, axis=1)  # NaN last
                 first = np.ones_like(Xs, dtype=bool)
                 first[:, 1:] = Xs[:, 1:] != Xs[:, :-1]
@@ -980,11 +1024,7 @@ def _flag_table(
             tests += [none, none]
     for b, test in enumerate(tests):
         bits |= test.astype(np.int64) << b
-    table = {
-        int(c): tuple(name for b, name in enumerate(_FLAG_BITS) if int(c) >> b & 1)
-        for c in np.unique(bits)
-    }
-    return [table[c] for c in bits.tolist()]
+    return bits
 
 
 def _fit_held_hill(
@@ -1130,14 +1170,82 @@ def _no_effect_p(
     """p of the extra-sum-of-squares F test of each fit against a horizontal line."""
     if k <= 1:
         return np.full(len(Y), np.nan)
+    return _no_effect_from(_flat_rss(Y, w, present), rss, dof, k)
+
+
+def _flat_rss(Y: Array, w: Array | None, present: Mask) -> Array:
+    """RSS of each curve's (weighted) mean: the horizontal line."""
     wt = present.astype(np.float64) if w is None else np.where(present, w, 0.0)
     ybar = np.einsum("nm,nm->n", wt, Y) / wt.sum(axis=1)
     dev = Y - ybar[:, None]
-    rss0 = np.einsum("nm,nm,nm->n", wt, dev, dev)
+    return np.asarray(np.einsum("nm,nm,nm->n", wt, dev, dev))
+
+
+def _no_effect_from(rss0: Array, rss: Array, dof: NDArray[np.int64], k: int) -> Array:
+    """:func:`_no_effect_p` from the horizontal line's RSS ``rss0``."""
+    if k <= 1:
+        return np.full(len(rss), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.maximum(((rss0 - rss) / (k - 1)) / (rss / dof), 0.0)
         p = fdtrc(k - 1, dof, f)
     return np.where(rss <= 0, np.where(rss0 <= 0, 1.0, 0.0), p)
+
+
+def _decided_flags(
+    bits: NDArray[np.int64],
+    flat: Mask,
+    conv: Mask,
+    unsure: Mask,
+    rescued: Mapping[int, tuple[str, ...]],
+) -> list[tuple[str, ...]]:
+    """The flags of each fitted curve: ``no_effect`` alone for a flat curve (the other flags
+    say nothing); for one that did not converge, its :func:`_rescue_runaways` flags or
+    ``not_converged``; for one refitted with its Hill slope held, the rescue's flags, then its
+    flag ``bits`` (``ambiguous`` only if another SE is ``unsure``: the held slope has none);
+    else its flag ``bits``. Curves are grouped by what decides their flags, so each distinct
+    tuple is made once."""
+    n_bits = 1 << len(_FLAG_BITS)
+    kinds = list(dict.fromkeys(rescued.values()))
+    rid = np.zeros(len(bits), dtype=np.int64)  # 1 + the index of the curve's rescue flags
+    if rescued:
+        rows = np.fromiter(rescued.keys(), dtype=np.int64, count=len(rescued))
+        rid[rows] = [kinds.index(f) + 1 for f in rescued.values()]
+    # 0 fitted, 1 fitted with a held slope, 2 not converged, 3 no effect
+    state = np.where(flat, 3, np.where(~conv, 2, np.where(rid > 0, 1, 0)))
+    key = state * (len(kinds) + 1) + np.where((state == 1) | (state == 2), rid, 0)
+    key = (key * 2 + ((state == 1) & unsure)) * n_bits + np.where(state <= 1, bits, 0)
+    codes, which = np.unique(key, return_inverse=True)
+    made: list[tuple[str, ...]] = []
+    for code in codes.tolist():
+        b, rest = code % n_bits, code // n_bits
+        u, rest = rest % 2, rest // 2
+        r, st = rest % (len(kinds) + 1), rest // (len(kinds) + 1)
+        if st == 3:
+            made.append(("no_effect",))
+        elif st == 2:
+            made.append(kinds[r - 1] if r else ("not_converged",))
+        elif st == 1:
+            extra = tuple(x for x in _flag_names(b) if x != "ambiguous" or u)
+            made.append(tuple(dict.fromkeys((*kinds[r - 1], *extra))))
+        else:
+            made.append(_flag_names(b))
+    return [made[i] for i in which.tolist()]
+
+
+def _covariances(A: Array, rss: Array, dof: NDArray[np.int64], conv: Mask) -> Array:
+    """``(n, k, k)`` ``s^2 (J^T W J)^-1`` of the converged fits (``A`` ``(k, k, n)``), NaN
+    where a fit did not converge or its covariance is not usable."""
+    k = len(A)
+    cov = np.full((len(rss), k, k), np.nan)
+    # a parameter the data do not touch at all (a zero column of J) makes J^T J singular
+    invert = conv & (np.stack([A[i, i] for i in range(k)]) > 0).all(axis=0)
+    with np.errstate(all="ignore"):
+        inv = _inverse(A[:, :, invert]) * (rss[invert] / dof[invert])
+    cov[invert] = inv.transpose(2, 0, 1)
+    diag = np.diagonal(cov, axis1=1, axis2=2)
+    usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
+    cov[~usable] = np.nan
+    return cov
 
 
 # --- the entry points ----------------------------------------------------------------------------
@@ -1161,7 +1269,7 @@ def _fit_padded(
     bad: list[str | None] = np.array([None, *_PROBLEMS], dtype=object)[code].tolist()
     if extra_bad is not None:
         bad = [e if e is not None else b for b, e in zip(bad, extra_bad, strict=True)]
-    good = np.array([b is None for b in bad], dtype=bool)
+    good = code == 0 if extra_bad is None else np.array([b is None for b in bad], dtype=bool)
     pot = _potency_name(model)
 
     params = np.full((n, k), np.nan)
@@ -1200,32 +1308,31 @@ def _fit_padded(
 
         P0 = _starts(model, Xg, Yg, present, engine)
         if _compiled(model, engine):
-            from cxcr4lab.fit._kernels import lm_sigmoid  # imports numba: only when needed
+            from cxcr4lab.fit._kernels import fit_sigmoid  # imports numba: only when needed
 
-            P, A, rss, conv, iters = lm_sigmoid(Xg, Yg, sw, P0, max_iter)
+            # the covariances, tested ranges and flat-line RSS come from the same compiled pass
+            fused = fit_sigmoid(Xg, Yg, sw, w, P0, max_iter)
+            P, A, rss, conv, iters = fused[:5]
+            x_min, x_max, rss0, cov = fused.x_min, fused.x_max, fused.rss0, fused.covariance
+            lu = np.flatnonzero(fused.needs_lu)  # not positive definite: LU, as _inverse does
+            if lu.size:
+                cov[lu] = _covariances(A[:, :, lu], rss[lu], dof[lu], conv[lu])
         else:
             with np.errstate(all="ignore"):
                 evaluate = _evaluator(model, P0, Xg)
             P, A, rss, conv, iters = _levenberg_marquardt(evaluate, Xg, Yg, sw, P0, max_iter)
-        conv &= np.isfinite(rss)
-        x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
-        x_max = np.where(present, Xg, -np.inf).max(axis=1)
-        no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
+            conv &= np.isfinite(rss)
+            x_min = np.where(present & np.isfinite(Xg), Xg, np.inf).min(axis=1)
+            x_max = np.where(present, Xg, -np.inf).max(axis=1)
+            rss0 = _flat_rss(Yg, w, present)
+            cov = _covariances(A, rss, dof, conv)
+        no_effect = _no_effect_from(rss0, rss, dof, k)
         rescued, rescued_cov, rescue_flags = _rescue_runaways(
             model, Xg, Yg, sw, P, rss, conv, dof, no_effect, x_min, x_max, thresholds,
             max_iter, engine,
         )  # fmt: skip
-        if rescued.size:
-            no_effect = _no_effect_p(Yg, w, present, rss, dof, k)
-        cov = np.full((len(rss), k, k), np.nan)
-        # a parameter the data do not touch at all (a zero column of J) makes J^T J singular
-        invert = conv & (np.stack([A[i, i] for i in range(k)]) > 0).all(axis=0)
-        with np.errstate(all="ignore"):
-            inv = _inverse(A[:, :, invert]) * (rss[invert] / dof[invert])
-        cov[invert] = inv.transpose(2, 0, 1)
-        diag = np.diagonal(cov, axis1=1, axis2=2)
-        usable = conv & np.isfinite(cov).all(axis=(1, 2)) & (diag >= 0).all(axis=1)
-        cov[~usable] = np.nan
+        if rescued.size:  # their RSS changed
+            no_effect[rescued] = _no_effect_from(rss0[rescued], rss[rescued], dof[rescued], k)
         if cov_kind == "hessian":  # drc's: the observed information of every converged fit
             rows = np.flatnonzero(conv)
             if rows.size:
@@ -1244,47 +1351,40 @@ def _fit_padded(
         dofs, which = np.unique(dof, return_inverse=True)
         t = stdtrit(dofs, 1.0 - alpha / 2.0)[which]
 
-        params[good] = P.T
-        stderr[good] = se
-        covariance[good] = cov
+        every = bool(good.all())
+        sel = slice(None) if every else good  # a slice assigns faster than an all-True mask
+        params[sel] = P.T
+        stderr[sel] = se
+        covariance[sel] = cov
         if pot is not None:
             j = model.index(pot)
-            ci_lower[good] = P[j] - t * se[:, j]
-            ci_upper[good] = P[j] + t * se[:, j]
-        rss_all[good] = rss
-        n_points[good] = npts
-        converged[good] = conv
-        no_effect_all[good] = no_effect
-        x_min_all[good] = x_min
-        x_max_all[good] = x_max
-        iterations[good] = iters
-        table = _flag_table(
-            model,
-            P,
-            se.T,
-            ci_lower[good],
-            ci_upper[good],
-            x_min,
-            x_max,
-            no_effect,
-            thresholds,
-            np.where(present, Xg, np.nan),
-            t,
-        )
-        flat = no_effect >= thresholds.no_effect_alpha
+            ci_lower[sel] = P[j] - t * se[:, j]
+            ci_upper[sel] = P[j] + t * se[:, j]
+        rss_all[sel] = rss
+        n_points[sel] = npts
+        converged[sel] = conv
+        no_effect_all[sel] = no_effect
+        x_min_all[sel] = x_min
+        x_max_all[sel] = x_max
+        iterations[sel] = iters
+        # one row of concentrations shared by every curve (fit_many's 1-D x) is counted once
+        shared = every and len(X) > 1 and X.strides[0] == 0 and bool(present.all())
+        bits = _flag_bits(
+            model, P, se.T, ci_lower[sel], ci_upper[sel], x_min, x_max, no_effect, thresholds,
+            X[:1] if shared else np.where(present, Xg, np.nan), t,
+        )  # fmt: skip
         others = [i for i, n in enumerate(model.param_names) if n != "hill"]
-        unsure = np.isnan(se[:, others]).any(axis=1)
-        for j, (i, f, c) in enumerate(
-            zip(np.nonzero(good)[0].tolist(), table, conv.tolist(), strict=True)
-        ):
-            if flat[j]:  # no effect: the other flags say nothing
-                flags[i] = ("no_effect",)
-            elif not c:
-                flags[i] = rescue_flags.get(j, ("not_converged",))
-            elif j in rescue_flags:  # the held slope has no SE: not "ambiguous" for that
-                extra = tuple(x for x in f if x != "ambiguous" or unsure[j])
-                flags[i] = tuple(dict.fromkeys((*rescue_flags[j], *extra)))
-            else:
+        decided = _decided_flags(
+            bits,
+            no_effect >= thresholds.no_effect_alpha,
+            conv,
+            np.asarray(np.isnan(se[:, others]).any(axis=1)),
+            rescue_flags,
+        )
+        if every:
+            flags = decided
+        else:
+            for i, f in zip(np.flatnonzero(good).tolist(), decided, strict=True):
                 flags[i] = f
     else:
         present_all = ~(np.isnan(X) | np.isnan(Y))
@@ -1537,6 +1637,7 @@ def fit_table(
     ed: Sequence[float] = (),
     ed_type: EdKind = "relative",
     covariance: Covariance = "jtj",
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Fit every curve of a long table; one row per curve (``TABLE_COLUMNS``), in input order;
     the estimates of a curve flagged ``not_converged`` or ``no_effect`` are left empty.
@@ -1564,6 +1665,10 @@ def fit_table(
     effective doses at ``ed`` levels (``ed_type`` as R drc's ``ED``,
     :mod:`cxcr4lab.fit.effective_dose`); ``covariance`` as :func:`fit_many`'s (bounded fits
     keep Gauss-Newton's).
+
+    ``scheduler`` (a Dask scheduler address or ``Client``) fits the chunks on that cluster
+    (:func:`cxcr4lab.core.cluster.map_chunks`), the same chunks with the same engine, so the
+    table is the same; the table is read and the inference columns made here.
     """
     if engine not in ("auto", "numba", "numpy"):
         raise InputError(
@@ -1583,24 +1688,28 @@ def fit_table(
     if engine == "auto" and n_curves < SMALL_TABLE:
         engine = "numpy"
 
-    parts = []
-    for lo in range(0, n_curves, chunk_size):
-        hi = min(lo + chunk_size, n_curves)
-        Wc = None if W is None else W[lo:hi]
-        if bounds:
-            part = _fit_bounded(
-                m, fixed, bounds, X[lo:hi], Y[lo:hi], Wc, alpha=alpha,
-                thresholds=limits, extra_bad=data.problems[lo:hi],
-            )  # fmt: skip
-        else:
-            part = _fit_padded(
-                fit_model, X[lo:hi], Y[lo:hi], Wc, alpha=alpha, max_iter=max_iter,
-                thresholds=limits, extra_bad=data.problems[lo:hi], engine=engine,
-                cov_kind=covariance,
-            )  # fmt: skip
-        parts.append(part)
-        if on_chunk is not None:
-            on_chunk(hi - lo)
+    spans = [(lo, min(lo + chunk_size, n_curves)) for lo in range(0, n_curves, chunk_size)]
+    chunks = [
+        (m, fit_model, fixed, bounds, X[lo:hi], Y[lo:hi], None if W is None else W[lo:hi],
+         data.problems[lo:hi], alpha, max_iter, limits, engine, covariance)
+        for lo, hi in spans
+    ]  # fmt: skip
+    if scheduler is None:
+        parts = []
+        for (lo, hi), chunk in zip(spans, chunks, strict=True):
+            parts.append(_fit_table_chunk(*chunk))
+            if on_chunk is not None:
+                on_chunk(hi - lo)
+    else:
+        from cxcr4lab.core.cluster import map_chunks  # imports dask
+
+        def finished(i: int) -> None:
+            if on_chunk is not None:
+                on_chunk(spans[i][1] - spans[i][0])
+
+        parts = map_chunks(
+            _fit_table_chunk, chunks, scheduler=scheduler, name="cxcr4lab-fit", done=finished
+        )
     batch = BatchResult.concat(parts)
     return _table_frame(
         m,
@@ -1614,6 +1723,32 @@ def fit_table(
         ed=ed,
         ed_type=ed_type,
     )
+
+
+def _fit_table_chunk(
+    model: Model,
+    fit_model: Model,
+    fixed: Mapping[str, float],
+    bounds: Mapping[str, tuple[float, float]],
+    X: Array,
+    Y: Array,
+    W: Array | None,
+    problems: Sequence[str | None],
+    alpha: float,
+    max_iter: int,
+    thresholds: FitThresholds,
+    engine: Engine,
+    covariance: Covariance,
+) -> BatchResult:
+    """One chunk of :func:`fit_table` (a task of its own on a Dask worker)."""
+    if bounds:
+        return _fit_bounded(
+            model, fixed, bounds, X, Y, W, alpha=alpha, thresholds=thresholds, extra_bad=problems
+        )
+    return _fit_padded(
+        fit_model, X, Y, W, alpha=alpha, max_iter=max_iter, thresholds=thresholds,
+        extra_bad=problems, engine=engine, cov_kind=covariance,
+    )  # fmt: skip
 
 
 def _fit_bounded(

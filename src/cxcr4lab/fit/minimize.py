@@ -26,6 +26,11 @@ below reaches all 27 with no knowledge of the problem:
 
 With ``bounds`` LM cannot be used; "trf" then plays its part, with "dogbox" as the fallback.
 Parameters are the caller's; the minimiser never changes ``p0``.
+
+A caller may pass ``runaway(x)``: true where a parameter has left every meaningful value (a
+sigmoid's plateau far beyond its data, walked towards along a valley whose cost still falls by
+a few parts per million). The run stops there and its best point is the answer
+(:data:`RAN_AWAY`): no restart, fallback or polish walks the valley again.
 """
 
 from __future__ import annotations
@@ -89,15 +94,23 @@ STALL_RTOL = 1e-12
 STALLED = "stopped: no progress in the cost over the last evaluations"
 
 
+RAN_AWAY = "stopped: a parameter ran away along a flat valley of the cost (see runaway)"
+
+
 class _Stalled(Exception):
     """Raised inside a solver run to stop it (see :data:`STALL_WINDOW`)."""
+
+
+class _RanAway(Exception):
+    """Raised inside a solver run whose point the caller's ``runaway`` rejects."""
 
 
 class _StallWatch:
     """Residual function that remembers its best point and stops a run making no progress."""
 
-    def __init__(self, resid: Residuals) -> None:
+    def __init__(self, resid: Residuals, runaway: Callable[[Array], bool] | None = None) -> None:
         self.resid = resid
+        self.runaway = runaway
         self.count = 0
         self.best_x: Array | None = None
         self.best_cost = np.inf
@@ -105,6 +118,8 @@ class _StallWatch:
         self.mark_count = 0
 
     def __call__(self, x: Array) -> Array:
+        if self.runaway is not None and self.best_x is not None and self.runaway(x):
+            raise _RanAway
         fun = np.asarray(self.resid(x), dtype=float)
         self.count += 1
         cost = 0.5 * float(fun @ fun)
@@ -125,6 +140,7 @@ class _Run:
     status: int
     message: str
     method: str
+    ran_away: bool = False
 
     @property
     def cost(self) -> float:
@@ -216,13 +232,15 @@ def minimize_lsq(
     bounds: tuple[ArrayLike, ArrayLike] | None = None,
     max_nfev: int = 2000,
     methods: Sequence[str] = ("trf", "dogbox"),
+    runaway: Callable[[Array], bool] | None = None,
 ) -> MinimizeResult:
     """Minimise ``sum(resid(p)**2)`` from ``p0`` (strategy in the module docstring).
 
     ``jac(p)`` returns d resid / d p, shape ``(len(resid(p)), len(p))``. ``bounds`` is
     ``(lower, upper)`` (use +/-inf for none); ``max_nfev`` caps the residual evaluations of
-    each solver run; ``methods`` are the fallback solvers of step 3. A start where the
-    residuals are not finite gives ``success=False`` rather than an exception.
+    each solver run; ``methods`` are the fallback solvers of step 3; ``runaway`` stops a run
+    (see the module docstring). A start where the residuals are not finite gives
+    ``success=False`` rather than an exception.
     """
     x0 = np.array(p0, dtype=float)
     nfev = 0
@@ -239,8 +257,8 @@ def minimize_lsq(
         kw: dict[str, object] = {}
         if lb is not None and ub is not None:
             kw["bounds"] = (lb, ub)
-        watch = _StallWatch(resid)
-        status, message = 0, ""
+        watch = _StallWatch(resid, runaway)
+        status, message, ran_away = 0, "", False
         try:
             with np.errstate(all="ignore"):
                 sol = optimize.least_squares(
@@ -259,6 +277,8 @@ def minimize_lsq(
             status, message = int(sol.status), str(sol.message)
         except _Stalled:
             x, message = np.asarray(watch.best_x, dtype=float), STALLED
+        except _RanAway:
+            x, message, status, ran_away = np.asarray(watch.best_x, dtype=float), RAN_AWAY, 1, True
         except (ValueError, np.linalg.LinAlgError):
             nfev += watch.count
             return None  # residuals not finite at the start, or a breakdown inside
@@ -272,7 +292,7 @@ def minimize_lsq(
                 x = watch.best_x
                 fun = np.asarray(resid(x), dtype=float)
             jx = np.asarray(jac(x), dtype=float)
-        return _Run(x, fun, jx, status, message, method)
+        return _Run(x, fun, jx, status, message, method, ran_away)
 
     with np.errstate(all="ignore"):
         n_resid = len(np.atleast_1d(np.asarray(resid(x0))))
@@ -280,6 +300,8 @@ def minimize_lsq(
     primary = "lm" if use_lm else "trf"
 
     best = solve(x0, primary)
+    if best is not None and best.ran_away:
+        return MinimizeResult(best.x, best.fun, best.jac, True, RAN_AWAY, nfev, best.method)
     for _ in range(MAX_RESTARTS):
         # Continue only a run that stopped on its own tolerances with a gradient not small.
         if best is None or best.status <= 0 or not _suspect(best):

@@ -44,7 +44,9 @@ class Model:
     ``x = -inf`` (no drug) is a valid point on the model's plateau. ``flat_when`` names two
     parameters (e.g. bottom and top) that, set equal, make the curve a horizontal line whatever
     the other parameters are; profile-likelihood CIs use it to see at once that a side can
-    never close (:func:`~cxcr4lab.fit.solve.profile_interval`).
+    never close (:func:`~cxcr4lab.fit.solve.profile_interval`). ``linear`` names parameters the
+    model is linear in once the others are fixed (a sigmoid's bottom and top): a profile refit
+    over only these is solved exactly by linear least squares.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Model:
     x_is_log10: bool = True
     zero_dose_ok: bool = False
     flat_when: tuple[str, str] | None = None
+    linear: tuple[str, ...] = ()
 
     @property
     def n_params(self) -> int:
@@ -120,6 +123,7 @@ ONE_SITE_COMPETITION = Model(
     jac=_one_site_jac,
     guess=_one_site_guess,
     flat_when=("bottom", "top"),
+    linear=("bottom", "top"),
 )
 
 
@@ -159,6 +163,7 @@ FOUR_PL = Model(
     guess=_four_pl_guess,
     zero_dose_ok=True,
     flat_when=("bottom", "top"),
+    linear=("bottom", "top"),
 )
 
 
@@ -184,6 +189,7 @@ HORIZONTAL = Model(
     f=_horizontal_f,
     jac=_horizontal_jac,
     guess=_horizontal_guess,
+    linear=("mean",),
 )
 
 MODELS: dict[str, Model] = {m.name: m for m in (ONE_SITE_COMPETITION, FOUR_PL, HORIZONTAL)}

@@ -8,7 +8,7 @@ F-based RSS threshold (Prism's and drc's method), and the extra-sum-of-squares F
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -25,6 +25,11 @@ from cxcr4lab.fit.result import FitResult, ProfileInterval
 __all__ = ["extra_ss_f_test", "fit_curve", "no_effect_test", "profile_interval"]
 
 Array = NDArray[np.float64]
+
+RUNAWAY_SPANS = 100.0
+"""A sigmoid's fit stops once a free plateau lies this many data spans (max - min of the
+responses) from the middle of the data: the data define no plateau on that side (a curve
+without effect walks there along a valley whose cost falls by parts per million)."""
 
 
 def _validate(
@@ -67,11 +72,13 @@ def _solve(
     *,
     bounds: tuple[Array, Array] | None = None,
     tie: Filler | None = None,
+    stop_runaway: bool = False,
 ) -> tuple[Array, Array, bool, str, Array]:
     """Least squares over the free parameters; returns (params, residuals, ok, message, jac).
 
     ``bounds`` are (lower, upper) of the free parameters; ``tie`` fills tied parameters from the
-    others (see :mod:`cxcr4lab.fit.constraints`), its derivatives taken by complex step.
+    others (see :mod:`cxcr4lab.fit.constraints`), its derivatives taken by complex step;
+    ``stop_runaway`` stops at a plateau beyond :data:`RUNAWAY_SPANS`.
     """
     sw = np.sqrt(w) if w is not None else np.ones_like(y)
     base = p0.copy()
@@ -104,10 +111,31 @@ def _solve(
             f"model {model.name!r} has no automatic starting values; "
             f"give start for {', '.join(missing)}"
         )
-    sol = minimize_lsq(resid, jac, p0[free], bounds=bounds)
+    runaway = _runaway(model, y, p0, free, full) if stop_runaway and tie is None else None
+    sol = minimize_lsq(resid, jac, p0[free], bounds=bounds, runaway=runaway)
     p = full(sol.x)
     ok = sol.success and bool(np.all(np.isfinite(p))) and bool(np.all(np.isfinite(sol.fun)))
     return p, sol.fun, ok, sol.message, sol.jac
+
+
+def _runaway(
+    model: Model, y: Array, p0: Array, free: NDArray[np.bool_], full: Callable[[Array], Array]
+) -> Callable[[Array], bool] | None:
+    """Whether a point of the free parameters has a free plateau (``model.flat_when``) beyond
+    :data:`RUNAWAY_SPANS` data spans from the middle of the data (and twice as far as the
+    start's); ``None`` for models without plateaus."""
+    plateaus = [model.index(n) for n in model.flat_when or () if free[model.index(n)]]
+    finite = y[np.isfinite(y)]
+    if not plateaus or not finite.size:
+        return None
+    middle = 0.5 * float(finite.max() + finite.min())
+    start = float(np.max(np.abs(p0[plateaus] - middle)))
+    reach = max(RUNAWAY_SPANS * float(finite.max() - finite.min()), 2.0 * start, 1e-300)
+
+    def runaway(q: Array) -> bool:
+        return bool(np.any(np.abs(full(q)[plateaus] - middle) > reach))
+
+    return runaway
 
 
 def _bounds(
@@ -192,7 +220,9 @@ def fit_curve(
         inner_lo, inner_hi = lo + margin_lo, hi - margin_hi
         p0[free] = np.clip(p0[free], inner_lo, inner_hi)
 
-    p, r, ok, message, jac = _solve(model, xs, ys, w, p0, free, bounds=box, tie=tie)
+    p, r, ok, message, jac = _solve(
+        model, xs, ys, w, p0, free, bounds=box, tie=tie, stop_runaway=True
+    )
     rss = float(r @ r)
     dof = len(xs) - int(free.sum())
     cov = _covariance(jac, rss, dof) if ok else None
@@ -265,9 +295,21 @@ def profile_interval(
     se = result.stderr[j]
     step0 = se if se is not None and 0 < se < 1e3 else 0.1 * max(abs(best[j]), 1.0)
 
+    names = [n for n, h in zip(model.param_names, held, strict=True) if h]
+    linear = tie is None and all(n in model.linear for n in names)
+    sw = None if weights is None else np.sqrt(weights)
+
     def excess(value: float) -> float:
         p0 = best.copy()
         p0[j] = value
+        if linear and held.any():  # exact: least squares over parameters f is linear in
+            r0 = model.f(x, p0) - y
+            jac = model.jac(x, p0)[:, held]
+            if sw is not None:
+                r0, jac = r0 * sw, jac * sw[:, None]
+            step = np.linalg.lstsq(jac, -r0, rcond=None)[0]
+            r = r0 + jac @ step
+            return float(r @ r) - threshold
         if not held.any():
             r = model.f(x, p0 if tie is None else np.asarray(tie(p0).real, dtype=float)) - y
             if weights is not None:
@@ -298,6 +340,11 @@ def _flat_rss(model: Model, held: NDArray[np.bool_], y: Array, weights: Array | 
         return float("inf")
     if not all(held[model.index(p)] for p in model.flat_when):
         return float("inf")
+    return _mean_rss(y, weights)
+
+
+def _mean_rss(y: Array, weights: Array | None) -> float:
+    """Weighted RSS of ``y`` about its weighted mean (a horizontal line's least squares)."""
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
     mean = float(np.sum(w * y) / np.sum(w))
     r = y - mean
@@ -306,22 +353,28 @@ def _flat_rss(model: Model, held: NDArray[np.bool_], y: Array, weights: Array | 
 
 def extra_ss_f_test(simple: FitResult, complex_: FitResult) -> tuple[float, float]:
     """Extra-sum-of-squares F test of nested fits: (F, p). Small p favours ``complex_``."""
-    d_df = simple.dof - complex_.dof
-    if d_df <= 0 or complex_.dof <= 0:
+    return _f_test(simple.rss, simple.dof, complex_.rss, complex_.dof)
+
+
+def _f_test(rss_s: float, dof_s: int, rss_c: float, dof_c: int) -> tuple[float, float]:
+    d_df = dof_s - dof_c
+    if d_df <= 0 or dof_c <= 0:
         raise ValueError("the second fit must have more free parameters than the first")
-    if complex_.rss <= 0:
-        return (0.0, 1.0) if simple.rss <= 0 else (float("inf"), 0.0)
-    f = ((simple.rss - complex_.rss) / d_df) / (complex_.rss / complex_.dof)
+    if rss_c <= 0:
+        return (0.0, 1.0) if rss_s <= 0 else (float("inf"), 0.0)
+    f = ((rss_s - rss_c) / d_df) / (rss_c / dof_c)
     f = max(f, 0.0)
-    return float(f), float(fdtrc(d_df, complex_.dof, f))
+    return float(f), float(fdtrc(d_df, dof_c, f))
 
 
 def no_effect_test(
     x: ArrayLike, y: ArrayLike, result: FitResult, weights: ArrayLike | None = None
 ) -> float:
-    """p-value of the F test of ``result`` against a horizontal line through the same data."""
+    """p-value of the F test of ``result`` against a horizontal line through the same data
+    (the weighted mean: the line's least-squares fit, in closed form)."""
     ys = np.asarray(y, dtype=float).ravel()
     # The flat line ignores x, so zero doses (x = -inf) need no special case.
-    flat = fit_curve(HORIZONTAL, np.arange(ys.size, dtype=float), ys, weights=weights)
-    _, p = extra_ss_f_test(flat, result)
+    w = None if weights is None else np.asarray(weights, dtype=float).ravel()
+    _validate(HORIZONTAL, np.arange(ys.size, dtype=float), ys, w, 1, Place(curve="curve"))
+    _, p = _f_test(_mean_rss(ys, w), ys.size - 1, result.rss, result.dof)
     return p

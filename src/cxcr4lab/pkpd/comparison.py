@@ -43,10 +43,12 @@ from cxcr4lab.pkpd.neutropenia import ctcae_grade
 from cxcr4lab.pkpd.occupancy_model import OccupancyModel
 from cxcr4lab.pkpd.regimen_simulation import (
     DRUGS,
+    ChunkMap,
     SimulationSettings,
     assumption_notes,
     cd34_link,
     check_size,
+    chunked_course_arrays,
     course_arrays,
     eribulin_day_coverage,
     proportion_ci,
@@ -276,9 +278,12 @@ def compare_regimens(
     covariates_source: str = "",
     mobilization: MobilizationResult | None = None,
     progress: Callable[[str], None] | None = None,
+    chunk_map: ChunkMap | None = None,
 ) -> RegimenComparison:
     """Simulate every candidate (default :func:`default_candidates`) in one virtual
-    population and judge it against the occupancy and neutropenia thresholds."""
+    population and judge it against the occupancy and neutropenia thresholds; with
+    ``chunk_map``, in chunks of patients run by it
+    (:func:`~cxcr4lab.pkpd.regimen_simulation.chunked_course_arrays`)."""
     st = settings or SimulationSettings()
     hold = _fraction(hold_fraction, "held-by", zero_ok=False)
     lim = _fraction(limit, "limit", zero_ok=True)
@@ -302,7 +307,10 @@ def compare_regimens(
     rows = []
     for reg in regs:
         say(reg.title or reg.name)
-        arr = course_arrays(reg, pop, st, link=link, occupancy=occ, cache=cache)
+        if chunk_map is None:
+            arr = course_arrays(reg, pop, st, link=link, occupancy=occ, cache=cache)
+        else:
+            arr = chunked_course_arrays(reg, pop, st, link=link, occupancy=occ, chunk_map=chunk_map)
         total = float(arr.t[-1] - arr.t[0])
         above = 100.0 * time_above_rows(arr.t, arr.ro, st.target) / total
         coverage = eribulin_day_coverage(arr, st.target)

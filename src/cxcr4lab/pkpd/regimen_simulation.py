@@ -29,7 +29,7 @@ single-dose peaks exactly for that subject. ``keo`` (effect-site equilibration) 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -59,6 +59,7 @@ from cxcr4lab.pkpd.regimens import Regimen, regimen_events
 from cxcr4lab.receptor.mechanistic import Cxcr4Model
 
 __all__ = [
+    "CHUNK_PATIENTS",
     "DEFAULT_KD_MOLAR",
     "DRUGS",
     "LABELS",
@@ -66,6 +67,7 @@ __all__ = [
     "POPULATION_PARAMETERS",
     "UNITS",
     "Cd34Link",
+    "ChunkMap",
     "CourseArrays",
     "CycleSummary",
     "RegimenSimulation",
@@ -73,6 +75,7 @@ __all__ = [
     "assumption_notes",
     "cd34_link",
     "check_size",
+    "chunked_course_arrays",
     "course_arrays",
     "eribulin_day_coverage",
     "population_parameters",
@@ -93,6 +96,13 @@ DEFAULT_KD_MOLAR = Cxcr4Model().kb
 
 MAX_POINTS = 6_000_000
 """Largest patients x time points of one run (each course array is that many floats)."""
+
+CHUNK_PATIENTS = 2_500
+"""Patients per chunk when a run is split (:func:`chunked_course_arrays`)."""
+
+ChunkMap = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+"""``chunk_map(function, chunks) -> [function(*args) for args in chunks]`` in order, wherever
+the calls run (a Dask cluster: :func:`cxcr4lab.core.cluster.map_chunks`)."""
 
 UNITS = {"Cp": "µg/mL", "RO": "%", "CD34": "cells/µL", "ANC": "10^9/L"}
 """Units of the banded observables."""
@@ -421,6 +431,65 @@ def course_arrays(
     )
 
 
+def _course_chunk(
+    regimen: Regimen,
+    population: pd.DataFrame,
+    settings: SimulationSettings,
+    link: Cd34Link,
+    occupancy: OccupancyModel,
+) -> CourseArrays:
+    """:func:`course_arrays` of one chunk of patients (a task of its own)."""
+    return course_arrays(regimen, population, settings, link=link, occupancy=occupancy)
+
+
+def chunked_course_arrays(
+    regimen: Regimen,
+    population: pd.DataFrame,
+    settings: SimulationSettings,
+    *,
+    link: Cd34Link,
+    occupancy: OccupancyModel,
+    chunk_map: ChunkMap,
+    chunk_size: int = CHUNK_PATIENTS,
+) -> CourseArrays:
+    """:func:`course_arrays` of ``chunk_size`` patients at a time, the chunks run by
+    ``chunk_map``, joined in the population's order.
+
+    Every patient is dosed at the same times, so every chunk has the same grid. The PK,
+    occupancy and CD34+ courses are those of one :func:`course_arrays` call to the last bit; the
+    ANC agrees within the Friberg integrator's tolerance (its step control runs over the
+    patients it is given, here a chunk; 10,000 patients one cycle: 2.6e-6 relative with chunks
+    of 2,500, 4.6e-5 with chunks of 1,000), so a patient whose nadir lies that close to a CTCAE
+    boundary can change grade.
+    """
+    _check_drugs(regimen)
+    if chunk_size < 1:
+        raise InputError(f"chunk_size must be at least 1, got {chunk_size}", field="chunk_size")
+    chunks = [
+        (regimen, population.iloc[lo : lo + chunk_size], settings, link, occupancy)
+        for lo in range(0, len(population), chunk_size)
+    ]
+    parts: list[CourseArrays] = chunk_map(_course_chunk, chunks)
+    first = parts[0]
+    if any(not np.array_equal(p.t, first.t) for p in parts):
+        raise InputError("every patient must be dosed at the same times", field="regimen")
+
+    def joined(name: str) -> Array:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    return CourseArrays(
+        t=first.t,
+        cp=joined("cp"),
+        auc=joined("auc"),
+        ro=joined("ro"),
+        cd34=joined("cd34"),
+        anc=joined("anc"),
+        eribulin_times=first.eribulin_times,
+        changes=first.changes,
+        cycle_h=first.cycle_h,
+    )
+
+
 def _q(values: Array) -> tuple[float, float, float]:
     p5, p50, p95 = np.percentile(values, [5.0, 50.0, 95.0])
     return float(p5), float(p50), float(p95)
@@ -624,8 +693,10 @@ def simulate_regimen(
     covariates_source: str = "",
     mobilization: MobilizationResult | None = None,
     progress: Callable[[str], None] | None = None,
+    chunk_map: ChunkMap | None = None,
 ) -> RegimenSimulation:
-    """Simulate ``regimen`` (default: the trial regimen) in a virtual population."""
+    """Simulate ``regimen`` (default: the trial regimen) in a virtual population; with
+    ``chunk_map``, in chunks of patients run by it (:func:`chunked_course_arrays`)."""
     reg = regimen or Regimen.balixafortide_eribulin()
     st = settings or SimulationSettings()
     say = progress or (lambda _msg: None)
@@ -638,7 +709,10 @@ def simulate_regimen(
     link = cd34_link(mobilization, keo_half_life_h=st.keo_half_life_h)
     occ = OccupancyModel.for_compound("balixafortide", kd_molar=st.kd_molar)
     say("simulating PK, occupancy, CD34+ and ANC")
-    arr = course_arrays(reg, pop, st, link=link, occupancy=occ)
+    if chunk_map is None:
+        arr = course_arrays(reg, pop, st, link=link, occupancy=occ)
+    else:
+        arr = chunked_course_arrays(reg, pop, st, link=link, occupancy=occ, chunk_map=chunk_map)
     say("summarising")
     cycle_h = arr.cycle_h
     cycles = tuple(

@@ -37,6 +37,7 @@ from cxcr4lab.preclinical.invivo_synergy import (
     ExponentialGrowthFit,
     InvivoSynergyResult,
     fit_exponential_growth,
+    invivo_synergies,
     invivo_synergy,
 )
 from cxcr4lab.preclinical.study import (
@@ -73,6 +74,7 @@ __all__ = [
     "fit_exponential_growth",
     "fit_growth",
     "fit_tgi",
+    "invivo_synergies",
     "invivo_synergy",
     "read_animal_table",
     "read_design",

@@ -66,6 +66,7 @@ the Gompertz model, SynergyLMM's CR1p, CR1S and CR3.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -92,6 +93,7 @@ __all__ = [
     "VarianceRatio",
     "cluster_robust_cov",
     "fit_exponential_growth",
+    "invivo_synergies",
     "invivo_synergy",
 ]
 
@@ -866,10 +868,13 @@ def _synergy_point(
     conf_level: float,
     nsim: int,
     seed: int | None,
+    refits: dict[float, _Fit],
 ) -> SynergyTimePoint:
     sub = d.subset(d.t <= day)
     try:
-        fit = _fit(sub, variance)
+        if day not in refits:  # the refit on the data up to ``day`` is the same for every method
+            refits[day] = _fit(sub, variance)
+        fit = refits[day]
     except (ValueError, np.linalg.LinAlgError) as exc:
         none = (None, None, None, None)
         return SynergyTimePoint(
@@ -996,14 +1001,67 @@ def invivo_synergy(
     (``animal_id, group, day, <value>``): time-resolved combination index and synergy score
     by ``method`` ("Bliss", "HSA" or "RA"), with the study summary (module docstring).
     ``min_day`` is in days since baseline."""
+    return invivo_synergies(
+        frame,
+        methods=(method,),
+        control=control,
+        drug_a=drug_a,
+        drug_b=drug_b,
+        combination=combination,
+        value=value,
+        unit=unit,
+        variance=variance,
+        robust=robust,
+        cr_type=cr_type,
+        min_day=min_day,
+        conf_level=conf_level,
+        padj=padj,
+        nsim=nsim,
+        seed=seed,
+        day_start=day_start,
+        day_end=day_end,
+        min_observations=min_observations,
+        source=source,
+        row_base=row_base,
+    )[0]
+
+
+def invivo_synergies(
+    frame: pd.DataFrame,
+    *,
+    control: str,
+    drug_a: str,
+    drug_b: str,
+    combination: str,
+    methods: Sequence[SynergyMethod] = ("Bliss", "HSA"),
+    value: str = "volume_mm3",
+    unit: str = "mm3",
+    variance: Variance = "constant",
+    robust: bool = False,
+    cr_type: CRType = "CR2",
+    min_day: float = 0.0,
+    conf_level: float = 0.95,
+    padj: str = "none",
+    nsim: int = 1000,
+    seed: int | None = 123,
+    day_start: float | None = None,
+    day_end: float | None = None,
+    min_observations: int = 1,
+    source: str = "",
+    row_base: int = 2,
+) -> tuple[InvivoSynergyResult, ...]:
+    """:func:`invivo_synergy` by each of ``methods``, in that order: the same results, from one
+    model fit and one refit per day, which do not depend on the method (Bliss and HSA differ
+    only in the contrast of the refit's rates)."""
     _check_options(variance, cr_type, conf_level, min_observations)
-    if method not in ("Bliss", "HSA", "RA"):
-        raise InputError(f"must be Bliss, HSA or RA; got {quote(method)}", field="method")
+    for method in methods:
+        if method not in ("Bliss", "HSA", "RA"):
+            raise InputError(f"must be Bliss, HSA or RA; got {quote(method)}", field="method")
     if padj not in PADJ_METHODS:
         raise InputError(
             f"must be one of {', '.join(PADJ_METHODS)}; got {quote(padj)}", field="padj"
         )
-    if method == "RA" and nsim < 100:
+    if "RA" in methods and nsim < 100:
         raise InputError(f"must be at least 100 draws; got {nsim!r}", field="nsim")
     roles = dict(zip(ROLES, (control, drug_a, drug_b, combination), strict=True))
     d, full, growth, robust_cov = _prepared_fit(
@@ -1011,6 +1069,55 @@ def invivo_synergy(
         min_observations=min_observations, source=source, row_base=row_base,
         variance=variance, cr_type=cr_type, unit=unit,
     )  # fmt: skip
+    days = sorted(float(v) for v in np.unique(d.t) if v >= min_day)
+    if not days:
+        raise InputError(
+            f"no day on or after {min_day:g} days since baseline; the last is {d.t.max():g}",
+            field="min_day",
+        )
+    refits: dict[float, _Fit] = {}
+    return tuple(
+        _method_result(
+            d,
+            full,
+            growth,
+            robust_cov,
+            method,
+            days,
+            refits,
+            variance=variance,
+            robust=robust,
+            cr_type=cr_type,
+            conf_level=conf_level,
+            padj=padj,
+            nsim=nsim,
+            seed=seed,
+            min_day=min_day,
+        )
+        for method in methods
+    )
+
+
+def _method_result(
+    d: _Design,
+    full: _Fit,
+    growth: ExponentialGrowthFit,
+    robust_cov: Array,
+    method: SynergyMethod,
+    days: list[float],
+    refits: dict[float, _Fit],
+    *,
+    variance: Variance,
+    robust: bool,
+    cr_type: CRType,
+    conf_level: float,
+    padj: str,
+    nsim: int,
+    seed: int | None,
+    min_day: float,
+) -> InvivoSynergyResult:
+    """The synergy by ``method`` from the prepared data ``d``, its model fit ``full`` and the
+    per-day ``refits`` (filled as they are made)."""
     hsa_reference = None
     contrast = np.array([1.0, -1.0, -1.0, 1.0])
     if method == "HSA":
@@ -1018,12 +1125,6 @@ def invivo_synergy(
         hsa_reference = d.groups[lower]
         contrast = np.zeros(4)
         contrast[3], contrast[lower] = 1.0, -1.0
-    days = sorted(float(v) for v in np.unique(d.t) if v >= min_day)
-    if not days:
-        raise InputError(
-            f"no day on or after {min_day:g} days since baseline; the last is {d.t.max():g}",
-            field="min_day",
-        )
     points = [
         _synergy_point(
             d,
@@ -1036,6 +1137,7 @@ def invivo_synergy(
             conf_level=conf_level,
             nsim=nsim,
             seed=seed,
+            refits=refits,
         )
         for day in days
     ]

@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -698,15 +699,19 @@ def _starts(
 def _cmax(drug: TgiDrug, dosing: Sequence[GroupDosing]) -> float:
     """Largest total plasma concentration (mg/L) of ``drug`` in any group (bounds the fit)."""
     best = 0.0
-    for g in dosing:
-        for d in g.doses:
-            if d.drug != drug.name:
-                continue
-            first = d.times_h()[0]
-            t = first + np.linspace(0.0, 48.0, 481)
-            course = simulate_exposure(drug.pk, d, t)
-            best = max(best, float(np.max(course.total_mg_per_l)))
+    for d in dict.fromkeys(d for g in dosing for d in g.doses if d.drug == drug.name):
+        best = max(best, _first_peak(drug.pk, d))
     return best if best > 0 else 1.0
+
+
+@lru_cache(maxsize=64)
+def _first_peak(pk: SpeciesPk, dosing: Dosing) -> float:
+    """Largest total plasma concentration (mg/L) in the 48 h from the first dose of ``dosing``
+    (a pure function of frozen inputs, remembered: the fit, its bounds and the combination
+    check ask for the same few doses again and again)."""
+    first = dosing.times_h()[0]
+    t = first + np.linspace(0.0, 48.0, 481)
+    return float(np.max(simulate_exposure(pk, dosing, t).total_mg_per_l))
 
 
 def _limits(drugs: Sequence[TgiDrug], dosing: Sequence[GroupDosing]) -> dict[str, float]:

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from cxcr4lab.assays.potency import Potency, potency_table, published_potencies
 from cxcr4lab.fit import FLAG_TEXT
 
-__all__ = ["environment", "fmt", "render_report", "write_report"]
+__all__ = ["environment", "fmt", "potency_summary_html", "render_report", "write_report"]
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +35,12 @@ def environment() -> Environment:
 def fmt(v: float | None, digits: int = 3) -> str:
     """A number for people: ``n/a`` for missing or non-finite values."""
     return "n/a" if v is None or not math.isfinite(v) else f"{v:.{digits}g}"
+
+
+def potency_summary_html(analyses: Sequence[tuple[int, str, Any]]) -> str:
+    """The cross-assay potency summary that leads a report on ``(id, title, result)`` analyses
+    (a table and the forest plot); empty when none of them measured a potency."""
+    return _summary_html([p for i, t, r in analyses for p in r.potencies(source=f"#{i} {t}")])
 
 
 def _summary_html(potencies: Sequence[Potency]) -> str:
@@ -59,12 +65,26 @@ def render_report(
     notes: Sequence[str] = (),
     database: str = "",
     summary: bool = True,
+    sections: Sequence[str] | None = None,
+    summary_html: str | None = None,
 ) -> str:
-    """The HTML text of a report on ``(id, title, result)`` analyses of any kind."""
+    """The HTML text of a report on ``(id, title, result)`` analyses of any kind.
+
+    ``sections`` (one per analysis, in order) and ``summary_html`` are the analyses' sections
+    and the potency summary when they were already rendered (the dossier draws them in worker
+    processes: :func:`cxcr4lab.report.sections.render_section`, :func:`potency_summary_html`).
+    """
     from cxcr4lab.report.sections import render_section
 
-    sections = [{"id": i, "title": t, "html": render_section(i, t, r)} for i, t, r in analyses]
+    if sections is not None and len(sections) != len(analyses):
+        raise ValueError(f"{len(sections)} sections for {len(analyses)} analyses")
+    html = [render_section(i, t, r) for i, t, r in analyses] if sections is None else list(sections)
+    parts = [{"id": i, "title": t, "html": h} for (i, t, _), h in zip(analyses, html, strict=True)]
     potencies = [p for i, t, r in analyses for p in r.potencies(source=f"#{i} {t}")]
+    if not summary:
+        summary_html = ""
+    elif summary_html is None:
+        summary_html = _summary_html(potencies)
     return (
         environment()
         .get_template("report.html.j2")
@@ -74,8 +94,8 @@ def render_report(
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             database=database,
             notes=list(notes),
-            summary=_summary_html(potencies) if summary else "",
-            sections=sections,
+            summary=summary_html,
+            sections=parts,
             flag_text=FLAG_TEXT if potencies else {},
         )
     )

@@ -20,6 +20,7 @@ from cxcr4lab.core.errors import InputError, Place
 __all__ = [
     "PLATE_FORMATS",
     "PROGRESS",
+    "SCHEDULER",
     "STORED_PREFIX",
     "AnalysisKind",
     "Example",
@@ -28,6 +29,7 @@ __all__ = [
     "Outcome",
     "OutputSpec",
     "StoredSpec",
+    "batch_scheduler",
     "check_inputs",
     "compound_mw",
     "example_inputs",
@@ -178,6 +180,9 @@ class AnalysisKind:
     plots: str = ""
     stored: tuple[StoredSpec, ...] = ()
     """Options naming stored analyses the run reads (:class:`StoredSpec`)."""
+    batch: bool = False
+    """The run works in chunks that can go to a Dask cluster (:data:`SCHEDULER`): its command
+    takes ``--scheduler ADDRESS``."""
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -227,6 +232,18 @@ def report_progress(description: str, done: int, total: int) -> None:
         show(description, done, total)
 
 
+SCHEDULER: ContextVar[Any] = ContextVar("cxcr4lab_run_scheduler", default=None)
+"""Where a batch kind (:attr:`AnalysisKind.batch`) sends its chunks: None (the default) runs
+them in this process as always; a Dask scheduler address or a connected ``Client`` (the command
+line's ``--scheduler``) sends them to that cluster. How the work runs, not what it computes: it
+is no option of the kind and never part of the stored result."""
+
+
+def batch_scheduler() -> Any:
+    """The cluster a batch kind's ``run`` hands its chunks to (:data:`SCHEDULER`), or None."""
+    return SCHEDULER.get()
+
+
 def layout_input(roles: str) -> InputSpec:
     """The wellmap TOML layout input of a plate kind (``--layout``/``-l``), naming its roles."""
     return InputSpec(
@@ -251,12 +268,13 @@ def read_plate_and_layout(
     """The chosen plate of ``inputs["plate"]``, the layout of ``inputs["layout"]`` (masses
     converted with registry molecular weights), and whether the file holds several plates."""
     from cxcr4lab.assays.layout import read_layout_bytes
-    from cxcr4lab.assays.readers import read_plate_bytes, read_plates_bytes
+    from cxcr4lab.assays.readers import choose_plate, read_plates_bytes
 
     plate_name, plate_bytes = inputs["plate"]
     layout_name, layout_bytes = inputs["layout"]
-    plate = read_plate_bytes(plate_bytes, plate_name, block=block)
-    several = block is not None or len(read_plates_bytes(plate_bytes, plate_name)) > 1
+    plates = read_plates_bytes(plate_bytes, plate_name)  # parsed once
+    plate = choose_plate(plates, block, plate_name)
+    several = block is not None or len(plates) > 1
     layout = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw if mw else None)
     return plate, layout, several
 

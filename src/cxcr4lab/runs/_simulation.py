@@ -1,5 +1,6 @@
 """What the regimen kinds share (``simulate regimen``, ``simulate compare``): the virtual
-population options, the covariates file and the simulation settings they make."""
+population options, the covariates file, the simulation settings they make, and the chunks of
+patients sent to a Dask cluster under ``--scheduler``."""
 
 from __future__ import annotations
 
@@ -7,10 +8,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cxcr4lab.runs._kind import InputFile, InputSpec, stored_ids, stored_results
+from cxcr4lab.runs._kind import (
+    InputFile,
+    InputSpec,
+    batch_scheduler,
+    report_progress,
+    stored_ids,
+    stored_results,
+)
 from cxcr4lab.runs._options import option
 
-__all__ = ["COVARIATES", "NOTE", "PopulationOptions", "covariates_table", "naming_options"]
+__all__ = [
+    "COVARIATES",
+    "NOTE",
+    "PopulationOptions",
+    "cluster_chunk_map",
+    "covariates_table",
+    "naming_options",
+]
 
 T = TypeVar("T")
 
@@ -141,3 +156,26 @@ def naming_options(call: Callable[[], T], covariates: InputFile | None) -> T:
         if field in _SETTING_OPTION:
             raise type(exc)(exc.message, field=_SETTING_OPTION[field]) from None
         raise
+
+
+def cluster_chunk_map() -> Callable[[Callable[..., Any], Any], list[Any]] | None:
+    """The chunk runner of the Dask cluster of :func:`~cxcr4lab.runs._kind.batch_scheduler`
+    (progress reported per chunk), or None when none is set: the run stays in this process."""
+    scheduler = batch_scheduler()
+    if scheduler is None:
+        return None
+
+    def run_chunks(function: Callable[..., Any], chunks: Any) -> list[Any]:
+        from cxcr4lab.core.cluster import map_chunks  # imports dask
+
+        finished = [0]
+        label = f"Simulating {len(chunks)} chunks of patients on the cluster"
+
+        def done(_: int) -> None:
+            finished[0] += 1
+            report_progress(label, finished[0], len(chunks))
+
+        report_progress(label, 0, len(chunks))
+        return map_chunks(function, chunks, scheduler=scheduler, name="cxcr4lab-regimen", done=done)
+
+    return run_chunks

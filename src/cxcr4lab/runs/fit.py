@@ -24,6 +24,7 @@ from cxcr4lab.runs._kind import (
     InputSpec,
     Outcome,
     OutputSpec,
+    batch_scheduler,
     report_progress,
 )
 from cxcr4lab.runs._options import option
@@ -297,7 +298,8 @@ def _open(v: float) -> float | None:
 
 
 def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
-    """Read the long table, fit every curve (in chunks, reporting progress), one row each."""
+    """Read the long table, fit every curve (in chunks, reporting progress; on the Dask
+    cluster of :func:`batch_scheduler` when one is set), one row each."""
     from cxcr4lab.fit import get_model
     from cxcr4lab.fit.batch import fit_table
     from cxcr4lab.fit.batch_result import BatchFitResult
@@ -334,6 +336,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         ed=ed_levels(options.ed) if supports_ed(model) else (),
         ed_type=options.ed_type,
         covariance=options.covariance,
+        scheduler=batch_scheduler(),
     )
     result = BatchFitResult.from_table(
         table,
@@ -416,6 +419,7 @@ KIND = AnalysisKind(
     ),
     command=("fit",),
     docs="docs/fit_batch.md",
+    batch=True,
     outputs=(
         OutputSpec(
             "out",

@@ -20,6 +20,7 @@ from cxcr4lab.runs._simulation import (
     COVARIATES,
     NOTE,
     PopulationOptions,
+    cluster_chunk_map,
     covariates_table,
     naming_options,
 )
@@ -76,6 +77,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
             limit=options.limit,
             covariates=frame,
             covariates_source=source,
+            chunk_map=cluster_chunk_map(),
         ),
         inputs.get("covariates"),
     )
@@ -111,5 +113,6 @@ KIND = AnalysisKind(
     mw_lookup=compound_mw,
     stored=(StoredSpec("popfit", "popfit", "popfit result"),),
     command=("simulate", "compare"),
+    batch=True,
     docs="docs/pkpd.md",
 )

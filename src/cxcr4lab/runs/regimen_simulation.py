@@ -21,6 +21,7 @@ from cxcr4lab.runs._simulation import (
     COVARIATES,
     NOTE,
     PopulationOptions,
+    cluster_chunk_map,
     covariates_table,
     naming_options,
 )
@@ -80,8 +81,11 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     settings = options.settings(options.keo_half_life, inputs)
     regimen = _regimen(options)
     frame, source = covariates_table(inputs)
+    chunk_map = cluster_chunk_map()
     result = naming_options(
-        lambda: simulate_regimen(regimen, settings, covariates=frame, covariates_source=source),
+        lambda: simulate_regimen(
+            regimen, settings, covariates=frame, covariates_source=source, chunk_map=chunk_map
+        ),
         inputs.get("covariates"),
     )
     parameters = {"regimen": regimen.to_dict(), "settings": settings.to_dict()}
@@ -111,4 +115,5 @@ KIND = AnalysisKind(
     stored=(StoredSpec("popfit", "popfit", "popfit result"),),
     command=("simulate", "regimen"),
     docs="docs/pkpd.md",
+    batch=True,
 )

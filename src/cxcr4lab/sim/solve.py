@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -195,6 +196,8 @@ def run_packed(
     observables to keep (default all: outputs, then states), which bounds memory for big runs.
     """
     mod = generated_module(model, exact_linear=exact_linear)
+    from cxcr4lab.core.parallel import chunk_size, threads  # numba, which the kernel loaded
+
     names = observable_names(model)
     chosen = list(names) if observe is None else list(observe)
     unknown = [c for c in chosen if c not in names]
@@ -207,7 +210,13 @@ def run_packed(
         raise InputError(f"{et.shape[0]} schedules for {n} subjects", field="schedules")
     out = np.full((n, sel.size, t_out.size), np.nan)
     steps = np.zeros(n, dtype=np.int64)
-    mod.simulate_batch(
+    n_threads = threads()
+    counter = np.zeros(1, dtype=np.int64)  # the next chunk of subjects (see core.parallel)
+    if n > 1 and n_threads > 1:
+        run = partial(mod.simulate_batch, n_threads, chunk_size(n, n_threads, most=16), counter)
+    else:
+        run = partial(mod.simulate_chunks, max(n, 1), counter)
+    run(
         np.ascontiguousarray(P, dtype=float),
         np.ascontiguousarray(et, dtype=float),
         np.ascontiguousarray(ek, dtype=np.int64),
@@ -216,6 +225,7 @@ def run_packed(
         np.ascontiguousarray(ne, dtype=np.int64),
         np.ascontiguousarray(t_out, dtype=float),
         sel,
+        np.ascontiguousarray(mod.DEPS[sel].any(axis=0)),  # the states those observables read
         float(rtol),
         float(atol),
         float(h_max),

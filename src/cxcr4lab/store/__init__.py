@@ -6,8 +6,14 @@ schema is managed by the Alembic migrations shipped in ``migrations/``.
 """
 
 from cxcr4lab.store._accounts import Accounts, ProjectInfo, UserInfo
-from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
-from cxcr4lab.store._store import Store
+from cxcr4lab.store._records import (
+    AnalysisRecord,
+    AnalysisSummary,
+    InputBlob,
+    InputRef,
+    JsonText,
+)
+from cxcr4lab.store._store import Store, encode_json
 from cxcr4lab.store._url import default_url
 
 __all__ = [
@@ -16,8 +22,10 @@ __all__ = [
     "AnalysisSummary",
     "InputBlob",
     "InputRef",
+    "JsonText",
     "ProjectInfo",
     "Store",
     "UserInfo",
     "default_url",
+    "encode_json",
 ]

@@ -12,6 +12,14 @@ __all__ = ["AnalysisRecord", "AnalysisSummary", "InputBlob", "InputRef"]
 
 
 @dataclass(frozen=True)
+class JsonText:
+    """A mapping already checked and written as JSON by :func:`~cxcr4lab.store.encode_json`
+    (in a worker process, say), which :meth:`Store.save_analysis` stores as it is."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class InputBlob:
     """An input file to keep with an analysis: its name, its role (``"plate"``, ...), its bytes."""
 

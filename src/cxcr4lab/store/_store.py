@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -16,12 +17,18 @@ from sqlalchemy import Engine, Select, create_engine, delete, event, exists, fun
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import defer, sessionmaker
 
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store._accounts import Accounts
 from cxcr4lab.store._migrate import upgrade_to_head
-from cxcr4lab.store._records import AnalysisRecord, AnalysisSummary, InputBlob, InputRef
+from cxcr4lab.store._records import (
+    AnalysisRecord,
+    AnalysisSummary,
+    InputBlob,
+    InputRef,
+    JsonText,
+)
 from cxcr4lab.store._schema import (
     KIND_LENGTH,
     NAME_LENGTH,
@@ -46,7 +53,9 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=1)
 def _software_version() -> str:
+    """The installed version (read from the package metadata once: parsing it costs ~0.5 ms)."""
     try:
         return version("cxcr4lab")
     except PackageNotFoundError:
@@ -68,8 +77,30 @@ def _shown(url: str) -> str:
         return url
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _check_json(value: Any, path: str) -> None:
     """Refuse anything that does not survive a JSON round trip unchanged, naming where it is."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return
+    if kind is float:
+        if not math.isfinite(value):
+            raise StoreError(f"{path} is {value}, which JSON cannot hold")
+        return
+    if kind is list or kind is tuple:  # the common containers, without building their paths
+        for i, item in enumerate(value):
+            if type(item) not in _PLAIN:
+                _check_json(item, f"{path}[{i}]")
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise StoreError(f"{path} has a key {key!r} that is not a string")
+            if type(item) not in _PLAIN:
+                _check_json(item, f"{path}[{key!r}]")
+        return
     if value is None or isinstance(value, str | bool | int):
         return
     if isinstance(value, float):
@@ -97,6 +128,12 @@ def _to_json(value: Mapping[str, Any], what: str) -> str:
         return json.dumps(dict(value), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise StoreError(f"{what} cannot be stored as JSON: {exc}") from exc
+
+
+def encode_json(value: Mapping[str, Any], what: str = "result") -> JsonText:
+    """``value`` checked and written as JSON, as :meth:`Store.save_analysis` would: done apart
+    (in the process that made the result), the save only stores the text."""
+    return JsonText(_to_json(value, what))
 
 
 def _from_json(text: str, what: str) -> dict[str, Any]:
@@ -132,13 +169,19 @@ def _check_inputs(inputs: Sequence[InputBlob]) -> None:
         seen.add(key)
 
 
+SQLITE_POOL = 48
+"""Connections an SQLite file engine keeps open: more than the server's worker threads (40), so
+a busy server reuses its connections instead of opening (and configuring) one per request."""
+
+
 def _create_engine(url: str) -> Engine:
     """An engine for ``url``; on SQLite with foreign keys, WAL and a busy timeout."""
     sa_url = make_url(url)
     if sa_url.get_backend_name() != "sqlite":
         return create_engine(sa_url, pool_pre_ping=True)
-    engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     in_memory = sa_url.database in (None, "", ":memory:")
+    pool: dict[str, int] = {} if in_memory else {"pool_size": SQLITE_POOL, "max_overflow": 0}
+    engine = create_engine(sa_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -147,7 +190,12 @@ def _create_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
             if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file: set once
+                # WAL's recommended level: a commit is atomic and the file never corrupt, but it
+                # is not synced to disk at once (a power cut may undo the last commits); an fsync
+                # per commit would cap a busy server at the disk's rate of syncs.
+                cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
 
@@ -229,7 +277,7 @@ class Store:
         *,
         kind: str,
         title: str,
-        result: Mapping[str, Any],
+        result: Mapping[str, Any] | JsonText,
         parameters: Mapping[str, Any],
         inputs: Sequence[InputBlob],
         project_id: int | None = None,
@@ -249,7 +297,7 @@ class Store:
         ):
             raise InputError(f"must be an integer id, got {project_id!r}", field="project_id")
         _check_inputs(inputs)
-        result_json = _to_json(result, "result")
+        result_json = result.text if isinstance(result, JsonText) else _to_json(result, "result")
         parameters_json = _to_json(parameters, "parameters")
         created_at = self._clock()
         if created_at.tzinfo is None:
@@ -315,11 +363,13 @@ class Store:
             )
         return analysis_id
 
-    def get(self, analysis_id: int) -> AnalysisRecord:
-        """The analysis with this id, in full; :class:`NotFoundError` if there is none."""
+    def get(self, analysis_id: int, *, with_result: bool = True) -> AnalysisRecord:
+        """The analysis with this id, in full (with ``with_result=False``: its ``result`` left
+        empty, neither read nor decoded); :class:`NotFoundError` if there is none."""
         self._check_id(analysis_id)
         with self._guard(f"read analysis {analysis_id}"), self._sessions() as session:
-            row = session.get(Analysis, analysis_id)
+            options = () if with_result else (defer(Analysis.result_json),)
+            row = session.get(Analysis, analysis_id, options=options)
             if row is None:
                 raise NotFoundError(f"no analysis with id {analysis_id} in {self._shown}")
             links = session.execute(
@@ -340,7 +390,9 @@ class Store:
             created_at=row.created_at,
             software_version=row.software_version,
             parameters=_from_json(row.parameters_json, f"parameters of analysis {row.id}"),
-            result=_from_json(row.result_json, f"result of analysis {row.id}"),
+            result=_from_json(row.result_json, f"result of analysis {row.id}")
+            if with_result
+            else {},
             inputs=tuple(
                 InputRef(name=name, role=role, sha256=sha, size_bytes=size)
                 for name, role, sha, size in links

@@ -34,7 +34,11 @@ from cxcr4lab.preclinical.endpoints import (
     endpoint_table,
 )
 from cxcr4lab.preclinical.growth import GrowthModelResult, fit_growth
-from cxcr4lab.preclinical.invivo_synergy import InvivoSynergyResult, invivo_synergy
+from cxcr4lab.preclinical.invivo_synergy import (
+    InvivoSynergyResult,
+    SynergyMethod,
+    invivo_synergies,
+)
 from cxcr4lab.preclinical.study import AnimalTable, StudyDesign
 from cxcr4lab.preclinical.tgi_model import (
     CombinationComparison,
@@ -296,24 +300,24 @@ def analyse_study(
     if arms is None:
         notes.append("no combination design (two monotherapies and their combination): no synergy")
     else:
-        for method in ("Bliss", "HSA"):
-            try:
-                synergy.append(
-                    invivo_synergy(
-                        frame,
-                        control=arms.control,
-                        drug_a=arms.drug_a,
-                        drug_b=arms.drug_b,
-                        combination=arms.combination,
-                        method=method,
-                        value=burden,
-                        unit=unit,
-                        robust=robust,
-                        source=table.source,
-                    )
+        methods: tuple[SynergyMethod, ...] = ("Bliss", "HSA")
+        try:  # one model fit and one refit per day serve both methods
+            synergy.extend(
+                invivo_synergies(
+                    frame,
+                    control=arms.control,
+                    drug_a=arms.drug_a,
+                    drug_b=arms.drug_b,
+                    combination=arms.combination,
+                    methods=methods,
+                    value=burden,
+                    unit=unit,
+                    robust=robust,
+                    source=table.source,
                 )
-            except Cxcr4labError as exc:
-                notes.append(_note(f"{method} synergy", exc))
+            )
+        except Cxcr4labError as exc:
+            notes.extend(_note(f"{method} synergy", exc) for method in methods)
     compared = None
     if endpoints is not None:
         try:

@@ -32,9 +32,8 @@ from cxcr4lab.web.api import project_for, read_upload
 from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
 from cxcr4lab.web.models import AnalysisDetail, ErrorOut
 from cxcr4lab.web.security import safe_filename, shorten
-from cxcr4lab.web.service import detail, visible_record
-from cxcr4lab.web.worker import app_pool
-from cxcr4lab.workflows import SavedAnalysis, save_result
+from cxcr4lab.web.service import record_fields, visible_record
+from cxcr4lab.web.worker import Prepared, app_pool
 
 __all__ = ["pages", "router"]
 
@@ -95,9 +94,10 @@ async def _run_and_save(
     project_id: int,
     title: str,
     who: Principal,
-) -> SavedAnalysis:
+) -> tuple[int, Prepared]:
     """Run the kind on its input files in a worker within the time budget, and save the result
-    with its inputs in one transaction (in a thread). Stored analyses the options name are read
+    with its inputs in one transaction (in a thread): the new analysis's id and what the worker
+    prepared. Stored analyses the options name are read
     first, from the caller's projects only, and go to the worker as input files."""
     store = app_store(request)
     if kind.stored:
@@ -107,17 +107,18 @@ async def _run_and_save(
             return record.kind, record.result
 
         files = {**files, **await run_in_threadpool(lambda: stored_files(kind, raw, read))}
-    outcome = await app_pool(request).run(kind.name, files, dict(raw))
-    return await run_in_threadpool(
-        lambda: save_result(
-            store,
-            outcome.result,
-            title=title.strip() or outcome.title,
+    prepared = await app_pool(request).run(kind.name, files, dict(raw))
+    analysis_id = await run_in_threadpool(
+        lambda: store.save_analysis(
+            kind=prepared.kind,
+            title=title.strip() or prepared.title,
+            result=prepared.result_json,
+            parameters=prepared.parameters,
             inputs=input_blobs(kind, files),
-            parameters=dict(outcome.parameters),
             project_id=project_id,
         )
     )
+    return analysis_id, prepared
 
 
 def _endpoint(kind: AnalysisKind) -> Any:
@@ -128,7 +129,7 @@ def _endpoint(kind: AnalysisKind) -> Any:
         project_id = project_for(who, given.pop("project"))
         raw = {name: given[name] for name in names}
         files = await _read_uploads(request, kind, given)
-        saved = await _run_and_save(
+        analysis_id, prepared = await _run_and_save(
             request,
             kind,
             files,
@@ -138,7 +139,8 @@ def _endpoint(kind: AnalysisKind) -> Any:
             who=who,
         )
         store = app_store(request)
-        return await run_in_threadpool(lambda: detail(store.get(saved.id), saved))
+        record = await run_in_threadpool(lambda: store.get(analysis_id, with_result=False))
+        return {**record_fields(record), **prepared.shown}
 
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
@@ -250,7 +252,7 @@ async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: An
         project_id = project_for(who, form.get("project", ""))
         raw = {s.name: form.get(s.name) for s in option_specs(kind.options)}
         files = await _read_uploads(request, kind, data)
-        saved = await _run_and_save(
+        analysis_id, _ = await _run_and_save(
             request,
             kind,
             files,
@@ -262,7 +264,7 @@ async def _submit(request: Request, who: Principal, kind: AnalysisKind, data: An
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return _form_page(request, kind, status, shorten(str(exc), 500), form)
-    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
+    return RedirectResponse(f"/analyses/{analysis_id}", status_code=303)
 
 
 @pages.post("/{name}/example")
@@ -279,7 +281,7 @@ async def run_example(request: Request, who: PageWho, name: str) -> Response:
     example = kind.examples[0]
     try:
         project_id = project_for(who, form.get("project", ""))
-        saved = await _run_and_save(
+        analysis_id, _ = await _run_and_save(
             request,
             kind,
             example_inputs(example),
@@ -291,4 +293,4 @@ async def run_example(request: Request, who: PageWho, name: str) -> Response:
     except (InputError, NotFoundError) as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return _form_page(request, kind, status, shorten(str(exc), 500), {})
-    return RedirectResponse(f"/analyses/{saved.id}", status_code=303)
+    return RedirectResponse(f"/analyses/{analysis_id}", status_code=303)

@@ -22,6 +22,8 @@ __all__ = [
     "frame_records",
     "load_record",
     "readable",
+    "record_fields",
+    "result_fields",
     "visible_record",
 ]
 
@@ -73,8 +75,12 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def detail(record: AnalysisRecord, saved: SavedAnalysis) -> dict[str, Any]:
     """The fields of :class:`~cxcr4lab.web.models.AnalysisDetail`."""
-    result = saved.result
-    curves = getattr(result, "curves", ())
+    return {**record_fields(record), **result_fields(saved.result)}
+
+
+def record_fields(record: AnalysisRecord) -> dict[str, Any]:
+    """The fields of an :class:`~cxcr4lab.web.models.AnalysisDetail` the record holds (its
+    ``result`` is not read: a record got ``with_result=False`` serves)."""
     return {
         "id": record.id,
         "kind": record.kind,
@@ -84,6 +90,14 @@ def detail(record: AnalysisRecord, saved: SavedAnalysis) -> dict[str, Any]:
         "input_names": [i.name for i in record.inputs],
         "software_version": record.software_version,
         "parameters": record.parameters,
+    }
+
+
+def result_fields(result: Any) -> dict[str, Any]:
+    """The fields of an :class:`~cxcr4lab.web.models.AnalysisDetail` drawn from the result
+    (plain data: an analysis worker computes them beside the result)."""
+    curves = getattr(result, "curves", ())
+    return {
         "results": frame_records(result.summary()),
         "qc": _qc(result),
         "flags": _flags(result, curves),

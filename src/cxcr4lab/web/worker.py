@@ -2,8 +2,9 @@
 
 The server process never parses or fits an upload itself: the bytes and options go to a pebble
 process pool (``forkserver`` start method, so no threaded server is ever forked), a worker runs
-:func:`run_kind_task` (a kind of :data:`cxcr4lab.runs.KINDS`), and the outcome comes back pickled; the server then
-saves it in one short transaction. An analysis over its budget is stopped (pebble terminates the
+:func:`run_kind_task` (a kind of :data:`cxcr4lab.runs.KINDS`), and the outcome comes back
+pickled as plain data (:class:`Prepared`: the result's JSON, checked, and the fields the API
+shows), so the server only stores it, in one short transaction. An analysis over its budget is stopped (pebble terminates the
 worker and starts a fresh one) and the request is answered with 503 naming the budget, so one
 upload can never hold the event loop, the GIL or a worker beyond its budget.
 
@@ -32,12 +33,14 @@ from starlette.requests import Request
 
 from cxcr4lab.core.errors import Cxcr4labError, InputError, Place
 from cxcr4lab.runs import Outcome
+from cxcr4lab.store import JsonText, encode_json
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.settings import Settings
 
 __all__ = [
     "AnalysisPool",
     "AnalysisUnavailable",
+    "Prepared",
     "Refused",
     "Task",
     "app_pool",
@@ -49,9 +52,38 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 FilePair = tuple[str, bytes]
-Task = Callable[[str, dict[str, FilePair], dict[str, object]], "Outcome | Refused"]
-"""What a worker runs: ``(kind name, input files by name, options as given) -> Outcome |
+Task = Callable[[str, dict[str, FilePair], dict[str, object]], "Prepared | Refused"]
+"""What a worker runs: ``(kind name, input files by name, options as given) -> Prepared |
 Refused``; a module-level function (it is pickled by reference)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An analysis made ready to save, in the worker: the result's kind, its stored form
+    (checked JSON), the parameters and default title of its :class:`Outcome`, and the fields
+    the API shows of it (:func:`~cxcr4lab.web.service.result_fields`). Plain data: cheap to
+    send back, and the server neither rebuilds nor serialises the result object."""
+
+    kind: str
+    title: str
+    parameters: dict[str, Any]
+    result_json: JsonText
+    shown: dict[str, Any]
+
+
+def prepare(outcome: Outcome) -> Prepared:
+    """The :class:`Prepared` form of a run's outcome."""
+    from cxcr4lab.web.service import result_fields
+
+    result = outcome.result
+    return Prepared(
+        kind=result.kind,
+        title=outcome.title,
+        parameters=dict(outcome.parameters),
+        result_json=encode_json(result.to_dict()),
+        shown=result_fields(result),
+    )
+
 
 MAX_TASKS_PER_WORKER = 100
 """A worker process is replaced after this many analyses (bounds leaks)."""
@@ -114,13 +146,13 @@ def _in_layout_code(exc: BaseException) -> bool:
 
 def run_kind_task(
     name: str, inputs: dict[str, FilePair], options: dict[str, object]
-) -> Outcome | Refused:
-    """Run an analysis kind of :data:`cxcr4lab.runs.KINDS` (in a worker process): its outcome,
-    or why it was refused, naming the input file or the option."""
+) -> Prepared | Refused:
+    """Run an analysis kind of :data:`cxcr4lab.runs.KINDS` (in a worker process): its outcome
+    made ready to save, or why it was refused, naming the input file or the option."""
     from cxcr4lab.runs import run_kind
 
     try:
-        return run_kind(name, inputs, options)
+        return prepare(run_kind(name, inputs, options))
     except InputError as exc:
         return Refused(shorten(exc.message, 400), _place(exc))
     except Cxcr4labError as exc:  # e.g. a fit that cannot be attempted on these data
@@ -204,12 +236,12 @@ class AnalysisPool:
 
     async def run(
         self, kind: str, inputs: dict[str, FilePair], options: dict[str, object]
-    ) -> Outcome:
+    ) -> Prepared:
         """Run analysis ``kind`` on ``inputs`` with ``options`` (text as given) in a worker:
-        its outcome; :class:`InputError` if refused, :class:`AnalysisUnavailable` if over
-        budget, its worker died, or the queue is full."""
+        its outcome made ready to save; :class:`InputError` if refused,
+        :class:`AnalysisUnavailable` if over budget, its worker died, or the queue is full."""
         outcome = await self.call(self._task, kind, inputs, options)
-        if not isinstance(outcome, Outcome):  # pragma: no cover - a wrong task function
+        if not isinstance(outcome, Prepared):  # pragma: no cover - a wrong task function
             raise AnalysisUnavailable("the analysis returned no result")
         return outcome
 
