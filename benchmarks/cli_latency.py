@@ -160,6 +160,8 @@ def main() -> None:
         f"targets: help < {HELP_TARGET_S} s {verdict[help_s < HELP_TARGET_S]}; "
         f"one-curve fit < {FIT_TARGET_S} s {verdict[fit_s < FIT_TARGET_S]}"
     )
+    import numba  # noqa: F401 (the environment reports numba's configured threads and layer)
+
     env_info = environment()
     print_environment(env_info)
     results = {

@@ -4,18 +4,20 @@
     uv run python benchmarks/fit_throughput.py --busy      # the same with one core kept busy
     uv run python benchmarks/fit_throughput.py --million   # also 1,000,000 curves through Dask
 
-``fit_many`` runs its compiled (numba) solver on all cores (the curves handed to the threads
-in small chunks as they come free). The timings come in ``--rounds`` interleaved rounds, each
-fitting every curve on all threads, then on one thread (numba set to 1), then a share of the
-baseline loop, so that the figures and their baseline see the same load when other work on
-the machine comes and goes; rates are totals over the rounds. The vectorised numpy solver is
-timed too, for comparison, and the warm-up (numba import and compilation, or loading the
-compiled code from numba's cache) is reported apart, never in the throughput. ``--busy`` starts a CPU-burning child
-process (one core's worth, killed at the end, with a hard timeout) before any timing, so the
-figures show what the engine keeps on a machine where one core is taken by other work; the
-baseline runs under the same load. The environment (CPUs, load, numba's threading layer,
-library versions) is printed and, with the results, written to ``fit_throughput.json``
-(``fit_throughput-busy.json`` with ``--busy``) beside this file.
+``fit_many`` runs its compiled (numba) solver on as many threads as numba is set to (the
+curves handed to the threads in small chunks as they come free). The timings come in
+``--rounds`` interleaved rounds, each fitting every curve on all threads, then on one thread
+(numba set to 1), then a share of the baseline loop, so that the figures and their baseline
+see the same load when other work on the machine comes and goes; rates are totals over the
+rounds. The vectorised numpy solver is timed too, for comparison. The warm-up (numba import
+and compilation, or loading the compiled code from numba's cache) and a first full batch on
+all threads and on one (which touch fresh memory) are reported apart, never in the
+throughput. ``--busy`` starts a CPU-burning child process (one core's worth, killed at the
+end, with a hard timeout) before any timing, so the figures show what the engine keeps on a
+machine where one core is taken by other work; the baseline runs under the same load. The
+environment (CPUs, load, numba's threads and threading layer, library versions) is printed
+and, with the results, written to ``fit_throughput.json`` (``fit_throughput-busy.json`` with
+``--busy``) beside this file.
 
 The data are SIMULATED: seeded noisy four-parameter logistic curves at 10 concentrations
 (log-spaced 1e-11..1e-4 M), log10 IC50 uniform over -10..-5, Hill slope 0.5..3, bottom ~ N(0, 5)
@@ -166,9 +168,14 @@ def main(argv: list[str] | None = None) -> int:
 
         n_threads = get_num_threads()
         timed_fit(x, y[:200], 1)
+        # and one untimed batch of full size per mode: the first touches fresh memory (page
+        # faults on the outputs and temporaries), as any process's first batch does
+        _, first = timed_fit(x, y, n_threads)
+        _, first_1 = timed_fit(x, y, 1)
         print(
             f"warm-up on 200 curves (numba import + compile or cache load): {warm_up:.2f} s; "
-            f"numba threads {n_threads}"
+            f"numba threads {n_threads}; first full batch (not counted) {first:.3f} s, on 1 "
+            f"thread {first_1:.3f} s"
         )
 
         # rounds of: all threads, one thread, a share of the curve_fit loop; so the three see
@@ -287,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(throughput / cf_rate, 2),
         "ratio_one_thread": round(throughput_1 / cf_rate, 2),
         "warm_up_s": round(warm_up, 3),
+        "first_batch_s": round(first, 3),
+        "first_batch_one_thread_s": round(first_1, 3),
         "agree": agree,
         "median_relative_ic50_difference": float(np.median(rel)),
         **load.to_dict(),

@@ -22,16 +22,17 @@ as time-triggered events, one ``simulate`` per patient
 dosing segment by segment (:class:`~cxcr4lab.sim.crosscheck.RoadRunnerSimulator`, the first
 ``--segment-n`` patients). The
 faster is the baseline. The ANC nadirs must agree to a relative 1e-4. Compilation (ours: numba
-or its cache; libroadrunner: LLVM) is timed apart and not counted. The timings come in
-``--rounds`` interleaved rounds, each running all patients through ours on all of numba's
-threads (the patients handed out in small chunks as threads come free), then on one thread,
-then a share of each libroadrunner loop, so that ours and the baseline see the same load when
-other work on the machine comes and goes; rates are totals over the rounds. ``--busy``
-starts a CPU-burning child process (one core's worth, killed at the end, with a hard timeout)
-before any timing, so both our runs and the baseline run on a machine with one core taken.
-The environment is printed and, with the results, written to ``population.json``
-(``population-busy.json``) beside this file. The line before the environment gives the single-thread figure
-(``single thread: X patients/s; ratio: R``); the last line reads
+or its cache; libroadrunner: LLVM) is timed apart and not counted, and so is a first run of
+all patients on all threads and on one (which touches fresh memory). The timings come in
+``--rounds`` interleaved rounds, each running all patients through ours on as many threads
+as numba is set to (the patients handed out in small chunks as threads come free), then on
+one thread, then a share of each libroadrunner loop, so that ours and the baseline see the
+same load when other work on the machine comes and goes; rates are totals over the rounds.
+``--busy`` starts a CPU-burning child process (one core's worth, killed at the end, with a
+hard timeout) before any timing, so both our runs and the baseline run on a machine with one
+core taken. The environment is printed and, with the results, written to ``population.json``
+(``population-busy.json``) beside this file. The line before the environment gives the
+single-thread figure (``single thread: X patients/s; ratio: R``); the last line reads
 ``population: X patients/s; libroadrunner loop: Y patients/s; ratio: R``.
 
 ``--patients N`` (``--million``: N = 1,000,000) then streams N patients through
@@ -261,6 +262,9 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         P, packed = make_chunk(model, 0, args.n)
         setup_s = time.perf_counter() - t0
+        # one untimed run of all patients per mode: the first touches fresh memory
+        first = timed_run(model, P, packed, n_threads)[2]
+        first_1 = timed_run(model, P, packed, 1)[2]
 
         # libroadrunner, events in the SBML: dose multipliers kg (CMT 1) and m^2 (CMT 2) each
         t0 = time.perf_counter()
@@ -325,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         ("patients", f"{args.n}"),
         ("numba compile / cache load (s, not counted)", f"{compile_s:.2f}"),
         ("population setup (s, not counted)", f"{setup_s:.3f}"),
+        ("first run, all threads / 1 (s, not counted)", f"{first:.3f} / {first_1:.3f}"),
         (f"our batch run, {n_threads} threads (s, mean of {rounds})", f"{ours_s:.3f}"),
         (f"our batch run, 1 thread (s, mean of {rounds})", f"{ours_1_s:.3f}"),
         ("1 thread gives the same trajectories", f"{same_1}"),
@@ -373,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
         "ratio": round(ours / theirs, 2),
         "ratio_one_thread": round(ours_1 / theirs, 2),
         "compile_or_cache_load_s": round(compile_s, 3),
+        "first_run_s": round(first, 3),
+        "first_run_one_thread_s": round(first_1, 3),
         "steps_per_patient_median": float(np.median(steps)),
         "max_relative_nadir_difference": float(worst),
         **load.to_dict(),

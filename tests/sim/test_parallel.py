@@ -7,6 +7,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from cxcr4lab.core.parallel import run_chunked
 from cxcr4lab.pkpd.neutropenia import eribulin_neutropenia_model
 from cxcr4lab.sim import bolus, combine, infusion, run_packed, schedules
 from cxcr4lab.sim.codegen import generated_module
@@ -49,17 +50,13 @@ def test_chunks_and_threads_do_not_change_a_trajectory() -> None:
     need = mod.DEPS[sel].any(axis=0)
     args = (P, *(np.ascontiguousarray(a) for a in packed), T, sel, need, 1e-6, 1e-9, np.inf, 10**6)
 
-    def run(n_threads: int | None, chunk: int) -> np.ndarray:
+    def run(n_threads: int, chunk: int) -> np.ndarray:
         out = np.full((n, 2, T.size), np.nan)
         steps = np.zeros(n, dtype=np.int64)
-        counter = np.zeros(1, dtype=np.int64)
-        if n_threads is None:
-            mod.simulate_chunks(chunk, counter, *args, out, steps)
-        else:
-            mod.simulate_batch(n_threads, chunk, counter, *args, out, steps)
+        run_chunked(mod.simulate_chunks, n, *args, out, steps, n_threads=n_threads, chunk=chunk)
         return out
 
-    serial = run(None, n)
+    serial = run(1, n)
     for n_threads, chunk in [(1, 1), (2, 1), (2, 4), (3, 2)]:
         np.testing.assert_array_equal(run(n_threads, chunk), serial)
 

@@ -4,11 +4,12 @@ The work is the examples' analyses (:func:`cxcr4lab.runs.run_kind`) and their re
 (matplotlib), about equal shares; both run in ``--jobs`` worker processes, the most costly
 analyses first (:data:`COSTLY_KINDS`), so two cores finish in about half the time of one. This
 process stores each result in the order of :func:`cxcr4lab.runs.dossier_examples` as it arrives
-(the same ids and store content as one process gives), hands its section to the workers, draws
-the potency summary, prints the terminal views and writes the report. The workers are spawned
-(no thread, lock or numba state is inherited) and every analysis is deterministic, so where it
-runs changes nothing in the results; ``--jobs 1`` does everything in this process. Where the
-time goes: docs/performance.md, "Command line"; ``--timings FILE`` writes it for one run.
+(the same ids and store content as one process gives) and hands its section to the workers, then
+the potency summary; it prints the terminal views and writes the report. The workers are spawned
+(no thread, lock or numba state is inherited) and run the same code on the same inputs, so where
+an analysis runs changes nothing in its result; ``--jobs 1`` does everything in this process.
+Where the time goes: docs/performance.md, "Command line"; ``--timings FILE`` writes it for one
+run.
 """
 
 from __future__ import annotations
@@ -200,11 +201,10 @@ def dossier_analyses(
             section = pool.submit(render_analysis, record.id, record.title, analysed.result)
             section.add_done_callback(_saying(tell, f"Drawn: {example.title}"))
             done.append((record.id, analysed, save_s, section))
-        # the potency summary is drawn here while the workers draw the sections
         stored = [
             (i, e.title, a.result) for (i, a, _, _), (_, e) in zip(done, examples, strict=True)
         ]
-        summary = potency_summary_html(stored)
+        summary = pool.submit(potency_summary_html, stored)  # drawn by the last free worker
         out = []
         for (analysis_id, analysed, save_s, section), (kind, example) in zip(
             done, examples, strict=True
@@ -224,7 +224,7 @@ def dossier_analyses(
                     render_cpu_s,
                 )
             )
-    return out, summary
+        return out, summary.result()
 
 
 def dossier(

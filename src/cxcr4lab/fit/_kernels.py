@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from cxcr4lab.core.parallel import claim, run_chunked
+from cxcr4lab.core.parallel import chunk_size, claim, run_chunked, threads
 
 __all__ = ["SigmoidFit", "fit_sigmoid", "lm_sigmoid", "sigmoid_starts"]
 
@@ -475,7 +475,6 @@ def _fit_chunks(
         nan, nan, nan, nan, 0.0, 0.0, 0.0, 0.0, nan, nan, nan, nan, nan, nan, nan, nan, nan, nan,
         nan, nan, nan, nan, nan, 1.0, 2.0, 0, 0, np.inf, False, max_iter, True,
     )  # fmt: skip
-    outputs = (P_out, A_out, rss_out, conv_out, iter_out, cov_out, lu_out, lo_out, hi_out)
     while True:
         lo = claim(counter) * chunk
         if lo >= n:
@@ -487,14 +486,20 @@ def _fit_chunks(
         while True:
             if sa[_STOP]:  # lane a's curve is done: store it, take the next row
                 if ia >= 0:
-                    _store(ia, four, sa, X, Y, WT, *outputs, rss0_out, A, L, V)
+                    _store(
+                        ia, four, sa, X, Y, WT, P_out, A_out, rss_out, conv_out,
+                        iter_out, cov_out, lu_out, lo_out, hi_out, rss0_out, A, L, V,
+                    )  # fmt: skip
                 ia, sa = -1, parked
                 if nxt < hi:
                     ia, nxt = nxt, nxt + 1
                     sa = _start(X[ia], Y[ia], SW[ia], Sa, four, P0, ia, max_iter)
             if sb[_STOP]:
                 if ib >= 0:
-                    _store(ib, four, sb, X, Y, WT, *outputs, rss0_out, A, L, V)
+                    _store(
+                        ib, four, sb, X, Y, WT, P_out, A_out, rss_out, conv_out,
+                        iter_out, cov_out, lu_out, lo_out, hi_out, rss0_out, A, L, V,
+                    )  # fmt: skip
                 ib, sb = -1, parked
                 if nxt < hi:
                     ib, nxt = nxt, nxt + 1
@@ -657,7 +662,9 @@ def fit_sigmoid(
         x_max=np.empty(n),
         rss0=np.empty(n),
     )
-    run_chunked(_fit_chunks, n, Xc, Yc, SW, WT, P0c, int(max_iter), *out)
+    # chunks of two curves at least: a thread fits two at a time
+    chunk = max(2, chunk_size(n, threads()))
+    run_chunked(_fit_chunks, n, Xc, Yc, SW, WT, P0c, int(max_iter), *out, chunk=chunk)
     return out
 
 

@@ -150,17 +150,21 @@ class _Run:
 
 def _scaled_gradient(fun: Array, jac: Array) -> float:
     """Largest cosine between a Jacobian column and the residuals (MINPACK's gtol measure)."""
-    r = float(np.linalg.norm(fun))
-    if r == 0.0:
-        return 0.0
-    norms = np.linalg.norm(jac, axis=0)
-    g = np.abs(jac.T @ fun) / np.where(norms > 0, norms, 1.0) / r
+    with np.errstate(all="ignore"):  # columns beyond float range: their norm is inf
+        r = float(np.linalg.norm(fun))
+        if r == 0.0:
+            return 0.0
+        norms = np.linalg.norm(jac, axis=0)
+        if not (np.isfinite(r) and np.all(np.isfinite(norms))):
+            return float("inf")  # not judged small: the run gets its second opinion
+        g = np.abs(jac.T @ fun) / np.where(norms > 0, norms, 1.0) / r
     return float(np.max(g)) if g.size else 0.0
 
 
 def _rank_deficient(jac: Array) -> bool:
-    norms = np.linalg.norm(jac, axis=0)
-    if np.any(norms == 0) or not np.all(np.isfinite(jac)):
+    with np.errstate(all="ignore"):
+        norms = np.linalg.norm(jac, axis=0)
+    if np.any(norms == 0) or not np.all(np.isfinite(norms)) or not np.all(np.isfinite(jac)):
         return True
     s = np.linalg.svd(jac / norms, compute_uv=False)
     return bool(s[-1] <= RANK_TOL * s[0])

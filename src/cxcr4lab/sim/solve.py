@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -196,7 +195,7 @@ def run_packed(
     observables to keep (default all: outputs, then states), which bounds memory for big runs.
     """
     mod = generated_module(model, exact_linear=exact_linear)
-    from cxcr4lab.core.parallel import chunk_size, threads  # numba, which the kernel loaded
+    from cxcr4lab.core.parallel import run_chunked  # numba, which the kernel has loaded
 
     names = observable_names(model)
     chosen = list(names) if observe is None else list(observe)
@@ -210,13 +209,9 @@ def run_packed(
         raise InputError(f"{et.shape[0]} schedules for {n} subjects", field="schedules")
     out = np.full((n, sel.size, t_out.size), np.nan)
     steps = np.zeros(n, dtype=np.int64)
-    n_threads = threads()
-    counter = np.zeros(1, dtype=np.int64)  # the next chunk of subjects (see core.parallel)
-    if n > 1 and n_threads > 1:
-        run = partial(mod.simulate_batch, n_threads, chunk_size(n, n_threads, most=16), counter)
-    else:
-        run = partial(mod.simulate_chunks, max(n, 1), counter)
-    run(
+    run_chunked(  # the subjects in chunks of at most 16, as threads come free
+        mod.simulate_chunks,
+        n,
         np.ascontiguousarray(P, dtype=float),
         np.ascontiguousarray(et, dtype=float),
         np.ascontiguousarray(ek, dtype=np.int64),
@@ -232,6 +227,7 @@ def run_packed(
         int(max_steps),
         out,
         steps,
+        most=16,
     )
     return out, steps
 
