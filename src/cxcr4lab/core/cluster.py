@@ -170,7 +170,8 @@ def map_chunks(
     *,
     scheduler: str | Client | None,
     name: str = "cxcr4lab-chunk",
-    done: Callable[[int], None] | None = None,
+    done: Callable[[int, R], None] | None = None,
+    threads_per_worker: int | None = None,
 ) -> list[R]:
     """``[function(*args) for args in chunks]``, each call a task on the Dask cluster of
     ``scheduler`` (see :func:`client_for`), in the order of ``chunks``.
@@ -179,13 +180,16 @@ def map_chunks(
     as the cluster has threads are in flight, so the client holds only those and the results.
     ``function`` is sent by reference (a module-level function: the workers run the same
     cxcr4lab). The tasks are named ``<name>-<i>-<run>`` (the dashboard groups them by
-    ``name``); ``done(i)`` is called as chunk ``i`` finishes (in finishing order).
+    ``name``); ``done(i, result)`` is called as chunk ``i`` finishes (in finishing order; it
+    may take parts out of ``result`` to fold them into a running total, so they are not all held
+    at once). ``threads_per_worker`` is that of the in-process cluster when ``scheduler`` is
+    None.
     """
     results: list[Any] = [None] * len(chunks)
     if not chunks:
         return results
     run = uuid.uuid4().hex[:12]
-    with client_for(scheduler) as client:
+    with client_for(scheduler, threads_per_worker=threads_per_worker) as client:
         threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
         in_flight = max(2, 2 * sum(threads.values()))
         index: dict[object, int] = {}
@@ -207,7 +211,7 @@ def map_chunks(
             results[i] = future.result()
             future.release()
             if done is not None:
-                done(i)
+                done(i, results[i])
             nxt = next(queue, None)
             if nxt is not None:
                 submit(nxt)

@@ -1703,7 +1703,7 @@ def fit_table(
     else:
         from cxcr4lab.core.cluster import map_chunks  # imports dask
 
-        def finished(i: int) -> None:
+        def finished(i: int, _: BatchResult) -> None:
             if on_chunk is not None:
                 on_chunk(spans[i][1] - spans[i][0])
 

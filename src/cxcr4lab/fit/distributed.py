@@ -13,12 +13,12 @@ This module imports dask when it is imported; the rest of :mod:`cxcr4lab.fit` do
 
 from __future__ import annotations
 
-from dask.distributed import Client, Future, as_completed
+from dask.distributed import Client
 from numpy.typing import ArrayLike
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cxcr4lab.core.cluster import client_for, local_client
+from cxcr4lab.core.cluster import local_client, map_chunks
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.fit.batch import Array, BatchResult, _padded, fit_many
 from cxcr4lab.fit.models import Model
@@ -61,47 +61,25 @@ def fit_many_dask(
     bounds = [(lo, min(lo + chunk_size, n)) for lo in range(0, n, chunk_size)]
     if not bounds:
         return fit_many(model, X, Y, weights=W, alpha=alpha, max_iter=max_iter)
-    parts: list[BatchResult | None] = [None] * len(bounds)
+    chunks = [
+        (model, (X[lo:hi], Y[lo:hi], None if W is None else W[lo:hi]), alpha, max_iter)
+        for lo, hi in bounds
+    ]
     columns = (
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with (
-        client_for(scheduler) as client,
-        Progress(
-            *columns, console=Console(stderr=True), transient=True, disable=not progress
-        ) as bar,
-    ):
+    with Progress(
+        *columns, console=Console(stderr=True), transient=True, disable=not progress
+    ) as bar:
         task = bar.add_task(f"Fitting {n:,} curves ({model.name})", total=n)
-        threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
-        in_flight = max(2, 2 * sum(threads.values()))
-        index: dict[object, int] = {}
-        queue = iter(range(len(bounds)))
-        running = as_completed()  # type: ignore[no-untyped-call]
-
-        def submit(i: int) -> None:
-            lo, hi = bounds[i]
-            data = (X[lo:hi], Y[lo:hi], None if W is None else W[lo:hi])
-            [chunk] = client.scatter([data], hash=False)  # type: ignore[no-untyped-call]
-            future: Future[BatchResult] = client.submit(
-                _fit_chunk, model, chunk, alpha, max_iter, pure=False
-            )
-            index[future.key] = i
-            running.add(future)  # type: ignore[no-untyped-call]
-
-        for i in queue:
-            submit(i)
-            if len(index) >= in_flight:
-                break
-        for future in running:
-            i = index.pop(future.key)
-            part: BatchResult = future.result()
-            parts[i] = part
-            future.release()
-            bar.advance(task, len(part))
-            nxt = next(queue, None)
-            if nxt is not None:
-                submit(nxt)
-    return BatchResult.concat([p for p in parts if p is not None])
+        parts = map_chunks(
+            _fit_chunk,
+            chunks,
+            scheduler=scheduler,
+            name="cxcr4lab-fit-many",
+            done=lambda _, part: bar.advance(task, len(part)),
+        )
+    return BatchResult.concat(parts)

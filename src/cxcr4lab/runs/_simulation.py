@@ -171,7 +171,7 @@ def cluster_chunk_map() -> Callable[[Callable[..., Any], Any], list[Any]] | None
         finished = [0]
         label = f"Simulating {len(chunks)} chunks of patients on the cluster"
 
-        def done(_: int) -> None:
+        def done(_: int, __: Any) -> None:
             finished[0] += 1
             report_progress(label, finished[0], len(chunks))
 

@@ -21,10 +21,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from dask.distributed import Client, as_completed
+from dask.distributed import Client
 from numpy.typing import NDArray
 
-from cxcr4lab.core.cluster import client_for
+from cxcr4lab.core.cluster import map_chunks
 from cxcr4lab.core.errors import InputError
 from cxcr4lab.sim.model import Model
 from cxcr4lab.sim.solve import run_packed
@@ -156,44 +156,30 @@ def population_summaries(
             raise InputError(f"percentiles must be in 0..100; got {bad[0]:g}", field="bands")
         edges = band_edges(float(band_range[0]), float(band_range[1]), band_bins)
     bounds = [(lo, min(lo + chunk_size, n)) for lo in range(0, n, chunk_size)]
-    parts: list[dict[str, Array] | None] = [None] * len(bounds)
+    chunks = [
+        (model, make_chunk, lo, hi, t_out, observe, auc_of, options, edges) for lo, hi in bounds
+    ]
     counts: NDArray[np.int64] | None = None
     finished = 0
-    with client_for(scheduler, threads_per_worker=1) as client:
-        threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
-        in_flight = max(2, 2 * sum(threads.values()))
-        index: dict[object, int] = {}
-        queue = iter(range(len(bounds)))
-        running = as_completed()  # type: ignore[no-untyped-call]
 
-        def submit(i: int) -> None:
-            lo, hi = bounds[i]
-            future = client.submit(
-                summarize_chunk, model, make_chunk, lo, hi, t_out, observe, auc_of, options,
-                edges, pure=False,
-            )  # fmt: skip
-            index[future.key] = i
-            running.add(future)  # type: ignore[no-untyped-call]
+    def fold(i: int, part: dict[str, Any]) -> None:
+        """Add a finished chunk's histogram to the total (so no chunk keeps its own)."""
+        nonlocal counts, finished
+        hist = part.pop(_COUNTS, None)
+        if hist is not None:
+            counts = hist if counts is None else counts + hist
+        finished += bounds[i][1] - bounds[i][0]
+        if progress is not None:
+            progress(finished, n)
 
-        for i in queue:
-            submit(i)
-            if len(index) >= in_flight:
-                break
-        for future in running:
-            i = index.pop(future.key)
-            part = future.result()
-            future.release()
-            hist = part.pop(_COUNTS, None)
-            if hist is not None:
-                counts = hist if counts is None else counts + hist
-            parts[i] = part
-            finished += bounds[i][1] - bounds[i][0]
-            if progress is not None:
-                progress(finished, n)
-            nxt = next(queue, None)
-            if nxt is not None:
-                submit(nxt)
-    done = [p for p in parts if p is not None]
+    done = map_chunks(
+        summarize_chunk,
+        chunks,
+        scheduler=scheduler,
+        name="cxcr4lab-population",
+        done=fold,
+        threads_per_worker=1,
+    )
     result = {k: np.concatenate([p[k] for p in done]) for k in done[0]}
     if counts is not None and edges is not None:
         for q in bands:
