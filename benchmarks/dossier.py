@@ -9,11 +9,14 @@ Each run is ``cxcr4lab dossier --out DIR --database sqlite:///DIR/N.sqlite --tim
 as a subprocess, on a new database each time (``--jobs`` is passed on when given; the dossier's
 default is one worker process per CPU, at most 4).
 
-* **Warm**: Python's bytecode and numba's caches filled (the warm-up run fills them). Where
+* **Warm**: Python's bytecode, numba's caches and the work cache (analyses and figures made
+  by this code from the same inputs, :mod:`cxcr4lab.core.cache`) filled: the warm-up run fills
+  them. ``--uncached N`` warm runs with ``--no-cache`` show the dossier doing all its work. Where
   ``PYTHONDONTWRITEBYTECODE`` is set, the runs get a temporary ``PYTHONPYCACHEPREFIX`` instead,
   as in ``cli_latency.py``, so they run from bytecode as an installed copy would.
 * **Fresh** (``--fresh N``): N runs, each with new empty folders as ``NUMBA_CACHE_DIR``,
-  ``PYTHONPYCACHEPREFIX`` and ``CXCR4LAB_CACHE`` (the generated model modules): the first run
+  ``PYTHONPYCACHEPREFIX``, ``CXCR4LAB_CACHE`` (the generated model modules) and
+  ``CXCR4LAB_WORK_CACHE``: the first run
   after an install that compiled no bytecode, which compiles every Python module it imports
   and every numba kernel it calls. With ``--installed`` the fresh runs keep the warm bytecode
   cache, as after an install that compiled it (``./run`` on its first run, pip): only the
@@ -61,7 +64,9 @@ def children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def run_dossier(folder: Path, name: str, env: dict[str, str], jobs: int | None) -> dict[str, Any]:
+def run_dossier(
+    folder: Path, name: str, env: dict[str, str], jobs: int | None, *, cache: bool = True
+) -> dict[str, Any]:
     """One ``cxcr4lab dossier`` run: wall and CPU seconds, and its ``--timings`` record."""
     steps = folder / f"{name}.json"
     command = [
@@ -76,6 +81,8 @@ def run_dossier(folder: Path, name: str, env: dict[str, str], jobs: int | None) 
     ]
     if jobs is not None:
         command += ["--jobs", str(jobs)]
+    if not cache:
+        command.append("--no-cache")
     load = os.getloadavg()[0]
     cpu, started = children_cpu(), time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -96,6 +103,7 @@ def fresh_env(base: dict[str, str], folder: Path, *, bytecode: bool) -> dict[str
     empty bytecode cache too when ``bytecode``."""
     env = dict(base)
     caches = [("NUMBA_CACHE_DIR", "numba"), ("CXCR4LAB_CACHE", "models")]
+    caches.append(("CXCR4LAB_WORK_CACHE", "work"))
     if bytecode:
         caches.append(("PYTHONPYCACHEPREFIX", "pycache"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -119,7 +127,7 @@ def print_steps(record: dict[str, Any], top: int) -> dict[str, float]:
         for key in ("run_s", "run_cpu_s", "save_s", "render_s", "render_cpu_s")
     }
     print(
-        f"steps of the median warm run ({len(steps)} examples, {record['jobs']} processes; "
+        f"steps of one run ({len(steps)} examples, {record['jobs']} processes; "
         f"wall s, CPU s in the process that did it):"
     )
     print(f"  {'run':>6} {'cpu':>6} {'store':>6} {'draw':>6} {'cpu':>6}  example")
@@ -143,6 +151,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first")
     parser.add_argument("--fresh", type=int, default=0, help="first runs with empty caches")
     parser.add_argument(
+        "--uncached", type=int, default=2, help="warm runs with --no-cache (all work done anew)"
+    )
+    parser.add_argument(
         "--installed",
         action="store_true",
         help="fresh runs keep the bytecode (compiled at install): only numba's caches are empty",
@@ -162,6 +173,7 @@ def main() -> None:
         for variable in ("PYTHONPROFILEIMPORTTIME", "CXCR4LAB_DATABASE_URL"):
             base.pop(variable, None)
         warm_env = dict(base)
+        warm_env["CXCR4LAB_WORK_CACHE"] = str(folder / "work")  # filled by the warm-up
         if warm_env.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not in base:
             warm_env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
             caches = "bytecode cache: a temporary PYTHONPYCACHEPREFIX (filled by the warm-up)"
@@ -176,18 +188,31 @@ def main() -> None:
             env = fresh_env(cold, folder / f"fresh{i}", bytecode=not args.installed)
             fresh.append(run_dossier(folder, f"fresh{i}", env, args.jobs))
         warm = [run_dossier(folder, f"warm{i}", warm_env, args.jobs) for i in range(args.repeat)]
+        uncached = [
+            run_dossier(folder, f"nocache{i}", warm_env, args.jobs, cache=False)
+            for i in range(args.uncached)
+        ]
 
     walls = [r["wall_s"] for r in warm]
     median = statistics.median(walls)
     middle = min(warm, key=lambda r: abs(r["wall_s"] - median))
-    print(f"warm: wall {spread(walls)}; cpu {spread([r['cpu_s'] for r in warm])}")
+    print(
+        f"warm (analyses and figures read back from the work cache): wall {spread(walls)}; "
+        f"cpu {spread([r['cpu_s'] for r in warm])}"
+    )
+    if uncached:
+        print(
+            f"warm, --no-cache (every analysis and figure made anew): wall "
+            f"{spread([r['wall_s'] for r in uncached])}; cpu "
+            f"{spread([r['cpu_s'] for r in uncached])}"
+        )
     if fresh:
         what = "numba and model caches empty" if args.installed else "all caches empty"
         print(
             f"fresh (first run, {what}): wall {spread([r['wall_s'] for r in fresh])}; cpu "
             f"{spread([r['cpu_s'] for r in fresh])}"
         )
-    sums = print_steps(middle["timings"], args.top)
+    sums = print_steps((uncached[0] if uncached else middle)["timings"], args.top)
     import numba  # noqa: F401 (the environment reports numba's configured threads and layer)
 
     env = environment()
@@ -203,6 +228,11 @@ def main() -> None:
         "warm_wall_s": walls,
         "warm_cpu_s": [r["cpu_s"] for r in warm],
         "warm_median_s": median,
+        "uncached_wall_s": [r["wall_s"] for r in uncached],
+        "uncached_cpu_s": [r["cpu_s"] for r in uncached],
+        "uncached_median_s": statistics.median([r["wall_s"] for r in uncached])
+        if uncached
+        else None,
         "fresh_wall_s": [r["wall_s"] for r in fresh],
         "fresh_cpu_s": [r["cpu_s"] for r in fresh],
         "fresh_median_s": fresh_s,
@@ -214,7 +244,12 @@ def main() -> None:
     }
     write_json(args.json, "dossier", results, env)
     first = "not measured" if fresh_s is None else f"{fresh_s:.1f} s"
-    print(f"dossier: warm {median:.1f} s; first run {first}")
+    anew = (
+        f"; warm --no-cache {statistics.median([r['wall_s'] for r in uncached]):.1f} s"
+        if uncached
+        else ""
+    )
+    print(f"dossier: warm {median:.1f} s{anew}; first run {first}")
 
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     print_environment(env)
     suffix = "-busy.json" if args.busy else ".json"
     default = Path(__file__).with_name(Path(__file__).stem + suffix)
-    write_json(args.json or default, "fit_throughput", results, env)
+    write_json(default if args.json is None else args.json, "fit_throughput", results, env)
     print(
         f"single thread: {throughput_1:,.0f} curves/s; ratio: {throughput_1 / cf_rate:.1f} "
         f"(against the same curve_fit loop)"

@@ -1,6 +1,7 @@
 """Accuracy on the 27 NIST StRD nonlinear regression problems, from both certified starts.
 
     uv run python benchmarks/nist_strd.py
+    uv run python benchmarks/nist_strd.py --json /tmp/nist_strd.json
 
 For each problem and start: the minimum LRE (correct significant digits, capped at 11) over
 the certified parameters, the LRE of the residual sum of squares, the residual evaluations
@@ -9,12 +10,16 @@ baseline, ``scipy.optimize.least_squares(fun, x0)`` with scipy's default setting
 reflective, 2-point Jacobian, tolerances 1e-8). A problem counts when every parameter reaches
 LRE >= 6 from both starts. Lanczos1's RSS LRE is meaningless (certified 1.4e-25, at the
 rounding floor). Data: tests/data/nist_strd (public NIST data; README.md there).
-The last two lines give the baseline's count and then
+After the table, the total times and the baseline's count, the environment is printed (CPUs,
+load, how the compiled engines ran, library versions; ``benchmarks/_env.py``) and, with the
+results (every figure printed, as numbers), written as JSON beside this file
+(``nist_strd.json``; ``--json PATH``, ``--json ''`` for none). The last line reads
 ``NIST StRD: N/27 problems with LRE>=6 from both starts`` for cxcr4lab.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 import warnings
 from dataclasses import replace
@@ -24,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
+from _env import environment, print_environment, write_json
 from cxcr4lab.fit import fit_curve
 from cxcr4lab.fit.models import Model
 from cxcr4lab.fit.nist import NIST_PROBLEMS, NistProblem, lre, nist_model, read_problem
@@ -76,7 +82,22 @@ def run_baseline(problem: NistProblem, start: int) -> Row:
     return low, rss, int(sol.nfev), seconds
 
 
-def main() -> None:
+def _row(r: Row) -> dict[str, float | int]:
+    """One fit's figures as printed: min LRE, RSS LRE, residual evaluations, milliseconds."""
+    return {
+        "min_lre": round(r[0], 2),
+        "rss_lre": round(r[1], 1),
+        "nfev": r[2],
+        "ms": round(1e3 * r[3], 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--json", default=str(Path(__file__).with_suffix(".json")), help="'' for none"
+    )
+    args = parser.parse_args(argv)
     header = (
         f"{'problem':<10} {'level':<8} {'start':>5} | {'cxcr4lab: LRE':>13} {'RSS':>5} "
         f"{'nfev':>6} {'ms':>7} | {'least_squares: LRE':>18} {'RSS':>5} {'nfev':>6} {'ms':>7}"
@@ -85,6 +106,8 @@ def main() -> None:
     print("-" * len(header))
     ours_ok = base_ok = 0
     total_ours = total_base = 0.0
+    rows: list[dict[str, object]] = []
+    solved: dict[str, dict[str, bool]] = {}
     for name in NIST_PROBLEMS:
         problem = read_problem(DATA / f"{name}.dat")
         ours_all = base_all = True
@@ -95,6 +118,15 @@ def main() -> None:
             base_all &= b[0] >= TARGET
             total_ours += o[3]
             total_base += b[3]
+            rows.append(
+                {
+                    "problem": name,
+                    "level": problem.difficulty,
+                    "start": start,
+                    "cxcr4lab": _row(o),
+                    "least_squares": _row(b),
+                }
+            )
             mark_o = " " if o[0] >= TARGET else "*"
             mark_b = " " if b[0] >= TARGET else "*"
             print(
@@ -104,6 +136,7 @@ def main() -> None:
             )
         ours_ok += ours_all
         base_ok += base_all
+        solved[name] = {"cxcr4lab": bool(ours_all), "least_squares": bool(base_all)}
     print("-" * len(header))
     print("* = LRE below 6 on some parameter")
     print(f"total time: cxcr4lab {total_ours:.2f} s; least_squares {total_base:.2f} s")
@@ -111,6 +144,19 @@ def main() -> None:
         f"baseline scipy.optimize.least_squares (defaults): "
         f"{base_ok}/27 problems with LRE>=6 from both starts"
     )
+    env = environment()
+    print_environment(env)
+    results = {
+        "problems": len(NIST_PROBLEMS),
+        "target_lre": TARGET,
+        "solved_cxcr4lab": ours_ok,
+        "solved_least_squares": base_ok,
+        "total_s_cxcr4lab": round(total_ours, 3),
+        "total_s_least_squares": round(total_base, 3),
+        "solved_from_both_starts": solved,
+        "fits": rows,
+    }
+    write_json(args.json, "nist_strd", results, env)
     print(f"NIST StRD: {ours_ok}/27 problems with LRE>=6 from both starts")
 
 

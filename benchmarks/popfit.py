@@ -39,18 +39,17 @@ is timed when its extrapolated cost is below ``--scipy-fit-budget`` seconds; oth
 time is extrapolated as (time per evaluation) x (evaluations popfit's fit needed), and the
 output says which.
 
-Each case ends with the line ``popfit: X s; scipy FOCE: Y s; ratio: R``. Results (and the
-environment) are written as JSON beside this file (``popfit.json``; ``--json PATH``,
-``--json ''`` for none).
+After the cases the environment is printed (CPUs, load, how the compiled engines ran, library
+versions; ``benchmarks/_env.py``) and, with the results (every figure printed, as numbers),
+written as JSON beside this file (``popfit.json``; ``--json PATH``, ``--json ''`` for none).
+The last line reads ``popfit: X s; scipy FOCE: Y s; ratio: R``; with ``--case all``, one such
+line per case, in the order above, each ending with the case's name in brackets.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -60,11 +59,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
+from _env import environment, print_environment, write_json
 from cxcr4lab.fit.nlme import FoceObjective, NlmeData, NlmeModel, ParameterLayout
 from cxcr4lab.pkpd.balixafortide import TYPICAL, concentration
 from cxcr4lab.pkpd.popfit import PopFitSettings, build_problem, fit_population
@@ -359,21 +358,8 @@ def timed(fun: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     return times, out
 
 
-def environment() -> dict[str, Any]:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (math.nan,) * 3
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pd.__version__,
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "load_average_1_5_15": [round(v, 2) for v in load],
-    }
-
-
-def run_case(name: str, repeat: int, budget_s: float) -> dict[str, Any]:
+def run_case(name: str, repeat: int, budget_s: float) -> tuple[dict[str, Any], str]:
+    """Run one case (printing as it goes); its results and its headline line."""
     title, make, settings = CASES[name]
     frame = make()
     source = f"{name} (benchmark)"
@@ -479,7 +465,7 @@ def run_case(name: str, repeat: int, budget_s: float) -> dict[str, Any]:
             f"FAILED: the objectives differ by {worst:.2e} relative (> {AGREE_REL:g})",
             file=sys.stderr,
         )
-    print(f"popfit: {fit_s:.2f} s; scipy FOCE: {scipy_s:.1f} s; ratio: {ratio:.1f}")
+    headline = f"popfit: {fit_s:.2f} s; scipy FOCE: {scipy_s:.1f} s; ratio: {ratio:.1f}"
     return {
         "case": name,
         "title": title,
@@ -489,7 +475,12 @@ def run_case(name: str, repeat: int, budget_s: float) -> dict[str, Any]:
         "popfit_iterations": fit.iterations,
         "popfit_evaluations": fit.n_evaluations,
         "popfit_ofv": fit.ofv,
+        "popfit_converged": bool(fit.converged),
         "estimates": {str(k): float(v) for k, v in table["estimate"].items()},
+        "ci95": {
+            str(k): [float(row["ci95_lower"]), float(row["ci95_upper"])]
+            for k, row in table.iterrows()
+        },
         "points": points,
         "popfit_ms_per_evaluation": 1e3 * per_ours,
         "scipy_ms_per_evaluation": 1e3 * per_base,
@@ -499,7 +490,7 @@ def run_case(name: str, repeat: int, budget_s: float) -> dict[str, Any]:
         "scipy_full_fit": full,
         "agree": worst <= AGREE_REL,
         "max_relative_difference": worst,
-    }
+    }, headline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -512,22 +503,19 @@ def main(argv: list[str] | None = None) -> int:
         default=120.0,
         help="run the full scipy-driven fit when its extrapolated time is below this (s)",
     )
-    parser.add_argument("--json", default=str(JSON_OUT), help="where to write the results")
+    parser.add_argument("--json", default=str(JSON_OUT), help="'' for none")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    env = environment()
-    print("environment: " + "; ".join(f"{k} {v}" for k, v in env.items()))
     names = list(CASES) if args.case == "all" else [args.case]
-    results = [run_case(n, args.repeat, args.scipy_fit_budget) for n in names]
-    env["load_average_after"] = environment()["load_average_1_5_15"]
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps({"environment": env, "repeat": args.repeat, "cases": results}, indent=1)
-            + "\n",
-            encoding="utf-8",
-        )
-        print(f"results written to {args.json}")
+    ran = [run_case(n, args.repeat, args.scipy_fit_budget) for n in names]
+    results = [r for r, _ in ran]
+    print()
+    env = environment()
+    print_environment(env)
+    write_json(args.json, "popfit", {"repeat": args.repeat, "cases": results}, env)
+    for name, (_, headline) in zip(names, ran, strict=True):
+        print(headline if len(names) == 1 else f"{headline} [{name}]")
     return 0 if all(r["agree"] for r in results) else 1
 
 

@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     print_environment(env)
     suffix = "-busy.json" if args.busy else ".json"
     default = Path(__file__).with_name(Path(__file__).stem + suffix)
-    write_json(args.json or default, "population", results, env)
+    write_json(default if args.json is None else args.json, "population", results, env)
     print(
         f"single thread: {ours_1:.0f} patients/s; ratio: {ours_1 / theirs:.0f} "
         f"(against the same libroadrunner loop)"

@@ -1,7 +1,7 @@
 """Throughput of the batched SynergyFinder scores against a loop of the ``synergy`` package.
 
     ./run python benchmarks/synergy.py                       # 10,000 blocks, 200 in the loop
-    ./run python benchmarks/synergy.py --blocks 2000 --baseline 50
+    ./run python benchmarks/synergy.py --blocks 2000 --baseline 50 --json /tmp/synergy.json
 
 :func:`~cxcr4lab.combination.batch.score_blocks_batched` scores every block with Bliss, HSA,
 Loewe and ZIP (SynergyFinder 3.7.3's definitions: 2 single-drug LL.4 fits and 12 ZIP slice fits
@@ -30,7 +30,11 @@ package's ZIP refits the two slices through every cell (72 Hill fits for a 6x6 b
 SynergyFinder fits each row and column once: 12), which is most of its time. A package model
 that raises (``curve_fit`` hitting its evaluation limit) is counted and its time kept.
 
-The last line reads ``synergy: X blocks/s; synergy-package loop: Y blocks/s; ratio: R``.
+The environment is printed (CPUs, load, how the compiled engines ran, numba's threading layer
+if a ``parallel=True`` kernel ran, library versions; ``benchmarks/_env.py``) and, with the
+results (every figure printed, as numbers), written as JSON beside this file
+(``synergy.json``; ``--json PATH``, ``--json ''`` for none). The last line reads
+``synergy: X blocks/s; synergy-package loop: Y blocks/s; ratio: R``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from _env import environment, print_environment, write_json
 from cxcr4lab.combination.batch import score_blocks_batched
 from cxcr4lab.combination.blocks import Block, make_block
 from cxcr4lab.combination.reference import BlockScores
@@ -147,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=N_BLOCKS)
     parser.add_argument("--baseline", type=int, default=N_BASELINE)
+    parser.add_argument("--json", default=str(_HERE / "synergy.json"), help="'' for none")
     args = parser.parse_args(argv)
     if args.blocks < 1 or args.baseline < 1:
         parser.error("--blocks and --baseline must be at least 1")
@@ -154,18 +160,18 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     y, truth = simulate(args.blocks)
     blocks = make_blocks(y)
-    print(
-        f"{args.blocks:,} simulated 6x6 blocks made in {time.perf_counter() - t0:.1f} s (not timed)"
-    )
+    made = time.perf_counter() - t0
+    print(f"{args.blocks:,} simulated 6x6 blocks made in {made:.1f} s (not timed)")
 
     started = time.perf_counter()
     score_blocks_batched(make_blocks(simulate(50, seed=SEED + 1)[0]))
     warm_up = time.perf_counter() - started
     from numba import get_num_threads
 
+    n_threads = get_num_threads()
     print(
         f"warm-up on 50 blocks (numba import + compile or cache load): {warm_up:.2f} s; "
-        f"numba threads {get_num_threads()}"
+        f"numba threads {n_threads}"
     )
 
     started = time.perf_counter()
@@ -178,11 +184,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{elapsed:.2f} s; both single-drug fits on {fitted / args.blocks:.1%} of blocks"
     )
     true_s = truth[:, 6]
-    bliss_score = np.array([s.score("bliss") for s in scores])
+    rho = {
+        method: _spearman(np.array([s.score(method) for s in scores]), true_s)
+        for method in ("bliss", "zip", "loewe")
+    }
     print(
         "block Bliss score vs the simulated synergy factor: Spearman rho "
-        f"{_spearman(bliss_score, true_s):.3f}; ZIP {_spearman(np.array([s.score('zip') for s in scores]), true_s):.3f}; "
-        f"Loewe {_spearman(np.array([s.score('loewe') for s in scores]), true_s):.3f}"
+        f"{rho['bliss']:.3f}; ZIP {rho['zip']:.3f}; Loewe {rho['loewe']:.3f}"
     )
 
     m = min(args.baseline, args.blocks)
@@ -207,6 +215,29 @@ def main(argv: list[str] | None = None) -> int:
     agree = d_bliss < 1e-9 and d_hsa < 1e-9
     if not agree:
         print("WARNING: Bliss or HSA disagree with the synergy package")
+    env = environment()
+    print_environment(env)
+    results = {
+        "blocks": args.blocks,
+        "simulation_s": round(made, 3),
+        "warm_up_blocks": 50,
+        "warm_up_s": round(warm_up, 3),
+        "numba_threads": n_threads,
+        "batched_s": round(elapsed, 3),
+        "both_single_fits_fraction": fitted / args.blocks,
+        "spearman_rho_vs_synergy_factor": {k: round(v, 4) for k, v in rho.items()},
+        "baseline_blocks": m,
+        "baseline_s": round(base_elapsed, 3),
+        "baseline_ms_per_block": {k: round(1000 * v / m, 2) for k, v in seconds.items()},
+        "baseline_models_raised": failed,
+        "max_abs_diff_bliss": d_bliss,
+        "max_abs_diff_hsa": d_hsa,
+        "agree": agree,
+        "blocks_per_s": round(rate, 1),
+        "baseline_blocks_per_s": round(base_rate, 2),
+        "ratio": round(rate / base_rate, 2),
+    }
+    write_json(args.json, "synergy", results, env)
     print(
         f"synergy: {rate:,.0f} blocks/s; synergy-package loop: {base_rate:,.1f} blocks/s; "
         f"ratio: {rate / base_rate:.1f}"

@@ -1,6 +1,7 @@
 """Throughput of the vectorised two-arm trial simulator + log-rank against a scipy loop.
 
     uv run --frozen python benchmarks/trials.py
+    uv run --frozen python benchmarks/trials.py --json /tmp/trials.json
 
 The data are SIMULATED: 10,000 replicate 432-patient 1:1 trials (exponential PFS, control median
 4.0 months, treatment 3.5 months, uniform accrual over 24 months, analysis at 30 months, dropout
@@ -11,17 +12,23 @@ p-values of the two must agree to 1e-10.
 
 The machine is shared, so each path is timed in ``ROUNDS`` alternating rounds and the fastest
 round of each counts (as ``timeit`` does); CPU time (``time.process_time``) is shown beside it.
-The last line reads ``trials: X trials/s; scipy loop: Y trials/s; ratio: R``.
+The environment is printed (CPUs, load, how the compiled engines ran, library versions;
+``benchmarks/_env.py``) and, with the results (every figure printed, as numbers), written as
+JSON beside this file (``trials.json``; ``--json PATH``, ``--json ''`` for none). The last line
+reads ``trials: X trials/s; scipy loop: Y trials/s; ratio: R``.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from _env import environment, print_environment, write_json
 from cxcr4lab.clinical.trials import (
     ArmSpec,
     SimulatedTrials,
@@ -72,7 +79,12 @@ def _looped(sims: list[SimulatedTrials]) -> NDArray[np.float64]:
     return np.array(p[:LOOPED])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--json", default=str(Path(__file__).with_suffix(".json")), help="'' for none"
+    )
+    args = parser.parse_args(argv)
     warm = simulate_raw(DESIGN, 50, np.random.default_rng(0))  # first-call costs, both paths
     logrank_batch(warm.time, warm.event, warm.arm)
     _scipy_p(warm.time[0], warm.event[0], warm.arm[0])
@@ -105,6 +117,26 @@ def main() -> None:
     print(f"max |p_vectorised - p_scipy| over {LOOPED} trials: {diff:.2e}")
     print(f"log-rank power (true HR {4.0 / 3.5:.3f}, two-sided 0.05): {power:.3f}")
     print(f"ratio of CPU times (best rounds): {cpu_ratio:.1f}")
+    env = environment()
+    print_environment(env)
+    results = {
+        "trials": REPLICATES,
+        "patients_per_trial": DESIGN.n,
+        "looped_trials": LOOPED,
+        "rounds": ROUNDS,
+        "vectorised_s": [round(t, 4) for t in vec_wall],
+        "vectorised_cpu_s": [round(t, 4) for t in vec_cpu],
+        "scipy_loop_s": [round(t, 4) for t in loop_wall],
+        "scipy_loop_cpu_s": [round(t, 4) for t in loop_cpu],
+        "max_abs_p_difference": diff,
+        "true_hazard_ratio": round(4.0 / 3.5, 4),
+        "power": power,
+        "cpu_ratio": round(cpu_ratio, 2),
+        "vectorised_trials_per_s": round(rate_vec, 1),
+        "scipy_loop_trials_per_s": round(rate_loop, 1),
+        "ratio": round(rate_vec / rate_loop, 2),
+    }
+    write_json(args.json, "trials", results, env)
     print(
         f"trials: {rate_vec:.0f} trials/s; scipy loop: {rate_loop:.0f} trials/s; "
         f"ratio: {rate_vec / rate_loop:.1f}"

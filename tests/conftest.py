@@ -25,6 +25,7 @@ class CliRun:
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'lab.sqlite'}"
     monkeypatch.setenv("CXCR4LAB_DATABASE_URL", url)
+    monkeypatch.setenv("CXCR4LAB_WORK_CACHE", str(tmp_path / "cache"))  # never the user's cache
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("CXCR4LAB_DEBUG", raising=False)  # errors are one line, not tracebacks
     return url

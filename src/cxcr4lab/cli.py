@@ -166,6 +166,12 @@ def results_show(
     with _store(database) as store:
         record = store.get(analysis_id)
         saved = load_analysis(store, analysis_id)
+    from rich.markup import escape
+
+    for flag in record.parameters.get("aliquot_flags") or ():  # as `_finish` prints on saving
+        Console(stderr=True, soft_wrap=True).print(
+            f"[yellow]caution:[/yellow] {escape(str(flag))}", highlight=False
+        )
     if fmt == "csv":
         emit_frame(saved.result.summary(), "csv")
         return
@@ -174,7 +180,6 @@ def results_show(
             json.dumps({"id": record.id, "title": record.title, **record.result}, indent=2) + "\n"
         )
         return
-    from rich.markup import escape
 
     console.print(
         f"[bold]#{record.id} {escape(record.title)}[/bold]  ({record.kind}, {record.created_at:%Y-%m-%d %H:%M} UTC)"
@@ -197,16 +202,19 @@ def report(
     """Write a self-contained HTML report of one stored analysis."""
     from cxcr4lab.core.files import check_output
     from cxcr4lab.report import render_report, write_report
+    from cxcr4lab.report.html import record_provenance
     from cxcr4lab.workflows import load_analysis
 
     check_output(out, field="--out", folder=True)
     with _store(database) as store:
         saved = load_analysis(store, analysis_id)
+        record = store.get(analysis_id, with_result=False)
         url = store.url
     html = render_report(
         [(saved.id, saved.title, saved.result)],
         title=f"cxcr4lab: {saved.title}",
         database=safe_url(url),
+        provenance=[record_provenance(record)],
     )
     path = write_report(out / f"analysis-{saved.id}.html", html)
     console.print(f"Report written to {path}")

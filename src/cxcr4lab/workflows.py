@@ -8,8 +8,9 @@ result class (:data:`cxcr4lab.runs.KINDS`), so a stored analysis reads back as a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from cxcr4lab.store import InputBlob, Store
 __all__ = [
     "AnalysisResult",
     "SavedAnalysis",
+    "aliquot_checks",
     "compound_mw",
     "example_bytes",
     "find_project",
@@ -31,6 +33,7 @@ __all__ = [
     "read_input",
     "result_types",
     "save_result",
+    "with_aliquot_checks",
 ]
 
 
@@ -90,15 +93,92 @@ def save_result(
 ) -> SavedAnalysis:
     """Save any assay result with its input files in one transaction, under the web-app project
     ``project_id`` if given (see :func:`find_project`)."""
+    layouts = [(b.name, b.content) for b in inputs if b.role == "layout"]
     analysis_id = store.save_analysis(
         kind=result.kind,
         title=title,
         result=result.to_dict(),
-        parameters=dict(parameters or {}),
+        parameters=with_aliquot_checks(store, parameters or {}, layouts),
         inputs=inputs,
         project_id=project_id,
     )
     return SavedAnalysis(analysis_id, title, result)
+
+
+def aliquot_checks(
+    store: Store,
+    layouts: Iterable[tuple[str, bytes]],
+    *,
+    on: date | None = None,
+    project_ids: Collection[int] | None = None,
+) -> list[dict[str, Any]]:
+    """The inventory status, on ``on`` (default: the store's today), of every aliquot the
+    layouts (file name, bytes) name (``aliquot`` key, see :mod:`cxcr4lab.assays.layout`).
+
+    An analysis runs without the store (``runs/`` reads bytes only), so the aliquots are
+    resolved here, where the analysis is saved. Each entry: ``label``, ``state`` (ok, expired,
+    over-thawed, or unknown: not in the inventory or, with ``project_ids``, not in those
+    projects), ``reason``, ``expires_on``."""
+    from cxcr4lab.assays.layout import read_layout_bytes
+
+    labels: list[str] = []
+    unread: list[dict[str, Any]] = []
+    for name, content in layouts:
+        if b"aliquot" not in content:  # no layout read for the plates that name none
+            continue
+        try:
+            named = read_layout_bytes(content, name, mw_lookup=compound_mw).aliquot_labels()
+        except InputError as exc:  # a kind that reads its layout otherwise: say so, save anyway
+            unread.append(
+                {
+                    "label": name,
+                    "state": "unknown",
+                    "reason": f"the layout's aliquots could not be read ({exc})",
+                    "expires_on": None,
+                }
+            )
+            continue
+        labels += [label for label in named if label not in labels]
+    if not labels:
+        return unread
+    day = store.inventory.today() if on is None else on
+    found = {a.label: a for a in store.inventory.aliquots(labels=labels, project_ids=project_ids)}
+    checks: list[dict[str, Any]] = list(unread)
+    for label in labels:
+        record = found.get(label)
+        if record is None:
+            where = "the inventory" if project_ids is None else "the inventory of your projects"
+            checks.append(
+                {
+                    "label": label,
+                    "state": "unknown",
+                    "reason": f"not in {where}",
+                    "expires_on": None,
+                }
+            )
+            continue
+        status = record.check(day).to_dict()
+        checks.append({k: status[k] for k in ("label", "state", "reason", "expires_on")})
+    return checks
+
+
+def with_aliquot_checks(
+    store: Store,
+    parameters: Mapping[str, Any],
+    layouts: Iterable[tuple[str, bytes]],
+    *,
+    project_ids: Collection[int] | None = None,
+) -> dict[str, Any]:
+    """``parameters`` with, when the layouts name aliquots, ``aliquots`` (their
+    :func:`aliquot_checks`) and ``aliquot_flags`` (one line per aliquot that is not ok: expired,
+    over-thawed or unknown), stored beside the result."""
+    checks = aliquot_checks(store, layouts, project_ids=project_ids)
+    if not checks:
+        return dict(parameters)
+    flags = [
+        f"aliquot {c['label']} {c['state']}: {c['reason']}" for c in checks if c["state"] != "ok"
+    ]
+    return {**parameters, "aliquots": checks, "aliquot_flags": flags}
 
 
 def load_analysis(store: Store, analysis_id: int) -> SavedAnalysis:

@@ -151,6 +151,12 @@ def ihc() -> Any:
     return analyse(_table("ihc", "scores_percent.csv"), IhcSettings(cutoff=200))
 
 
+def cfu() -> Any:
+    from cxcr4lab.assays.cfu import CfuSettings, analyse
+
+    return analyse(_table("cfu", "apheresis.csv"), CfuSettings(reference="G-CSF"))
+
+
 # --- pkpd ---------------------------------------------------------------------------------------
 
 
@@ -318,6 +324,13 @@ def schild() -> Any:
     return schild_study(seed=1)
 
 
+def signalling_sbml() -> Any:
+    from cxcr4lab.studies.signalling_sbml import check_signalling_sbml, export_cell_lines
+
+    files = export_cell_lines(cells=["Jurkat"])
+    return check_signalling_sbml(files, source="bundled", agonist_molar=(0.0, 3e-9))
+
+
 def _example(kind: str) -> Any:
     from cxcr4lab.runs import KINDS, example_inputs, run_kind
 
@@ -379,12 +392,39 @@ def invivo() -> Any:
     return analyse_study(table, endpoints=endpoints)
 
 
+def engraftment() -> Any:
+    from cxcr4lab.preclinical.engraftment import analyse_engraftment, read_engraftment
+
+    table = _table("engraftment", "chimerism.csv")
+    rows = read_engraftment(table.frame, table.source, row_base=table.row_base)
+    return analyse_engraftment(rows, source="chimerism.csv")
+
+
+def elda() -> Any:
+    """Groups all negative, mixed and all positive (Inf and one-sided CIs)."""
+    from cxcr4lab.preclinical.elda import DilutionRow
+    from cxcr4lab.preclinical.elda import elda as analyse
+
+    counts = ((0, 0, 0), (1, 3, 5), (5, 5, 5))
+    return analyse(
+        [
+            DilutionRow(g, d, 5, n)
+            for g, row in zip("ABC", counts, strict=True)
+            for d, n in zip((1e4, 1e5, 1e6), row, strict=True)
+        ],
+        source="extreme.csv",
+    )
+
+
 CASES: dict[str, Callable[[], Any]] = {
+    "elda": elda,
+    "engraftment": engraftment,
     "arrestin": arrestin,
     "binding": binding,
     "bioanalysis": bioanalysis,
     "calcium": calcium,
     "cd34": cd34,
+    "cfu": cfu,
     "chemotaxis": chemotaxis,
     "compare": compare,
     "cox": cox,
@@ -392,6 +432,8 @@ CASES: dict[str, Callable[[], Any]] = {
     "fit": fit,
     "fortress": fortress,
     "ihc": ihc,
+    "invasion": lambda: _example("invasion"),
+    "inventory": lambda: _example("inventory"),
     "invivo": invivo,
     "mobilization": mobilization,
     "nca": nca,
@@ -408,6 +450,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "response": response,
     "safety": safety,
     "schild": schild,
+    "signalling_sbml": signalling_sbml,
     "survival": survival,
     "synergy": synergy,
     "three_plus_three": three_plus_three,

@@ -94,6 +94,32 @@ COMMANDS: list[Command] = [
         ("analyze", "ihc", "{SCORES}", "--cutoff", "200", "--no-save"),
         {"SCORES": EX / "ihc/cells_image_analysis.csv"},
     ),
+    Command(
+        ("analyze", "invasion", "{DATA}", "--layout", "{LAYOUT}", "--readout", "counts",
+         "--agonist-conc", "100ng/mL", "--no-save"),
+        {"DATA": EX / "invasion/counts_mda231.csv", "LAYOUT": EX / "invasion/layout96.toml"},
+    ),
+    Command(("analyze", "cfu", "{COUNTS}", "--no-save"), {"COUNTS": EX / "cfu/blood.csv"}),
+    Command(
+        ("analyze", "engraftment", "{DATA}", "--no-save"),
+        {"DATA": EX / "engraftment/chimerism.csv"},
+    ),
+    Command(("analyze", "elda", "{DATA}", "--no-save"), {"DATA": EX / "elda/dilutions.csv"}),
+    Command(
+        ("analyze", "inventory", "{TOML}", "--solubility", "{CSV}", "--on", "2026-12-03",
+         "--solubility-unit", "ug/mL", "--no-save"),
+        {"TOML": EX / "inventory/inventory.toml", "CSV": EX / "inventory/solubility.csv"},
+    ),
+    Command(
+        ("receptor", "sbml", "--sbml", "{SBML}", "--no-save"),
+        {"SBML": EX / "signalling_sbml/cxcr4_signalling_jurkat.xml"},
+    ),
+    Command(("inventory", "import", "{TOML}"), {"TOML": EX / "inventory/inventory.toml"}),
+    Command(
+        ("inventory", "solubility", "{CSV}", "--unit", "ug/mL"),
+        {"CSV": EX / "inventory/solubility.csv"},
+    ),
+    Command(("inventory", "report", "--on", "2026-12-03", "--out", "{OUT}"), {}, ("OUT",)),
     Command(("analyze", "nca", "{DATA}", "--no-save"), {"DATA": EX / "pk/theoph.csv"}),
     Command(("nca", "{DATA}", "--no-save"), {"DATA": EX / "pk/theoph.csv"}),
     Command(
@@ -206,7 +232,8 @@ def _walk(command: object, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str,
 def test_every_command_with_a_file_is_listed() -> None:
     """Walk ``cxcr4lab --help``: each command with a Path parameter is in COMMANDS."""
     listed = {
-        c.args[: 2 if c.args[0] in {"analyze", "simulate", "receptor"} else 1] for c in COMMANDS
+        c.args[: 2 if c.args[0] in {"analyze", "simulate", "receptor", "inventory"} else 1]
+        for c in COMMANDS
     }
     with_files = {
         path

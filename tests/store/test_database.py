@@ -121,7 +121,7 @@ def test_migrating_twice_is_a_no_op(store_url: str) -> None:
         engine.dispose()
 
     assert _schema_and_version(store_url) == before
-    assert before[0] == ["0002"]
+    assert before[0] == ["0003"]
     with Store(store_url) as store:
         assert store.get(analysis_id).title == "plate 1"
 

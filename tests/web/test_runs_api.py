@@ -142,3 +142,33 @@ def test_each_kind_runs_its_example_from_its_web_form(
     for download in ("results.csv", "results.xlsx", "report.html"):
         got = browser.get(f"/api/analyses/{analysis}/{download}")
         assert got.status_code == 200, (name, download)
+
+
+def test_a_model_file_is_uploaded_as_sbml_text(lab: Lab) -> None:
+    """A kind whose input is a model (SBML XML) takes it as UTF-8 text, as the CLI does; other
+    types and binary data under its name are refused, naming the field."""
+    example = next(e for e in KINDS["signalling_sbml"].examples if e.files)
+    files = example_inputs(example)
+    name, content = files["sbml"]
+    assert name.endswith(".xml")
+    with lab.client("alice") as client:
+        ok = client.post(
+            "/api/runs/signalling_sbml",
+            data={"project": "alpha", **example.options},
+            files=files,
+        )
+        assert ok.status_code == 201, ok.text
+        assert client.get(f"/api/analyses/{ok.json()['id']}").json()["input_names"] == [name]
+        for bad_name, bad, words in (
+            ("model.csv", content, "file type .csv is not accepted here; use .xml, .sbml"),
+            ("model.xml", b"<sbml\x00" + content, "holds binary data"),
+            ("model.xml", b"\xff\xfe" + content, "is not UTF-8 text"),
+        ):
+            refused = client.post(
+                "/api/runs/signalling_sbml",
+                data={"project": "alpha"},
+                files={"sbml": (bad_name, bad)},
+            )
+            assert refused.status_code == 422, bad_name
+            assert words in refused.json()["detail"], refused.json()
+            assert refused.json()["place"]["field"] == "sbml"

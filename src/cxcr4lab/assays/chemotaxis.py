@@ -62,11 +62,15 @@ __all__ = [
     "ChemotaxisSettings",
     "IndexCI",
     "InsertCounts",
+    "InsertReadings",
     "MigrationWell",
     "StandardCurve",
     "analyse_counts",
     "analyse_plate",
     "fit_standard",
+    "ratio_ci",
+    "read_counted_inserts",
+    "read_plate_inserts",
 ]
 
 ASSAY = "chemotaxis (SDF-1 dependent)"
@@ -165,14 +169,36 @@ class MigrationWell:
 
 @dataclass(frozen=True)
 class IndexCI:
-    """The chemotactic index of the CXCL12 + vehicle wells: ratio of means, 95% CI (delta
-    method on the log ratio, t with n_high + n_low - 2 df)."""
+    """A ratio of the means of two groups of inserts (the chemotactic index: CXCL12 + vehicle /
+    no CXCL12; the invasion index: coated / uncoated), 95% CI (delta method on the log ratio, t
+    with n_high + n_low - 2 df; :func:`ratio_ci`)."""
 
     value: float | None
     lower: float | None
     upper: float | None
     n_high: int
     n_low: int
+
+
+@dataclass(frozen=True)
+class InsertReadings:
+    """Every used insert's reading before any normalisation (what :func:`read_plate_inserts`
+    and :func:`read_counted_inserts` give the chemotaxis and invasion analyses): ``raw`` as read
+    (signal, or mean count per field), ``values`` the migrated cells in the readout's unit,
+    ``above`` the inserts read beyond the highest standard; the blank mean, the standard curve
+    and the microscope counts where the readout has them. Standard and blank wells are not
+    inserts and are left out."""
+
+    raw: Mapping[str, float]
+    values: Mapping[str, float]
+    above: frozenset[str]
+    blank_mean: float | None
+    standard: StandardCurve | None
+    counts: tuple[InsertCounts, ...]
+    source: str
+    block: str
+    place: Place
+    plate_format: Any
 
 
 @dataclass(frozen=True)
@@ -344,11 +370,13 @@ def _without(layout: Layout, roles: tuple[str, ...]) -> Layout:
     return Layout(layout.source, layout.format, table, layout.experiment)
 
 
-def _index_ci(values: Mapping[str, float], roles: dict[str, str], alpha: float) -> IndexCI:
+def ratio_ci(numerator: np.ndarray, denominator: np.ndarray, alpha: float) -> IndexCI:
+    """Ratio of the means of two groups of inserts with its ``1 - alpha`` CI (delta method on
+    the log ratio, t with n1 + n2 - 2 df); no value when a group is empty or its mean is not
+    above zero, no CI with fewer than two inserts in a group."""
     from scipy.special import stdtrit
 
-    high = np.array([v for w, v in values.items() if roles.get(w) in ROLES.high])
-    low = np.array([v for w, v in values.items() if roles.get(w) in ROLES.low])
+    high, low = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
     if len(high) == 0 or len(low) == 0 or low.mean() <= 0 or high.mean() <= 0:
         return IndexCI(None, None, None, len(high), len(low))
     ratio = float(high.mean() / low.mean())
@@ -362,26 +390,22 @@ def _index_ci(values: Mapping[str, float], roles: dict[str, str], alpha: float) 
     return IndexCI(ratio, ratio * math.exp(-half), ratio * math.exp(half), len(high), len(low))
 
 
+def _index_ci(values: Mapping[str, float], roles: dict[str, str], alpha: float) -> IndexCI:
+    high = np.array([v for w, v in values.items() if roles.get(w) in ROLES.high])
+    low = np.array([v for w, v in values.items() if roles.get(w) in ROLES.low])
+    return ratio_ci(high, low, alpha)
+
+
 def _finish(
-    *,
-    source: str,
-    block: str,
-    place: Place,
-    layout: Layout,
-    settings: ChemotaxisSettings,
-    raw: Mapping[str, float],
-    values: Mapping[str, float],
-    above: set[str],
-    blank_mean: float | None,
-    standard: StandardCurve | None,
-    counts: tuple[InsertCounts, ...],
-    plate_format: Any,
+    layout: Layout, settings: ChemotaxisSettings, readings: InsertReadings
 ) -> ChemotaxisResult:
+    r = readings
+    values, place = r.values, r.place
     analysis = analyse_inhibition(
         values,
         _without(layout, ("standard", "blank")),
         settings.plate,
-        plate_format=plate_format,
+        plate_format=r.plate_format,
         place=place,
         roles=ROLES,
         assay="chemotaxis",
@@ -393,21 +417,21 @@ def _finish(
     migration = tuple(
         MigrationWell(
             well=w,
-            raw=float(raw[w]),
+            raw=float(r.raw[w]),
             migration=float(values[w]),
             chemotactic_index=float(values[w] / low_mean) if low_mean > 0 else None,
-            above_standards=w in above,
+            above_standards=w in r.above,
         )
         for w in sorted(values, key=well_position)
     )
     return ChemotaxisResult(
-        source=source,
-        block=block,
+        source=r.source,
+        block=r.block,
         settings=settings,
         unit=_UNITS[settings.readout],
-        blank_mean=blank_mean,
-        standard=standard,
-        counts=counts,
+        blank_mean=r.blank_mean,
+        standard=r.standard,
+        counts=r.counts,
         migration=migration,
         index=_index_ci(values, roles, settings.plate.alpha),
         analysis=analysis,
@@ -423,6 +447,14 @@ def analyse_plate(
     """Analyse a crystal-violet (absorbance) or Calcein-AM (fluorescence) plate reading."""
     if settings.readout == "counts":
         raise InputError("counts are read from a table: use analyse_counts", field="readout")
+    return _finish(layout, settings, read_plate_inserts(plate, layout, settings))
+
+
+def read_plate_inserts(
+    plate: PlateData, layout: Layout, settings: ChemotaxisSettings
+) -> InsertReadings:
+    """Migrated cells per insert of a crystal-violet (absorbance minus the blank mean) or
+    Calcein-AM (cells from the standard curve) plate reading."""
     place = plate.place()
     check_formats(plate.format, layout, place)
     roles = _roles(layout)
@@ -458,18 +490,16 @@ def analyse_plate(
             values[w] = cells
             if cells > standard.cells_max:
                 above.add(w)
-    return _finish(
-        source=plate.source,
-        block=plate.block,
-        place=place,
-        layout=layout,
-        settings=settings,
+    return InsertReadings(
         raw=migrating,
         values=values,
-        above=above,
+        above=frozenset(above),
         blank_mean=blank_mean,
         standard=standard,
         counts=(),
+        source=plate.source,
+        block=plate.block,
+        place=place,
         plate_format=plate.format,
     )
 
@@ -522,6 +552,12 @@ def _plate_standard(
 def analyse_counts(table: Table, layout: Layout, settings: ChemotaxisSettings) -> ChemotaxisResult:
     """Analyse microscope counts: a table with columns ``well``, ``count`` and (optionally)
     ``field``; one row per field counted (or one per insert)."""
+    return _finish(layout, settings, read_counted_inserts(table, layout))
+
+
+def read_counted_inserts(table: Table, layout: Layout) -> InsertReadings:
+    """Mean count per field of every insert of the layout, from a table with columns ``well``,
+    ``count`` and (optionally) ``field``; one row per field counted (or one per insert)."""
     place = table.place()
     df = table.frame
     require_columns(df, ["well", "count"], place=place)
@@ -580,17 +616,15 @@ def analyse_counts(table: Table, layout: Layout, settings: ChemotaxisSettings) -
             )
         if w not in values:
             raise InputError(f"no counts for this {r} insert", place=place, well=w)
-    return _finish(
-        source=table.source,
-        block="counts",
-        place=place,
-        layout=layout,
-        settings=settings,
+    return InsertReadings(
         raw=values,
         values=values,
-        above=set(),
+        above=frozenset(),
         blank_mean=None,
         standard=None,
         counts=inserts,
+        source=table.source,
+        block="counts",
+        place=place,
         plate_format=fmt,
     )

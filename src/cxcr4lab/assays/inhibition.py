@@ -70,6 +70,7 @@ __all__ = [
     "check_formats",
     "check_signals",
     "curve_potencies",
+    "fit_inhibition_curves",
     "plate_format_of",
 ]
 
@@ -512,6 +513,19 @@ def _fit(
         fit = fit_curve(get_model(model_name), x, y, profile=(param,), alpha=alpha, place=place)
         p_flat = no_effect_test(x, y, fit) if fit.converged else None
     return fit, p_flat
+
+
+def fit_inhibition_curves(
+    wells: Sequence[PlateWell], settings: PlateSettings, place: Place
+) -> tuple[InhibitionCurve, ...]:
+    """The 4PL of every compound's ``sample`` wells (their ``response_pct`` against log10
+    concentration), fitted, profiled and flagged exactly as :func:`analyse_inhibition` fits a
+    plate's compounds, without Kb: for assays that normalise their wells themselves (invasion:
+    % of the vehicle's invasion index)."""
+    return tuple(
+        _fit_compound(name, wells, settings, place, None, 1.0, None, None)
+        for name in _compounds(wells, "sample")
+    )
 
 
 def _fit_agonist(

@@ -11,6 +11,10 @@ meanings the assays need and checks them:
 * ``compound``: the sample's compound (name or synonym).
 * ``conc``: concentration as text with a unit (``"10 nM"``), or a number with ``conc_unit``.
 * ``exclude``: a reason to mask the well (kept and reported, not silently dropped).
+* ``aliquot``: the label of the inventory aliquot the well's compound came from (text); a
+  top-level ``aliquot = "..."`` (before any table) names one for the whole plate.
+  :meth:`Layout.aliquot_labels` lists them; the app checks them against the inventory where the
+  analysis is saved.
 * any other key (e.g. ELISA's ``level``, ``sample``, ``dilution``, ``analyte``) is kept as a
   column of ``Layout.table`` unchanged, for the assay that reads it.
 
@@ -102,6 +106,19 @@ class Layout:
     def wells_used(self) -> pd.DataFrame:
         return self.table[self.table["role"] != "empty"]
 
+    def aliquot_labels(self) -> tuple[str, ...]:
+        """The inventory aliquots the layout names: the top-level ``aliquot``, then those of
+        the used wells, each once, in order of appearance."""
+        labels: list[str] = []
+        top = self.experiment.get("aliquot")
+        if isinstance(top, str):
+            labels.append(top)
+        if "aliquot" in self.table.columns:
+            for value in self.wells_used()["aliquot"]:
+                if not _missing(value) and str(value).strip() not in labels:
+                    labels.append(str(value).strip())
+        return tuple(labels)
+
 
 def read_layout(path: str | Path, *, mw_lookup: MwLookup | None = None) -> Layout:
     """Read and check a wellmap TOML layout file."""
@@ -146,7 +163,7 @@ def _read_layout_bytes(content: bytes, name: str, mw_lookup: MwLookup | None) ->
         raise InputError("not a valid TOML layout (not UTF-8 text)", file=name) from None
     check_toml(text, name)  # tomllib recurses once per level of nesting
     try:
-        tomllib.loads(text)
+        top = tomllib.loads(text).get("aliquot")
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not a valid TOML layout ({shorten(str(exc))})", file=name) from None
     except RecursionError:
@@ -165,6 +182,14 @@ def _read_layout_bytes(content: bytes, name: str, mw_lookup: MwLookup | None) ->
     if raw.empty:
         raise InputError("layout defines no wells", file=name)
     experiment: dict[str, object] = {}
+    if top is not None:
+        if not isinstance(top, str) or not top.strip() or len(top) > MAX_NAME_CHARS:
+            raise InputError(
+                f"aliquot = {quote(top)} must be an aliquot label in quotes",
+                file=name,
+                field="aliquot",
+            )
+        experiment["aliquot"] = top.strip()
     if "plate" in raw.columns:
         stated: list[object] = []
         for value in raw["plate"]:
@@ -258,7 +283,7 @@ def _format(table: pd.DataFrame, experiment: dict[str, object], name: str) -> Pl
     return fmt
 
 
-_TEXT_KEYS = ("role", "compound", "conc_unit")  # text (a compound may be named by a number)
+_TEXT_KEYS = ("role", "compound", "conc_unit", "aliquot")  # text (a compound may be a number)
 
 
 def _check_values(rec: dict[str, object], place: Place) -> None:

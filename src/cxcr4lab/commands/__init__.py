@@ -15,6 +15,6 @@ from __future__ import annotations
 
 __all__ = ["COMMAND_MODULES"]
 
-COMMAND_MODULES = ("project", "user", "serve", "simulate", "receptor", "dossier")
+COMMAND_MODULES = ("project", "user", "serve", "simulate", "receptor", "dossier", "inventory")
 """Modules of this package with commands that are not analyses (administration, the server,
 file exports); each adds them with ``register_in(group)``."""

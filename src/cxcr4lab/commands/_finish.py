@@ -57,6 +57,13 @@ def finish(
                 parameters=dict(parameters),
                 project_id=project_id,
             ).id
+            flags = store.get(saved_id, with_result=False).parameters.get("aliquot_flags")
+        from rich.markup import escape
+
+        for flag in flags or ():  # the layout named an aliquot not to use (docs/inventory.md)
+            Console(stderr=True, soft_wrap=True).print(
+                f"[yellow]caution:[/yellow] {escape(flag)}", highlight=False
+            )
     if fmt == "json":
         sys.stdout.write(json.dumps({"id": saved_id, **result.to_dict()}, indent=2) + "\n")
         return

@@ -228,6 +228,83 @@ def _unfinished(run: _Run) -> bool:
     return _scaled_gradient(run.fun, run.jac) > GRADIENT_TOL
 
 
+_LM_STATUS = {0: -1, 1: 2, 2: 3, 3: 4, 4: 1, 5: 0}
+"""MINPACK ``lmder``'s ``info`` -> the status ``least_squares`` reports for it."""
+
+_LM_MESSAGE = {
+    -1: "Improper input parameters status returned from `leastsq`",
+    0: "The maximum number of function evaluations is exceeded.",
+    1: "`gtol` termination condition is satisfied.",
+    2: "`ftol` termination condition is satisfied.",
+    3: "`xtol` termination condition is satisfied.",
+    4: "Both `ftol` and `xtol` termination conditions are satisfied.",
+}
+"""``least_squares``' text for each status, so a result reads the same whichever way LM ran."""
+
+
+class _LastPoint:
+    """Residuals and Jacobian kept for the last point asked, as ``least_squares`` keeps them
+    (its ``VectorFunction``), so MINPACK sees the same sequence of evaluations either way."""
+
+    def __init__(self, resid: Residuals, jac: Callable[[Array], Array]) -> None:
+        self.resid, self.jacobian = resid, jac
+        self.x: Array | None = None
+        self.f: Array | None = None
+        self.j: Array | None = None
+
+    def _at(self, x: Array) -> Array:
+        if self.x is None or not np.array_equal(x, self.x):
+            self.x = np.array(x, dtype=np.float64)
+            self.f = self.j = None
+        return self.x
+
+    def fun(self, x: Array) -> Array:
+        here = self._at(x)
+        if self.f is None:
+            self.f = np.atleast_1d(np.asarray(self.resid(here), dtype=np.float64))
+        return self.f
+
+    def jac(self, x: Array) -> Array:
+        here = self._at(x)
+        if self.j is None:
+            self.j = np.atleast_2d(np.asarray(self.jacobian(here), dtype=np.float64))
+        return self.j
+
+
+def _levenberg_marquardt(
+    resid: Residuals,
+    jac: Callable[[Array], Array],
+    start: Array,
+    max_nfev: int,
+    x_scale: str | float,
+) -> tuple[Array, int, str]:
+    """MINPACK's ``lmder`` as ``least_squares(method="lm")`` runs it (same tolerances, scaling,
+    step factor and evaluations, so the same answer to the last bit), through scipy's thinner
+    ``leastsq``: a few hundred microseconds less per run, which a plate of small fits feels.
+    Returns (x, status, message) with ``least_squares``' status and text; ValueError when the
+    residuals are not finite at ``start``."""
+    point = _LastPoint(resid, jac)
+    f0 = point.fun(start)
+    point.jac(start)
+    if not np.all(np.isfinite(f0)):
+        raise ValueError("Residuals are not finite in the initial point.")
+    diag = None if isinstance(x_scale, str) else 1.0 / np.full(start.shape, float(x_scale))
+    x, _, _, _, info = optimize.leastsq(
+        point.fun,
+        start,
+        Dfun=point.jac,
+        full_output=True,
+        ftol=TOL,
+        xtol=TOL,
+        gtol=TOL,
+        maxfev=max_nfev,
+        factor=100.0,
+        diag=diag,
+    )
+    status = _LM_STATUS.get(int(info), -1)
+    return np.asarray(x, dtype=float), status, _LM_MESSAGE[status]
+
+
 def minimize_lsq(
     resid: Residuals,
     jac: Callable[[Array], Array],
@@ -265,20 +342,26 @@ def minimize_lsq(
         status, message, ran_away = 0, "", False
         try:
             with np.errstate(all="ignore"):
-                sol = optimize.least_squares(
-                    watch,
-                    start,
-                    jac=jac,
-                    method=method,
-                    xtol=TOL,
-                    ftol=TOL,
-                    gtol=TOL,
-                    x_scale=x_scale,
-                    max_nfev=max_nfev,
-                    **kw,
-                )
-            x: Array = np.asarray(sol.x, dtype=float)
-            status, message = int(sol.status), str(sol.message)
+                if method == "lm":
+                    x, status, message = _levenberg_marquardt(watch, jac, start, max_nfev, x_scale)
+                else:
+                    sol = optimize.least_squares(
+                        watch,
+                        start,
+                        jac=jac,
+                        method=method,
+                        xtol=TOL,
+                        ftol=TOL,
+                        gtol=TOL,
+                        x_scale=x_scale,
+                        max_nfev=max_nfev,
+                        **kw,
+                    )
+                    x, status, message = (
+                        np.asarray(sol.x, dtype=float),
+                        int(sol.status),
+                        sol.message,
+                    )
         except _Stalled:
             x, message = np.asarray(watch.best_x, dtype=float), STALLED
         except _RanAway:

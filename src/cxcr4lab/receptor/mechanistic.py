@@ -242,9 +242,12 @@ class Cxcr4Model:
         antagonist: float,
         cell: CellLine,
         times_s: NDArray[np.float64],
+        rtol: float = 1e-7,
+        atol: float = 1e-10,
     ) -> NDArray[np.float64]:
         """Cytosolic Ca2+ (µmol/L) at ``times_s`` after CXCL12 is added at t = 0 to cells
-        equilibrated with the antagonist (binding assumed instantaneous: no hemi-equilibrium)."""
+        equilibrated with the antagonist (binding assumed instantaneous: no hemi-equilibrium);
+        ``rtol``/``atol`` (µmol/L) are LSODA's tolerances (tighter for cross-checks)."""
         k = self.calcium
         o_a = self.occupancy(agonist=agonist, antagonist=antagonist)
         s = self.stimulus(agonist=agonist, antagonist=antagonist)
@@ -274,8 +277,8 @@ class Cxcr4Model:
             (0.0, 600.0),
             y0,
             method="LSODA",
-            rtol=1e-8,
-            atol=1e-10,
+            rtol=min(1e-8, rtol),
+            atol=min(1e-10, atol),
         )
         start = rest.y[:, -1]
         start[3] = 0.0
@@ -285,8 +288,8 @@ class Cxcr4Model:
             start,
             t_eval=times_s,
             method="LSODA",
-            rtol=1e-7,
-            atol=1e-10,
+            rtol=rtol,
+            atol=atol,
             max_step=1.0,
         )
         return np.asarray(sol.y[1], dtype=float)
@@ -296,10 +299,20 @@ class Cxcr4Model:
         k = self.calcium
         return np.asarray(1.0 + (k.fmax_over_fmin - 1.0) * ca / (ca + k.fluo4_kd), dtype=float)
 
-    def calcium_peak(self, *, agonist: float, antagonist: float, cell: CellLine) -> float:
-        """Peak Fluo-4 dF/F0 in the 120 s after CXCL12 (the FLIPR readout)."""
+    def calcium_peak(
+        self,
+        *,
+        agonist: float,
+        antagonist: float,
+        cell: CellLine,
+        rtol: float = 1e-7,
+        atol: float = 1e-10,
+    ) -> float:
+        """Peak Fluo-4 dF/F0 in the 120 s after CXCL12 (the FLIPR readout; 0.5 s grid)."""
         t = np.linspace(0.0, 120.0, 241)
-        ca = self.calcium_trace(agonist=agonist, antagonist=antagonist, cell=cell, times_s=t)
+        ca = self.calcium_trace(
+            agonist=agonist, antagonist=antagonist, cell=cell, times_s=t, rtol=rtol, atol=atol
+        )
         f = self.fluo4(ca)
         return float(f.max() / f[0] - 1.0)
 

@@ -16,11 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import escape
 
 from cxcr4lab.assays.potency import Potency, potency_table, published_potencies
 from cxcr4lab.fit import FLAG_TEXT
 
-__all__ = ["environment", "fmt", "potency_summary_html", "render_report", "write_report"]
+__all__ = [
+    "environment",
+    "fmt",
+    "potency_summary_html",
+    "provenance_line",
+    "render_report",
+    "write_report",
+]
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +66,55 @@ def _summary_html(potencies: Sequence[Potency]) -> str:
     )
 
 
+def provenance_line(
+    *,
+    analysis_id: int,
+    kind: str,
+    inputs: Sequence[tuple[str, str]],
+    software_version: str,
+    created_at: datetime | None = None,
+    source: str | None = None,
+) -> str:
+    """One line saying where a section's numbers come from: the data's source (a bundled
+    example's note: SIMULATED or a public data set) if known, the input files with the start of
+    their SHA-256 (the key they are stored under), and the analysis that made them.
+
+    >>> provenance_line(analysis_id=3, kind="binding", inputs=[("p.csv", "ab" * 32)],
+    ...                 software_version="0.1.0")
+    'Inputs: p.csv (sha256 abababababab…). Analysis #3 (binding), cxcr4lab 0.1.0.'
+    """
+    parts = [source.strip().rstrip(".") + "."] if source and source.strip() else []
+    if inputs:
+        files = ", ".join(f"{name} (sha256 {digest[:12]}…)" for name, digest in inputs)
+        parts.append(f"Inputs: {files}.")
+    when = "" if created_at is None else f", {created_at:%Y-%m-%d %H:%M} UTC"
+    parts.append(f"Analysis #{analysis_id} ({kind}), cxcr4lab {software_version}{when}.")
+    return " ".join(parts)
+
+
+def record_provenance(record: Any, source: str | None = None) -> str:
+    """:func:`provenance_line` of a stored analysis (a store ``AnalysisRecord``)."""
+    return provenance_line(
+        analysis_id=record.id,
+        kind=record.kind,
+        inputs=[(i.name, i.sha256) for i in record.inputs],
+        software_version=record.software_version,
+        created_at=record.created_at,
+        source=source,
+    )
+
+
+def _with_provenance(section: str, line: str) -> str:
+    """``section`` with ``line`` as a paragraph right under its title (every section opens
+    with its ``<h2>``; one without gets the line first)."""
+    paragraph = f'<p class="provenance">{escape(line)}</p>'
+    end = section.find("</h2>")
+    if end < 0:
+        return paragraph + section
+    end += len("</h2>")
+    return section[:end] + paragraph + section[end:]
+
+
 def render_report(
     analyses: Sequence[tuple[int, str, Any]],
     *,
@@ -67,18 +124,24 @@ def render_report(
     summary: bool = True,
     sections: Sequence[str] | None = None,
     summary_html: str | None = None,
+    provenance: Sequence[str] | None = None,
 ) -> str:
     """The HTML text of a report on ``(id, title, result)`` analyses of any kind.
 
     ``sections`` (one per analysis, in order) and ``summary_html`` are the analyses' sections
     and the potency summary when they were already rendered (the dossier draws them in worker
     processes: :func:`cxcr4lab.report.sections.render_section`, :func:`potency_summary_html`).
+    ``provenance`` (one line per analysis, :func:`provenance_line`) goes under each section's
+    title.
     """
     from cxcr4lab.report.sections import render_section
 
-    if sections is not None and len(sections) != len(analyses):
-        raise ValueError(f"{len(sections)} sections for {len(analyses)} analyses")
+    for given, what in ((sections, "sections"), (provenance, "provenance lines")):
+        if given is not None and len(given) != len(analyses):
+            raise ValueError(f"{len(given)} {what} for {len(analyses)} analyses")
     html = [render_section(i, t, r) for i, t, r in analyses] if sections is None else list(sections)
+    if provenance is not None:
+        html = [_with_provenance(h, line) for h, line in zip(html, provenance, strict=True)]
     parts = [{"id": i, "title": t, "html": h} for (i, t, _), h in zip(analyses, html, strict=True)]
     potencies = [p for i, t, r in analyses for p in r.potencies(source=f"#{i} {t}")]
     if not summary:

@@ -3,9 +3,9 @@ CXCL12 EC50)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from cxcr4lab.runs._kind import (
     PLATE_FORMATS,
@@ -21,7 +21,7 @@ from cxcr4lab.runs._kind import (
 from cxcr4lab.runs._options import option
 from cxcr4lab.runs._plate import AgonistOptions
 
-__all__ = ["KIND", "Options"]
+__all__ = ["KIND", "Options", "analyse_transwell"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +39,42 @@ class Options(AgonistOptions):
     block: str | None = option("Plate block to use when the file holds several.", default=None)
 
 
+def analyse_transwell(
+    inputs: Mapping[str, InputFile],
+    options: Options,
+    settings: Any,
+    counts: Callable[..., Any],
+    plate: Callable[..., Any],
+) -> tuple[Any, dict[str, Any]]:
+    """The inserts read by ``options.readout`` (counted fields: a table; absorbance or
+    fluorescence: a plate; both with the layout), analysed by ``counts(table, layout,
+    settings)`` or ``plate(plate, layout, settings)``; the result and the parameters to store
+    (the chemotaxis and invasion kinds)."""
+    if options.readout == "counts":
+        from cxcr4lab.assays.layout import read_layout_bytes
+        from cxcr4lab.assays.tabular import read_table_bytes
+
+        name, content = inputs["data"]
+        layout_name, layout_bytes = inputs["layout"]
+        layout = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw)
+        result = counts(read_table_bytes(content, name), layout, settings)
+    else:
+        read, layout, _ = read_plate_and_layout(
+            {"plate": inputs["data"], "layout": inputs["layout"]}, options.block
+        )
+        result = plate(read, layout, settings)
+    parameters = {
+        "readout": options.readout,
+        "standard_model": options.standard_model,
+        "agonist_molar": options.agonist_conc,
+        "agonist_ec50_molar": options.agonist_ec50,
+        "agonist_hill": options.agonist_hill,
+        "cell_line": options.cell_line,
+        "block": result.block,
+    }
+    return result, parameters
+
+
 def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     """Migration per insert in the readout's unit, then the inhibition fits and the index."""
     from cxcr4lab.assays.chemotaxis import ChemotaxisSettings, analyse_counts, analyse_plate
@@ -49,28 +85,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         standard_model=options.standard_model,
         cell_line=options.cell_line,
     )
-    if options.readout == "counts":
-        from cxcr4lab.assays.layout import read_layout_bytes
-        from cxcr4lab.assays.tabular import read_table_bytes
-
-        name, content = inputs["data"]
-        layout_name, layout_bytes = inputs["layout"]
-        layout = read_layout_bytes(layout_bytes, layout_name, mw_lookup=compound_mw)
-        result = analyse_counts(read_table_bytes(content, name), layout, settings)
-    else:
-        plate, layout, _ = read_plate_and_layout(
-            {"plate": inputs["data"], "layout": inputs["layout"]}, options.block
-        )
-        result = analyse_plate(plate, layout, settings)
-    parameters = {
-        "readout": options.readout,
-        "standard_model": options.standard_model,
-        "agonist_molar": options.agonist_conc,
-        "agonist_ec50_molar": options.agonist_ec50,
-        "agonist_hill": options.agonist_hill,
-        "cell_line": options.cell_line,
-        "block": result.block,
-    }
+    result, parameters = analyse_transwell(inputs, options, settings, analyse_counts, analyse_plate)
     return Outcome(result, parameters, f"Chemotaxis {result.source}")
 
 

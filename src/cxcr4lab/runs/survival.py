@@ -90,6 +90,13 @@ class Options:
         "Test each subgroup's treatment x subgroup interaction (Cox likelihood-ratio test).",
         default=True,
     )
+    biomarker_cut: str | None = option(
+        "Split patients high/low by a score column of the table or ADSL with the IHC kind's "
+        "rule, SCORE > VALUE or SCORE >= VALUE (e.g. CXCR4HS >= 200); the split is added as a "
+        "subgroup named by the rule.",
+        default=None,
+        example="CXCR4HS >= 200",
+    )
 
 
 def _group(options: Options) -> str | None:
@@ -118,6 +125,20 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
     adsl = inputs.get("adsl")
     sl, sl_base = (None, 2) if adsl is None else read_clinical_bytes(adsl[1], adsl[0])
     by = _group(options)
+    subgroups = tuple(options.subgroup)
+    rule = None
+    if options.biomarker_cut is not None:
+        from cxcr4lab.clinical.biomarker import add_biomarker_split, find_column
+        from cxcr4lab.core.cutoff import CutoffRule
+
+        rule = CutoffRule.parse(options.biomarker_cut, field="biomarker_cut")
+        if sl is not None and find_column(sl, rule.score) is not None:
+            sl, split = add_biomarker_split(
+                sl, rule, source=adsl[0] if adsl else "", row_base=sl_base
+            )
+        else:
+            frame, split = add_biomarker_split(frame, rule, source=name, row_base=base)
+        subgroups = (*subgroups, split)
     landmarks = options.landmark or DEFAULT_LANDMARKS[options.time_unit]
     columns = {str(c).strip().upper() for c in frame.columns}
     adtte = options.time is None and columns >= ADTTE_COLUMNS
@@ -131,7 +152,7 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "reference": options.reference,
         "landmarks": landmarks,
         "tau": options.tau,
-        "subgroups": options.subgroup,
+        "subgroups": subgroups,
         "time_unit": options.time_unit,
         "interaction": options.interaction,
     }
@@ -174,9 +195,11 @@ def run(inputs: Mapping[str, InputFile], options: Options) -> Outcome:
         "input_time_unit": None if adtte else options.input_time_unit or options.time_unit,
         "landmarks": list(landmarks),
         "tau": options.tau,
-        "subgroups": list(options.subgroup),
+        "subgroups": list(subgroups),
         "interaction": options.interaction,
     }
+    if rule is not None:
+        parameters["biomarker_cut"] = rule.text
     endpoint = result.endpoint or "Survival"
     return Outcome(result, parameters, f"{endpoint} {name}")
 

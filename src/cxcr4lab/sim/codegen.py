@@ -30,9 +30,9 @@ __all__ = ["cache_dir", "generated_module", "linear_block", "module_source"]
 
 def cache_dir() -> Path:
     """Where generated modules (and numba's cache next to them) live."""
-    root = os.environ.get("CXCR4LAB_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    base = Path(root) if root else Path.home() / ".cache"
-    path = base / "cxcr4lab" / "sim"
+    from cxcr4lab.core.cache import cache_root
+
+    path = cache_root() / "sim"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

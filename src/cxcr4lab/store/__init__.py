@@ -6,6 +6,7 @@ schema is managed by the Alembic migrations shipped in ``migrations/``.
 """
 
 from cxcr4lab.store._accounts import Accounts, ProjectInfo, UserInfo
+from cxcr4lab.store._inventory import AliquotRecord, AliquotSpec, Inventory, StockRecord
 from cxcr4lab.store._records import (
     AnalysisRecord,
     AnalysisSummary,
@@ -18,12 +19,16 @@ from cxcr4lab.store._url import default_url
 
 __all__ = [
     "Accounts",
+    "AliquotRecord",
+    "AliquotSpec",
     "AnalysisRecord",
     "AnalysisSummary",
     "InputBlob",
     "InputRef",
+    "Inventory",
     "JsonText",
     "ProjectInfo",
+    "StockRecord",
     "Store",
     "UserInfo",
     "default_url",

@@ -5,17 +5,19 @@ per saved analysis with its parameters and result as JSON text (and, from migrat
 project it belongs to); ``analysis_inputs`` links them under the name and role the input had in
 that analysis. ``users``, ``projects``, ``memberships``, ``api_tokens`` and ``web_sessions`` hold
 the accounts of the web app (passwords as argon2 hashes, tokens and sessions as SHA-256 hashes
-only). The migrations in ``migrations/`` build the same schema (a test compares the two).
+only); ``stocks`` and ``aliquots`` (migration 0003) the compound inventory. The migrations in ``migrations/`` build the same schema (a test compares the two).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     Dialect,
+    Double,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "Aliquot",
     "Analysis",
     "AnalysisInput",
     "ApiToken",
@@ -35,6 +38,7 @@ __all__ = [
     "InputFile",
     "Membership",
     "Project",
+    "Stock",
     "UTCDateTime",
     "User",
     "WebSession",
@@ -46,6 +50,7 @@ NAME_LENGTH = 255
 VERSION_LENGTH = 64
 ACCOUNT_NAME_LENGTH = 64
 HASH_LENGTH = 255
+INVENTORY_TEXT_LENGTH = 64
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -182,3 +187,52 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Stock(Base):
+    """A stock of a registry compound: a lot kept as lyophilised powder or as a solution
+    (``concentration_value`` in ``concentration_unit``), with its net peptide content (mass
+    fraction) and salt form where known, prepared on a date and kept at a temperature (°C)."""
+
+    __tablename__ = "stocks"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    compound: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
+    lot: Mapped[str] = mapped_column(String(INVENTORY_TEXT_LENGTH))
+    form: Mapped[str] = mapped_column(String(32))
+    solvent: Mapped[str | None] = mapped_column(String(INVENTORY_TEXT_LENGTH), nullable=True)
+    concentration_value: Mapped[float | None] = mapped_column(Double, nullable=True)
+    concentration_unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    peptide_content: Mapped[float | None] = mapped_column(Double, nullable=True)
+    salt_form: Mapped[str | None] = mapped_column(String(INVENTORY_TEXT_LENGTH), nullable=True)
+    prepared_on: Mapped[date] = mapped_column(Date)
+    storage_temperature_c: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+
+
+class Aliquot(Base):
+    """A labelled portion of a stock (``volume_l`` in L), kept at a temperature (°C); each thaw
+    increments ``freeze_thaw_count``; ``status`` available, empty or discarded."""
+
+    __tablename__ = "aliquots"
+    __table_args__ = (UniqueConstraint("label"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stocks.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(INVENTORY_TEXT_LENGTH))
+    volume_l: Mapped[float] = mapped_column(Double)
+    prepared_on: Mapped[date] = mapped_column(Date)
+    storage_temperature_c: Mapped[float] = mapped_column(Double)
+    freeze_thaw_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import defer, sessionmaker
 
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store._accounts import Accounts
+from cxcr4lab.store._inventory import Inventory
 from cxcr4lab.store._migrate import upgrade_to_head
 from cxcr4lab.store._records import (
     AnalysisRecord,
@@ -105,13 +106,42 @@ def _check_json(value: Any, path: str) -> None:
     raise StoreError(f"{path} is a {type(value).__name__}, which JSON cannot hold")
 
 
+_SCALARS = (str, int, float, type(None))
+"""Values :func:`_plain_shape` does not visit: ``json.dumps(allow_nan=False)`` refuses the only
+bad ones among them (non-finite floats)."""
+
+
+def _plain_shape(value: Any) -> bool:
+    """Whether ``value`` is mappings with string keys and lists of JSON scalars all the way down
+    (floats not looked at); the cheap first pass of :func:`_to_json`, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                if not isinstance(inner, _SCALARS):
+                    stack.append(inner)
+        elif isinstance(item, list | tuple):
+            stack.extend(inner for inner in item if not isinstance(inner, _SCALARS))
+        else:
+            return False
+    return True
+
+
 def _to_json(value: Mapping[str, Any], what: str) -> str:
+    """``value`` as JSON text, or a :class:`StoreError` naming where it cannot be: a shape
+    check and ``json.dumps(allow_nan=False)`` first; the naming walk (:func:`_check_json`) only
+    when one of them refuses."""
     if not isinstance(value, Mapping):
         raise StoreError(f"{what} must be a mapping, not a {type(value).__name__}")
-    _check_json(value, what)
+    if not _plain_shape(value):
+        _check_json(value, what)
     try:
         return json.dumps(dict(value), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError) as exc:
+        _check_json(value, what)  # names the place where it can
         raise StoreError(f"{what} cannot be stored as JSON: {exc}") from exc
 
 
@@ -240,6 +270,11 @@ class Store:
     def accounts(self) -> Accounts:
         """Users, projects, API tokens and sessions in this database."""
         return Accounts(self._sessions, self._guard)
+
+    @property
+    def inventory(self) -> Inventory:
+        """Stocks and aliquots of compounds in this database (dates by the store's clock)."""
+        return Inventory(self._sessions, self._guard, self._clock)
 
     def close(self) -> None:
         """Release the database connections. Closing twice is harmless."""

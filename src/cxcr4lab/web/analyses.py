@@ -27,6 +27,7 @@ from cxcr4lab.web.security import escape_cell, safe_filename
 from cxcr4lab.workflows import SavedAnalysis, load_analysis
 
 __all__ = [
+    "TEXT_FORMATS",
     "Upload",
     "analysis_potencies",
     "check_upload",
@@ -48,16 +49,27 @@ class Upload:
     content: bytes
 
 
-def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -> Upload:
+TEXT_FORMATS = ("toml", "xml", "sbml")
+"""Formats of UTF-8 text inputs that are not tables: layouts (TOML) and models (SBML XML)."""
+
+
+def check_upload(
+    field: str,
+    name: str | None,
+    content: bytes,
+    *,
+    table: bool,
+    text: tuple[str, ...] = ("toml",),
+) -> Upload:
     """The upload with a safe name if its content is what its name says.
 
-    ``table=True`` allows CSV/TSV/TXT text or xlsx; otherwise (a layout) only UTF-8 TOML text,
-    as the command line reads them. Plate text is decoded by the command line's rule
+    ``table=True`` allows CSV/TSV/TXT text or xlsx; otherwise only UTF-8 text of the ``text``
+    formats (a layout: TOML; a model: SBML XML), as the command line reads them. Plate text is decoded by the command line's rule
     (:mod:`cxcr4lab.assays.readers`): a UTF-16 byte-order mark means UTF-16; otherwise UTF-8
     (with or without its BOM) if the bytes are valid UTF-8, else Latin-1 (every byte is a
     character). Text with a NUL character in its first 8 KiB is binary data, refused.
     """
-    safe = safe_filename(name, default=f"{field}.csv" if table else f"{field}.toml")
+    safe = safe_filename(name, default=f"{field}.csv" if table else f"{field}.{text[0]}")
     if not content:
         raise InputError("file is empty", file=safe, field=field)
     suffix = safe.rsplit(".", 1)[-1].lower() if "." in safe else ""
@@ -70,7 +82,7 @@ def check_upload(field: str, name: str | None, content: bytes, *, table: bool) -
         if not is_zip:
             raise InputError("named .xlsx but is not an xlsx (zip) file", file=safe, field=field)
         return Upload(safe, content)
-    allowed = ("csv", "tsv", "txt") if table else ("toml",)
+    allowed = ("csv", "tsv", "txt") if table else text
     if suffix not in allowed:
         kinds = ", ".join("." + s for s in (*allowed, *(("xlsx",) if table else ())))
         raise InputError(

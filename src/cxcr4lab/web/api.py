@@ -107,14 +107,17 @@ def project_for(who: Principal, project: str) -> int:
     raise NotFoundError(f"you are not a member of a project {project!r}")
 
 
-async def read_upload(file: UploadFile, field: str, limit: int, *, table: bool) -> Upload:
-    """The bytes of an uploaded file (at most ``limit`` bytes), checked by content."""
+async def read_upload(
+    file: UploadFile, field: str, limit: int, *, table: bool, text: tuple[str, ...] = ("toml",)
+) -> Upload:
+    """The bytes of an uploaded file (at most ``limit`` bytes), checked by content
+    (:func:`~cxcr4lab.web.analyses.check_upload`)."""
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise InputError(
             f"file is larger than {limit} bytes", file=safe_filename(file.filename), field=field
         )
-    return check_upload(field, file.filename, content, table=table)
+    return check_upload(field, file.filename, content, table=table, text=text)
 
 
 @router.get("/analyses/{analysis_id}", response_model=AnalysisDetail, tags=["analyses"])
@@ -184,9 +187,14 @@ def results_xlsx(request: Request, who: Who, analysis_id: AnalysisId) -> Respons
 def report_html(request: Request, who: Who, analysis_id: AnalysisId) -> Response:
     """The self-contained HTML report of the analysis."""
     from cxcr4lab.report import render_report
+    from cxcr4lab.report.html import record_provenance
 
-    _, saved = readable(app_store(request), who, analysis_id)
-    html = render_report([(saved.id, saved.title, saved.result)], title=saved.title)
+    record, saved = readable(app_store(request), who, analysis_id)
+    html = render_report(
+        [(saved.id, saved.title, saved.result)],
+        title=saved.title,
+        provenance=[record_provenance(record)],
+    )
     return download(
         html.encode("utf-8"), "text/html; charset=utf-8", f"analysis_{analysis_id}_report.html"
     )

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxcr4lab.core.errors import InputError, NotFoundError, StoreError
 from cxcr4lab.store import Store
-from cxcr4lab.web import api, pages, runs
+from cxcr4lab.web import api, inventory, pages, runs
 from cxcr4lab.web.auth import LoginRequired
 from cxcr4lab.web.security import shorten
 from cxcr4lab.web.settings import Settings
@@ -307,6 +307,8 @@ def create_app(settings: Settings | None = None, *, analysis_task: Task | None =
     app.include_router(runs.router)
     app.include_router(runs.pages)
     app.include_router(pages.router)
+    app.include_router(inventory.router)
+    app.include_router(inventory.pages)
     return app
 
 

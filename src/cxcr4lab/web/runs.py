@@ -28,12 +28,14 @@ from cxcr4lab.runs import (
     stored_files,
     widgets,
 )
+from cxcr4lab.web.analyses import TEXT_FORMATS
 from cxcr4lab.web.api import project_for, read_upload
 from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, page_principal
 from cxcr4lab.web.models import AnalysisDetail, ErrorOut
 from cxcr4lab.web.security import safe_filename, shorten
 from cxcr4lab.web.service import record_fields, visible_record
 from cxcr4lab.web.worker import Prepared, app_pool
+from cxcr4lab.workflows import with_aliquot_checks
 
 __all__ = ["pages", "router"]
 
@@ -78,8 +80,9 @@ async def _read_uploads(
             if suffix in _BINARY_FORMATS and suffix in spec.formats:
                 files[spec.name] = await _read_binary(upload, spec.name, limit)
                 continue
+            text = tuple(f for f in spec.formats if f in TEXT_FORMATS)
             up = await read_upload(
-                cast(UploadFile, upload), spec.name, limit, table="toml" not in spec.formats
+                cast(UploadFile, upload), spec.name, limit, table=not text, text=text or ("toml",)
             )
             files[spec.name] = (up.name, up.content)
     return files
@@ -113,7 +116,12 @@ async def _run_and_save(
             kind=prepared.kind,
             title=title.strip() or prepared.title,
             result=prepared.result_json,
-            parameters=prepared.parameters,
+            parameters=with_aliquot_checks(
+                store,
+                prepared.parameters,
+                [file for key, file in files.items() if key == "layout"],
+                project_ids=who.project_ids,
+            ),
             inputs=input_blobs(kind, files),
             project_id=project_id,
         )
