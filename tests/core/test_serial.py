@@ -124,7 +124,9 @@ def test_json_stored_by_the_previous_version_loads(name: str) -> None:
     assert agree(
         pk_aside(
             name,
-            flag_rules_aside(unnamed(additions_aside(now) if name in ("nca", "pkfit") else now)),
+            flag_rules_aside(
+                unnamed(additions_aside(now) if name in ("nca", "pkfit", "engraftment") else now)
+            ),
         ),
         pk_aside(name, flag_rules_aside(unnamed(data))),
     ), f"{name}: the analysis itself now gives another result"
@@ -186,6 +188,10 @@ def flag_rules_aside(d: Any) -> Any:
 
 ADDED = frozenset(
     {
+        # engraftment: the CD34+ progenitor call beside the multilineage one
+        "progenitors",
+        "progenitors_lower_pct",
+        "progenitors_upper_pct",
         # NCA (dose tables, intervals, statistics, pictures): dose-normalised exposure, the
         # samples as used, the lambda_z points, and the tables across subjects
         "cmax_dn",

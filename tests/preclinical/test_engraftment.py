@@ -71,6 +71,32 @@ def test_bone_marrow_rule_calls_at_the_threshold_and_multilineage() -> None:
     assert r.summary()["rule"].iloc[0] == r.settings.describe()  # type: ignore[attr-defined]
 
 
+def test_the_cd34_progenitor_call_at_the_lineage_threshold() -> None:
+    study = table(
+        "P1,a,1e5,BM,1,50,20,1.0",  # CD34 exactly at 1% of hCD45: progenitors
+        "P2,a,1e5,BM,1,50,20,0.99",  # just below
+        "P3,a,1e5,BM,0.05,50,20,30",  # CD34 high but not engrafted: no call of progenitors
+    )
+    r = analyse(study)
+    calls = {m.mouse: m.progenitors for m in r.mice}  # type: ignore[attr-defined]
+    assert calls == {"P1": True, "P2": False, "P3": False}
+    group = r.group("a")  # type: ignore[attr-defined]
+    ci = stats.binomtest(1, 3).proportion_ci(method="exact")
+    assert group.progenitors == 1
+    assert (group.progenitors_lower_pct, group.progenitors_upper_pct) == pytest.approx(
+        (100 * ci.low, 100 * ci.high)
+    )
+    assert "CD34+ >= 1% of hCD45+" in r.settings.describe()  # type: ignore[attr-defined]
+    assert list(r.summary()["progenitors"]) == [True, False, False]  # type: ignore[attr-defined]
+    no_cd34 = (
+        b"mouse,group,cells,tissue,hcd45_pct,cd19_pct,cd33_pct\n"
+        b"Q1,a,1e5,BM,1,50,20\nQ2,a,1e5,BM,0.01,0,0\n"
+    )
+    without = analyse(no_cd34)
+    assert [m.progenitors for m in without.mice] == [None, None]  # type: ignore[attr-defined]
+    assert without.group("a").progenitors is None  # type: ignore[attr-defined]
+
+
 def test_the_other_rules_and_thresholds() -> None:
     any_tissue = analyse(STUDY, rule="any_tissue")
     assert any_tissue.mouse("M2").engrafted and any_tissue.mouse("M2").calling_tissue == "spleen"  # type: ignore[attr-defined]

@@ -32,10 +32,14 @@ def print_result(console: Console, result: EngraftmentResult, analysis_id: int |
         f"{len(result.mice)} mice, {len(result.groups)} groups; {escape(s.describe())}"
     )
     calls = Table(title=f"Calls per group ({level} exact CIs)")
-    for col in ("group", "mice", "cell doses", "engrafted", "CI (%)", "multilineage", "CI (%)"):
+    columns = ["group", "mice", "cell doses", "engrafted", "CI (%)", "multilineage", "CI (%)"]
+    progenitors = all(g.progenitors is not None for g in result.groups)
+    if progenitors:
+        columns += ["CD34+ progenitors", "CI (%)"]
+    for col in columns:
         calls.add_column(col, justify="left" if col == "group" else "right")
     for g in result.groups:
-        calls.add_row(
+        cells = [
             g.group,
             str(g.n),
             ", ".join(f"{c:,.0f}" for c in g.cells),
@@ -43,7 +47,13 @@ def print_result(console: Console, result: EngraftmentResult, analysis_id: int |
             f"{g.engrafted_lower_pct:.0f}-{g.engrafted_upper_pct:.0f}",
             f"{g.multilineage} ({100 * g.multilineage / g.n:.0f}%)",
             f"{g.multilineage_lower_pct:.0f}-{g.multilineage_upper_pct:.0f}",
-        )
+        ]
+        if progenitors and g.progenitors is not None:
+            cells += [
+                f"{g.progenitors} ({100 * g.progenitors / g.n:.0f}%)",
+                f"{g.progenitors_lower_pct:.0f}-{g.progenitors_upper_pct:.0f}",
+            ]
+        calls.add_row(*cells)
     console.print(calls)
     chim = Table(
         title=f"% human CD45+ of leukocytes per tissue (mean, {level} t CI; median, range)"

@@ -8,6 +8,7 @@ Row numbers are the line numbers a person sees in the file (header = line 1), vi
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -50,6 +51,11 @@ def numeric_column(
     """Column ``name`` as float64, refusing text, infinities, NaN (unless allowed) and negatives."""
     raw = df[name]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    if raw.dtype == object:  # text: pandas' parser can be one ulp off, Python's float() is exact
+        for i, r in enumerate(raw.to_numpy()):
+            if isinstance(r, str) and np.isfinite(values[i]):
+                with contextlib.suppress(ValueError):  # a form only pandas reads: keep its value
+                    values[i] = float(r)
     for i, (v, r) in enumerate(zip(values, raw.to_numpy(), strict=True)):
         if np.isnan(v):
             is_blank = r is None or (isinstance(r, float) and np.isnan(r)) or str(r).strip() == ""

@@ -17,7 +17,9 @@ Calls (every threshold stated in the result, :meth:`EngraftmentSettings.describe
   bone-marrow leukocytes), ``any_tissue`` (in at least one tissue), or
   ``bone_marrow_multilineage`` (the bone-marrow threshold and multilineage there);
 * **multilineage**: engrafted, and in the tissue that made the call CD19+ and CD33+ cells each
-  >= ``lineage_threshold_pct`` (1%) of hCD45+ cells.
+  >= ``lineage_threshold_pct`` (1%) of hCD45+ cells;
+* **progenitors** (where CD34 was measured): engrafted, and CD34+ cells >= the same threshold
+  of hCD45+ cells there (human progenitors maintained in the mouse).
 
 Group summaries: per group and tissue the mean % hCD45 with its t CI (and median, range); per
 group the engrafted and multilineage fractions with exact (Clopper-Pearson) CIs. The SRC
@@ -38,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from cxcr4lab.core.errors import InputError, Place, quote
-from cxcr4lab.core.serial import Serial
+from cxcr4lab.core.serial import Serial, stored
 from cxcr4lab.core.tables import numeric_column, require_unique
 from cxcr4lab.preclinical.elda import DilutionRow, EldaResult, EldaSettings, elda
 
@@ -122,7 +124,8 @@ class EngraftmentSettings:
         }[self.rule]
         return (
             f"engrafted: {where}; multilineage: engrafted with CD19+ and CD33+ each >= {m} of "
-            "hCD45+ cells in the calling tissue"
+            f"hCD45+ cells in the calling tissue; progenitors: engrafted with CD34+ >= {m} of "
+            "hCD45+ cells there (where CD34 was measured)"
         )
 
 
@@ -138,6 +141,7 @@ class TissueChimerism:
     origin: str = ""
 
 
+@stored(omit_default=("progenitors",))
 @dataclass(frozen=True)
 class MouseEngraftment:
     """One mouse: group, cells transplanted, its tissues and the calls."""
@@ -150,6 +154,9 @@ class MouseEngraftment:
     multilineage: bool
     calling_tissue: str
     """The tissue whose values made the call ("" if none reached the threshold)."""
+    progenitors: bool | None = None
+    """Engrafted with human CD34+ progenitors: CD34+ >= the lineage threshold of hCD45+ cells in
+    the calling tissue (bone marrow when not engrafted); None where CD34 was not measured."""
 
     def tissue(self, name: str) -> TissueChimerism | None:
         return next((t for t in self.tissues if t.tissue == name), None)
@@ -170,6 +177,7 @@ class TissueSummary:
     max_pct: float
 
 
+@stored(omit_default=("progenitors", "progenitors_lower_pct", "progenitors_upper_pct"))
 @dataclass(frozen=True)
 class GroupCalls:
     """Engrafted and multilineage mice of a group, with exact (Clopper-Pearson) CIs (%)."""
@@ -184,6 +192,10 @@ class GroupCalls:
     multilineage_upper_pct: float
     cells: tuple[float, ...]
     """The cell doses given in the group."""
+    progenitors: int | None = None
+    """Mice engrafted with CD34+ progenitors (None unless CD34 was measured in every mouse)."""
+    progenitors_lower_pct: float | None = None
+    progenitors_upper_pct: float | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +239,7 @@ class EngraftmentResult(Serial):
                 )
             row["engrafted"] = m.engrafted
             row["multilineage"] = m.multilineage
+            row["progenitors"] = m.progenitors
             row["calling_tissue"] = m.calling_tissue
             row["rule"] = self.settings.describe()
             rows.append(row)
@@ -252,6 +265,9 @@ class EngraftmentResult(Serial):
                     "multilineage": g.multilineage,
                     "multilineage_lower_pct": g.multilineage_lower_pct,
                     "multilineage_upper_pct": g.multilineage_upper_pct,
+                    "progenitors": g.progenitors,
+                    "progenitors_lower_pct": g.progenitors_lower_pct,
+                    "progenitors_upper_pct": g.progenitors_upper_pct,
                     "src_one_in_cells": f.estimate,
                     "src_one_in_lower_cells": f.lower,
                     "src_one_in_upper_cells": f.upper,
@@ -420,6 +436,16 @@ def _call(tissues: dict[str, TissueChimerism], s: EngraftmentSettings) -> tuple[
     return above, above and multi(bm), "bone_marrow" if above else ""
 
 
+def _progenitors(
+    tissues: dict[str, TissueChimerism], engrafted: bool, calling: str, s: EngraftmentSettings
+) -> bool | None:
+    """The CD34+ progenitor call of one mouse (see :attr:`MouseEngraftment.progenitors`)."""
+    where = tissues.get(calling or "bone_marrow")
+    if where is None or where.cd34_pct is None:
+        return None
+    return engrafted and where.cd34_pct >= s.lineage_threshold_pct
+
+
 def analyse_engraftment(
     rows: Sequence[tuple[str, str, float, TissueChimerism]],
     settings: EngraftmentSettings | None = None,
@@ -446,7 +472,14 @@ def analyse_engraftment(
         ordered = tuple(tissues[t] for t in TISSUES if t in tissues)
         mice.append(
             MouseEngraftment(
-                name, members[0][1], members[0][2], ordered, engrafted, multilineage, calling
+                name,
+                members[0][1],
+                members[0][2],
+                ordered,
+                engrafted,
+                multilineage,
+                calling,
+                _progenitors(tissues, engrafted, calling, s),
             )
         )
     groups: dict[str, list[MouseEngraftment]] = {}
@@ -487,6 +520,9 @@ def analyse_engraftment(
         n = len(in_group)
         k = sum(m.engrafted for m in in_group)
         k_ml = sum(m.multilineage for m in in_group)
+        measured = all(m.progenitors is not None for m in in_group)
+        k_p = sum(bool(m.progenitors) for m in in_group) if measured else None
+        p_lower, p_upper = (None, None) if k_p is None else _exact_ci(k_p, n, s.confidence)
         calls.append(
             GroupCalls(
                 g,
@@ -496,6 +532,9 @@ def analyse_engraftment(
                 k_ml,
                 *_exact_ci(k_ml, n, s.confidence),
                 tuple(sorted({m.cells for m in in_group})),
+                k_p,
+                p_lower,
+                p_upper,
             )
         )
     dilution = []

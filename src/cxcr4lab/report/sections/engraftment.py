@@ -68,9 +68,19 @@ def chimerism_svg(result: EngraftmentResult) -> str:
 def render(analysis_id: int, title: str, result: EngraftmentResult) -> str:
     s = result.settings
     level = f"{100 * s.confidence:g}%"
+    progenitors = all(g.progenitors is not None for g in result.groups)
     calls = {
         "caption": f"Calls per group ({level} exact CIs)",
-        "columns": ["group", "mice", "cell doses", "engrafted", "CI (%)", "multilineage", "CI (%)"],
+        "columns": [
+            "group",
+            "mice",
+            "cell doses",
+            "engrafted",
+            "CI (%)",
+            "multilineage",
+            "CI (%)",
+            *(["CD34+ progenitors", "CI (%)"] if progenitors else []),
+        ],
         "rows": [
             [
                 g.group,
@@ -80,6 +90,14 @@ def render(analysis_id: int, title: str, result: EngraftmentResult) -> str:
                 f"{g.engrafted_lower_pct:.0f}–{g.engrafted_upper_pct:.0f}",
                 f"{g.multilineage} ({100 * g.multilineage / g.n:.0f}%)",
                 f"{g.multilineage_lower_pct:.0f}–{g.multilineage_upper_pct:.0f}",
+                *(
+                    [
+                        f"{g.progenitors} ({100 * g.progenitors / g.n:.0f}%)",
+                        f"{g.progenitors_lower_pct:.0f}–{g.progenitors_upper_pct:.0f}",
+                    ]
+                    if progenitors and g.progenitors is not None
+                    else []
+                ),
             ]
             for g in result.groups
         ],
