@@ -217,3 +217,157 @@ def test_an_analysis_naming_an_expired_aliquot_carries_the_flag(lab: Lab) -> Non
         )
         page = client.get(f"/analyses/{page_id}").text
         assert 'id="aliquots"' in page and "OLD-1-A1" in page and "expired" in page
+
+
+def _lifecycle(lab: Lab, label: str) -> str:
+    with lab.client("alice") as alice:
+        status: str = alice.get(f"/api/inventory/aliquots/{label}").json()["status"]
+        return status
+
+
+def test_the_page_marks_an_aliquot_empty_or_discarded(lab: Lab, browser: httpx.Client) -> None:
+    with lab.client("alice") as alice:
+        made = alice.post(
+            "/api/inventory/stocks", json=_stock("MARK-1", ["MARK-1-A1", "MARK-1-A2"])
+        )
+        assert made.status_code == 201, made.text
+    page = browser.get("/inventory").text
+    assert 'action="/inventory/aliquots/MARK-1-A1/mark"' in page
+    token = _csrf(page)
+    no_token = browser.post("/inventory/aliquots/MARK-1-A1/mark", data={"status": "empty"})
+    assert no_token.status_code == 403  # no CSRF token: refused, nothing written
+    assert _lifecycle(lab, "MARK-1-A1") == "available"
+    done = browser.post(
+        "/inventory/aliquots/MARK-1-A1/mark", data={"csrf": token, "status": "empty"}
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/inventory")
+    assert _lifecycle(lab, "MARK-1-A1") == "empty"
+    shown = browser.get("/inventory").text
+    row = re.search(r'<tr id="aliquot-MARK-1-A1".*?</tr>', shown, re.S)
+    assert row is not None
+    assert '<option value="empty" selected>' in row.group(0)
+    assert "Record a thaw" not in row.group(0)  # an empty aliquot cannot be thawed
+    # and back to available
+    again = browser.post(
+        "/inventory/aliquots/MARK-1-A1/mark", data={"csrf": token, "status": "available"}
+    )
+    assert again.status_code == 303 and _lifecycle(lab, "MARK-1-A1") == "available"
+
+    # a status the store does not know: one 422 naming the field, nothing changed
+    bad = browser.post("/inventory/aliquots/MARK-1-A2/mark", data={"csrf": token, "status": "lost"})
+    assert bad.status_code == 422
+    error = re.search(r'<p class="error" id="inventory-error">(.*?)</p>', bad.text, re.S)
+    assert error is not None and error.group(1).startswith("status: must be one of")
+    assert _lifecycle(lab, "MARK-1-A2") == "available"
+
+    # bob cannot mark alice's aliquot, by the page or the API
+    with httpx.Client(base_url=lab.base, timeout=120) as client:
+        login = client.get("/login")
+        client.post(
+            "/login", data={"username": "bob", "password": PASSWORD, "csrf": _csrf(login.text)}
+        )
+        bob_token = _csrf(client.get("/inventory").text)
+        assert 'id="aliquot-MARK-1-A2"' not in client.get("/inventory").text
+        refused = client.post(
+            "/inventory/aliquots/MARK-1-A2/mark", data={"csrf": bob_token, "status": "discarded"}
+        )
+        assert refused.status_code == 404
+    assert _lifecycle(lab, "MARK-1-A2") == "available"
+
+
+def test_the_api_marks_an_aliquot(lab: Lab, browser: httpx.Client) -> None:
+    with lab.client("alice") as alice, lab.client("bob") as bob:
+        made = alice.post("/api/inventory/stocks", json=_stock("MARK-2", ["MARK-2-A1"]))
+        assert made.status_code == 201, made.text
+        url = "/api/inventory/aliquots/MARK-2-A1/mark"
+        assert bob.post(url, json={"status": "discarded"}).status_code == 404
+        bad = alice.post(url, json={"status": "gone"})
+        assert bad.status_code == 422 and bad.json()["place"]["field"] == "status"
+        assert alice.get("/api/inventory/aliquots/MARK-2-A1").json()["status"] == "available"
+        done = alice.post(url, json={"status": "discarded"})
+        assert done.status_code == 200 and done.json()["status"] == "discarded"
+        assert alice.post("/api/inventory/aliquots/MARK-2-A1/thaw").status_code == 422
+    # with the session cookie, the X-CSRF-Token header is needed
+    assert browser.post(url, json={"status": "available"}).status_code == 403
+    assert _lifecycle(lab, "MARK-2-A1") == "discarded"
+
+
+def _weigh_form(token: str, **change: str) -> dict[str, str]:
+    form = {
+        "csrf": token,
+        "compound": "balixafortide",
+        "concentration": "10",
+        "concentration_unit": "mM",
+        "volume": "1",
+        "volume_unit": "mL",
+        "peptide_content": "0.8",
+    }
+    return form | change
+
+
+def test_the_weigh_form_gives_the_mass_the_cli_gives(lab: Lab, browser: httpx.Client) -> None:
+    token = _csrf(browser.get("/inventory").text)
+    assert browser.post("/inventory/weigh", data=_weigh_form("")).status_code == 403
+    response = browser.post("/inventory/weigh", data=_weigh_form(token))
+    assert response.status_code == 200
+    # as tests/app/test_cli_inventory.py::test_weigh_net_peptide, by hand:
+    # 1 mL x 10 mM = 10 µmol; x 1864.1 g/mol = 18.641 mg peptide; / 0.80 = 23.30125 mg powder
+    expected_mg = 1e-3 * 10e-3 * 1864.1 / 0.80 * 1e3
+    row = re.search(
+        r'<tr id="weigh-gross_mass_to_weigh"><td><strong>gross_mass_to_weigh</strong></td>'
+        r"<td><strong>([^<]+)</strong></td><td>(\w+)</td>",
+        response.text,
+    )
+    assert row is not None
+    assert float(row.group(1)) == pytest.approx(expected_mg, rel=1e-5)  # shown to 6 digits
+    assert row.group(2) == "mg"
+    assert "Weigh 23.3 mg powder (net peptide content 80 %)" in response.text
+    # the same in µL and µM: 500 µL x 200 µM x 1864.1 g/mol / 0.5 = 0.37282 mg
+    small = browser.post(
+        "/inventory/weigh",
+        data=_weigh_form(
+            token,
+            concentration="200",
+            concentration_unit="µM",
+            volume="500",
+            volume_unit="µL",
+            peptide_content="0.5",
+        ),
+    )
+    assert small.status_code == 200
+    found = re.search(
+        r'<tr id="weigh-gross_mass_to_weigh">.*?<strong>([^<]+)</strong></td><td>(\w+)', small.text
+    )
+    assert found is not None
+    assert float(found.group(1)) == pytest.approx(500e-6 * 200e-6 * 1864.1 / 0.5 * 1e3, rel=1e-5)
+    assert found.group(2) == "mg"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"concentration_unit": "furlong"}, "concentration"),
+        ({"volume_unit": "mg"}, "volume"),
+        ({"volume": "a lot"}, "volume"),
+        ({"peptide_content": "1.5"}, "peptide_content"),
+        ({"compound": "aspirin"}, "compound"),
+    ],
+)
+def test_a_bad_weigh_form_is_shown_again_naming_the_field(
+    lab: Lab, browser: httpx.Client, change: dict[str, str], field: str
+) -> None:
+    token = _csrf(browser.get("/inventory").text)
+    response = browser.post("/inventory/weigh", data=_weigh_form(token, **change))
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="weigh-error">(.*?)</p>', response.text, re.S)
+    assert error is not None and error.group(1).startswith(f"{field}: ")
+    assert 'id="weigh-result"' not in response.text
+    key, value = next(iter(change.items()))
+    if not key.endswith("_unit"):  # the form keeps what was typed
+        assert f'name="{key}" value="{value}"' in response.text
+
+
+def test_the_page_links_the_solubility_assessment(browser: httpx.Client) -> None:
+    page = browser.get("/inventory").text
+    assert '<a href="/runs/inventory">' in page and "solubility_unit" in page
+    assert browser.get("/runs/inventory").status_code == 200

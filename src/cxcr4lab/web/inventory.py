@@ -1,5 +1,6 @@
 """The compound inventory in the web app: ``/inventory`` (stocks and aliquots with their status,
-forms to add them and to record a thaw) and the JSON API under ``/api/inventory``.
+forms to add them, to record a thaw, to mark an aliquot available, empty or discarded, and to
+work out the net peptide weight) and the JSON API under ``/api/inventory``.
 
 A stock belongs to a project; a caller sees and changes only the stocks (and their aliquots) of
 their own projects. Forms carry the session's CSRF token; API writes made with a session cookie
@@ -22,7 +23,7 @@ from cxcr4lab.web.auth import Principal, api_principal, app_store, check_csrf, p
 from cxcr4lab.web.models import ErrorOut
 from cxcr4lab.web.security import shorten
 
-__all__ = ["AliquotIn", "StockIn", "pages", "router"]
+__all__ = ["AliquotIn", "MarkIn", "StockIn", "pages", "router"]
 
 router = APIRouter(
     prefix="/api/inventory",
@@ -38,6 +39,10 @@ ApiWho = Annotated[Principal, Depends(api_principal)]
 PageWho = Annotated[Principal, Depends(page_principal)]
 Label = Annotated[str, Path(max_length=64, description="aliquot label")]
 Refreezes = Annotated[int | None, Query(ge=0, le=100, description="re-freezes allowed (default 1)")]
+CONCENTRATION_UNITS = ("mM", "µM", "nM", "M", "mg/mL", "µg/mL")
+"""Units the weigh form offers for the target concentration (molar or mass per volume)."""
+VOLUME_UNITS = ("mL", "µL", "L")
+"""Units the weigh form offers for the volume."""
 
 
 class AliquotIn(BaseModel):
@@ -71,6 +76,12 @@ class StockIn(BaseModel):
 
 class AliquotAddIn(AliquotIn):
     stock_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class MarkIn(BaseModel):
+    """An aliquot's lifecycle status: ``available``, ``empty`` (used up) or ``discarded``."""
+
+    status: str = Field(max_length=32, description="available, empty or discarded")
 
 
 def _visible_stock(store: Store, who: Principal, stock_id: int) -> StockRecord:
@@ -113,6 +124,13 @@ def _add_stock(store: Store, who: Principal, body: StockIn) -> StockRecord:
 def _add_aliquot(store: Store, who: Principal, body: AliquotAddIn) -> AliquotRecord:
     _visible_stock(store, who, body.stock_id)
     return store.inventory.add_aliquots(body.stock_id, [body.spec()], created_by=who.user.id)[0]
+
+
+def _mark(store: Store, who: Principal, label: str, status: str) -> AliquotRecord:
+    """Mark one of the caller's aliquots (404 for any other); the store refuses a status not in
+    :data:`~cxcr4lab.compounds.inventory.LIFECYCLE` (field ``status``) before writing."""
+    _visible_aliquot(store, who, label)
+    return store.inventory.set_status(label, status)
 
 
 # --- JSON API -----------------------------------------------------------------------------------
@@ -172,6 +190,13 @@ def thaw(request: Request, who: ApiWho, label: Label) -> dict[str, Any]:
     return store.inventory.record_thaw(label).to_dict(store.inventory.today())
 
 
+@router.post("/aliquots/{label}/mark")
+def mark(request: Request, who: ApiWho, label: Label, body: MarkIn) -> dict[str, Any]:
+    """Mark the aliquot available, empty (used up) or discarded; its status after it."""
+    store = app_store(request)
+    return _mark(store, who, label, body.status).to_dict(store.inventory.today())
+
+
 # --- pages --------------------------------------------------------------------------------------
 
 
@@ -181,7 +206,9 @@ def _page(
     status: int = 200,
     error: str | None = None,
     form: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
+    from cxcr4lab.compounds.inventory import LIFECYCLE
     from cxcr4lab.report.inventory import aliquot_frame, stock_frame
     from cxcr4lab.web.pages import render
 
@@ -202,6 +229,10 @@ def _page(
         stocks=stocks,
         error=error,
         form=form or {},
+        lifecycle=LIFECYCLE,
+        concentration_units=CONCENTRATION_UNITS,
+        volume_units=VOLUME_UNITS,
+        **({"weigh": {}} | extra),
     )
 
 
@@ -209,13 +240,15 @@ async def _shown(
     request: Request,
     who: Principal,
     status: int,
-    error: str,
+    error: str | None,
     form: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    """The page with an error (its database reads in a thread, off the event loop)."""
+    """The page, with an error or a result (its database reads in a thread, off the event
+    loop)."""
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(lambda: _page(request, who, status, error, form))
+    return await run_in_threadpool(lambda: _page(request, who, status, error, form, **extra))
 
 
 @pages.get("")
@@ -322,3 +355,75 @@ async def thaw_form(request: Request, who: PageWho, label: Label) -> Response:
     except InputError as exc:
         return await _shown(request, who, 422, shorten(str(exc), 500))
     return RedirectResponse(f"/inventory#aliquot-{label}", status_code=303)
+
+
+@pages.post("/aliquots/{label}/mark")
+async def mark_form(request: Request, who: PageWho, label: Label) -> Response:
+    """Mark an aliquot available, empty or discarded from the page's per-row form."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await _form(request, who)
+    store = app_store(request)
+    try:
+        await run_in_threadpool(lambda: _mark(store, who, label, form.get("status", "")))
+    except InputError as exc:
+        return await _shown(request, who, 422, shorten(str(exc), 500))
+    return RedirectResponse(f"/inventory#aliquot-{label}", status_code=303)
+
+
+def _quantity(form: dict[str, str], field: str) -> str:
+    value = form.get(field, "").strip()
+    if not value:
+        raise InputError("must be given, e.g. 10", field=field)
+    return f"{value} {form.get(f'{field}_unit', '').strip()}".strip()
+
+
+def _weigh(form: dict[str, str]) -> dict[str, Any]:
+    """The net peptide weight for the weigh form, by
+    :func:`~cxcr4lab.compounds.inventory.net_peptide_stock` as ``cxcr4lab inventory weigh``:
+    the bench line and the summary rows (value as text, with its unit)."""
+    from cxcr4lab.compounds.inventory import net_peptide_stock
+    from cxcr4lab.compounds.registry import load_registry
+    from cxcr4lab.core.errors import quote
+
+    try:
+        found = load_registry().get(form.get("compound", "").strip())
+    except NotFoundError as exc:
+        raise InputError(str(exc), field="compound") from None
+    if found.molecular_weight_g_per_mol is None:
+        raise InputError(f"{found.name} has no molecular weight in the registry", field="compound")
+    content_text = form.get("peptide_content", "").strip()
+    try:
+        content = float(content_text)
+    except ValueError:
+        raise InputError(
+            f"must be a fraction in (0, 1], e.g. 0.8, got {quote(content_text)}",
+            field="peptide_content",
+        ) from None
+    w = net_peptide_stock(
+        mw_g_per_mol=found.molecular_weight_g_per_mol,
+        peptide_content=content,
+        concentration=_quantity(form, "concentration"),
+        volume=_quantity(form, "volume"),
+    )
+    rows = [
+        (str(r.field), f"{r.value:.6g}" if isinstance(r.value, float) else str(r.value), r.unit)
+        for r in w.summary().itertuples()
+    ]
+    line = f"{found.name} ({found.molecular_weight_g_per_mol:g} g/mol): {w.describe()}"
+    return {"line": line, "rows": rows}
+
+
+@pages.post("/weigh")
+async def weigh_form(request: Request, who: PageWho) -> Response:
+    """Net peptide weight from the page's form: the powder to weigh, in mg; a bad quantity is
+    shown by the form, naming the field (422)."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await _form(request, who)
+    form.pop("csrf", None)
+    try:
+        weighing = await run_in_threadpool(lambda: _weigh(form))
+    except InputError as exc:
+        return await _shown(request, who, 422, None, weigh=form, weigh_error=shorten(str(exc), 500))
+    return await _shown(request, who, 200, None, weigh=form, weighing=weighing)
