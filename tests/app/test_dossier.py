@@ -20,6 +20,7 @@ from cxcr4lab.commands.dossier import (
     auto_jobs,
     dossier_analyses,
 )
+from cxcr4lab.core.cache import Cache
 from cxcr4lab.core.errors import Cxcr4labError
 from cxcr4lab.report.html import potency_summary_html, render_report
 from cxcr4lab.report.sections import render_section
@@ -106,6 +107,16 @@ def test_a_second_dossier_reads_back_what_the_first_made(tmp_path: Path) -> None
     other = Example(example.title, example.folder, example.files, {"cutoff": "150"})
     assert not analyse_example(kind.name, other, cache).cached
     assert analyse_example(kind.name, other, cache).cached
+    # a damaged entry is a miss: the analysis is done again and kept anew
+    with Cache(cache) as kept:
+        for garbage in (b"\xff not json", b'{"result": {"kind": 1}}', b"[]"):
+            for key in list(kept._cache.iterkeys()):  # every entry: this analysis's too
+                kept.put(key, garbage)
+            again = analyse_example(kind.name, other, cache)
+            assert not again.cached
+            assert json.dumps(again.result.to_dict()) == json.dumps(
+                analyse_example(kind.name, other, cache).result.to_dict()
+            )
 
 
 def test_a_refused_example_names_itself(tmp_path: Path) -> None:

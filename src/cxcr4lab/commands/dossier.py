@@ -125,6 +125,14 @@ def _json(value: Any) -> str | None:
         return None
 
 
+def _text(kept: bytes | None) -> str | None:
+    """A cached section as text; None (a miss) if there is none or it is not UTF-8."""
+    try:
+        return None if kept is None else kept.decode()
+    except UnicodeDecodeError:
+        return None
+
+
 def analyse_example(kind_name: str, example: Example, cache: Path | None = None) -> _Analysed:
     """Run the :class:`~cxcr4lab.runs.Example` ``example`` of kind ``kind_name`` as every
     surface does (in a worker or here); with a ``cache`` folder, an analysis of the same
@@ -143,11 +151,15 @@ def analyse_example(kind_name: str, example: Example, cache: Path | None = None)
         files = [part for name in sorted(inputs) for part in (name, *inputs[name])]
         key = Cache.key("analysis", kind_name, _json(dict(example.options)) or "", *files)
         kept = store.get(key)
-        if kept is not None:
-            data = json.loads(kept)
-            result = result_class(kind_name).from_dict(data["result"])
+        try:  # a damaged entry (not JSON, not this kind's result) is a miss: done again
+            data = None if kept is None else json.loads(kept)
+            result = None if data is None else result_class(kind_name).from_dict(data["result"])
+            parameters = None if data is None else dict(data["parameters"])
+        except (ValueError, KeyError, TypeError):
+            result = parameters = None
+        if result is not None and parameters is not None:
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-            return _Analysed(result, data["parameters"], wall, cpu, cached=True)
+            return _Analysed(result, parameters, wall, cpu, cached=True)
     try:
         outcome = run_kind(kind_name, inputs, dict(example.options))
     except Cxcr4labError as exc:
@@ -172,9 +184,9 @@ def render_analysis(
     store = None if cache is None else _cache(cache)
     stored = None if store is None else _json(result.to_dict())
     key = "" if stored is None else Cache.key("section", str(analysis_id), title, stored)
-    kept = None if store is None or not key else store.get(key)
+    kept = None if store is None or not key else _text(store.get(key))
     if kept is not None:
-        html = kept.decode()
+        html = kept
     else:
         html = render_section(analysis_id, title, result)
         if store is not None and key:
@@ -196,9 +208,9 @@ def _summary(
     shown = [p.to_dict() for i, t, r in stored for p in r.potencies(source=f"#{i} {t}")]
     text = _json(shown)
     key = "" if text is None else Cache.key("summary", text)
-    kept = store.get(key) if key else None
+    kept = _text(store.get(key)) if key else None
     if kept is not None:
-        return kept.decode()
+        return kept
     future = pool.submit(potency_summary_html, stored)
     if key:
         future.add_done_callback(lambda done: _keep_summary(store, key, done))

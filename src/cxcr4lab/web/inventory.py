@@ -278,6 +278,18 @@ def _blank(value: str | None) -> str | None:
     return None if value is None or not value.strip() else value.strip()
 
 
+async def _refused(request: Request, who: Any, exc: Exception, form: Any) -> Response:
+    """The page again with why a form was refused: the fields pydantic names (422), the
+    store's place (422), or not found (404)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        text = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return await _shown(request, who, 422, shorten(text, 500), form)
+    status = 404 if isinstance(exc, NotFoundError) else 422
+    return await _shown(request, who, status, shorten(str(exc), 500), form)
+
+
 @pages.post("/stocks")
 async def add_stock_form(request: Request, who: PageWho) -> Response:
     """Add a stock from the page's form; errors are shown on the page, naming the field."""
@@ -300,14 +312,8 @@ async def add_stock_form(request: Request, who: PageWho) -> Response:
             aliquots=_lines(form.get("aliquots", "")),
         )
         stock = await run_in_threadpool(lambda: _add_stock(app_store(request), who, body))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return await _shown(request, who, 422, shorten(problems, 500), form)
-    except (InputError, NotFoundError) as exc:
-        status = 404 if isinstance(exc, NotFoundError) else 422
-        return await _shown(request, who, status, shorten(str(exc), 500), form)
+    except (ValidationError, InputError, NotFoundError) as exc:
+        return await _refused(request, who, exc, form)
     return RedirectResponse(f"/inventory#stock-{stock.id}", status_code=303)
 
 
@@ -327,14 +333,8 @@ async def add_aliquot_form(request: Request, who: PageWho) -> Response:
             storage_temperature_C=_blank(form.get("storage_temperature_C")),  # type: ignore[arg-type]
         )
         made = await run_in_threadpool(lambda: _add_aliquot(app_store(request), who, body))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return await _shown(request, who, 422, shorten(problems, 500), form)
-    except (InputError, NotFoundError) as exc:
-        status = 404 if isinstance(exc, NotFoundError) else 422
-        return await _shown(request, who, status, shorten(str(exc), 500), form)
+    except (ValidationError, InputError, NotFoundError) as exc:
+        return await _refused(request, who, exc, form)
     return RedirectResponse(f"/inventory#aliquot-{made.label}", status_code=303)
 
 
